@@ -1,0 +1,3 @@
+"""ProdOps Bot: product operations in Slack."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,155 @@
+"""The request edge: one unit of work per Slack request, event dedupe, workspace injection,
+and the single error handler that turns failures into one short reply.
+
+Bolt's global middleware runs in sequence (its `next()` only sets a flag), so the commit that
+must follow the listener lives in `ProdOpsApp.async_dispatch` instead of a middleware.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import UserError
+from bot.logs import request_id
+from bot.runtime import Runtime
+from bot.sql import insert_ignore
+from bot.workspaces import ensure_workspace
+from models.event import ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+GENERIC_FAILURE = "Sorry, something went wrong on our side and nothing was changed. Please try again."
+STORAGE_FAILURE = "Sorry, I couldn't save that: the database is unavailable. Nothing was changed; please try again."
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    if "command" in body:
+        return "command"
+    return str(body.get("type") or "unknown")
+
+
+def ephemeral(text: str) -> BoltResponse:
+    return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+
+
+def _request_id(body: dict[str, Any]) -> str:
+    return str(body.get("event_id") or body.get("trigger_id") or uuid.uuid4().hex[:12])
+
+
+class ProdOpsApp(AsyncApp):
+    """AsyncApp whose dispatch wraps each request in one unit of work.
+
+    Listeners take `session` (flush only) and `defer` (work to run after the commit, off the
+    ack path). The session commits after the listener unless it failed; deferred work starts
+    only once what the request wrote is durable.
+    """
+
+    def __init__(self, rt: Runtime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rt = rt
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        token = request_id.set(_request_id(req.body))
+        deferred: list[Callable[[], Awaitable[None]]] = []
+        try:
+            async with self.rt.db.sessions() as session:
+                req.context["session"] = session
+                req.context["defer"] = deferred.append
+                response = await super().async_dispatch(req)
+                if req.context.get("rollback") or response.status >= 500:
+                    await session.rollback()
+                    return response
+                try:
+                    await session.commit()
+                except SQLAlchemyError:
+                    log.exception("commit failed")
+                    await session.rollback()
+                    return storage_failure(req.body)
+            for work in deferred:
+                self.rt.tasks.spawn(work, name=getattr(work, "__name__", "after-commit"))
+            return response
+        finally:
+            request_id.reset(token)
+
+
+def storage_failure(body: dict[str, Any]) -> BoltResponse:
+    if request_kind(body) == "command":
+        return ephemeral(STORAGE_FAILURE)
+    return BoltResponse(status=500, body="")
+
+
+async def dedupe_events(body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+    """Record the event id in the request's transaction; a repeat is acked and skipped.
+
+    Because the record commits with the listener's writes, a failed listener leaves no record
+    and Slack's retry runs it again; a successful one makes every retry a no-op.
+    """
+    event_id = body.get("event_id")
+    if body.get("type") == "event_callback" and event_id:
+        inserted = await insert_ignore(
+            context["session"], ProcessedEvent, event_id=event_id,
+            team_id=body.get("team_id") or "", event_type=str(body.get("event", {}).get("type", "")),
+        )
+        if not inserted:
+            log.info("event %s already processed; skipped", event_id)
+            return BoltResponse(status=200, body="")
+    await next()
+    return None
+
+
+async def inject_workspace(body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+    """Create the workspace row on first contact and hand it to listeners as `workspace`."""
+    team_id = context.team_id or (body.get("team") or {}).get("id")
+    if team_id:
+        context["workspace"] = await ensure_workspace(
+            context["session"], team_id, name=str(body.get("team_domain") or "")
+        )
+    await next()
+
+
+def make_error_handler(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | None]]:
+    async def handle_error(error: Exception, body: dict[str, Any], context: AsyncBoltContext) -> BoltResponse | None:
+        context["rollback"] = True
+        if isinstance(error, UserError):
+            message = error.message
+            log.info("refused: %s", message)
+        else:
+            log.error("request failed", exc_info=error)
+            message = STORAGE_FAILURE if isinstance(error, SQLAlchemyError) else GENERIC_FAILURE
+        kind = request_kind(body)
+        if kind == "command":
+            return ephemeral(message)
+        if kind == "view_submission" and isinstance(error, UserError) and error.field:
+            return BoltResponse(
+                status=200, body={"response_action": "errors", "errors": {error.field: message}}
+            )
+        if kind == "event_callback":
+            # Unexpected failures stay 500 so Slack retries; a refusal is final.
+            return BoltResponse(status=200, body="") if isinstance(error, UserError) else None
+        _tell_user_later(rt, context, body, message)
+        return BoltResponse(status=200, body="")
+
+    return handle_error
+
+
+def _tell_user_later(rt: Runtime, context: AsyncBoltContext, body: dict[str, Any], message: str) -> None:
+    """Interactions have no reply body: send the reason through response_url or a DM after the ack."""
+    respond = context.respond
+    user_id = context.user_id
+    client = context.client
+
+    async def tell() -> None:
+        if respond is not None and body.get("response_url"):
+            await respond(text=message, response_type="ephemeral", replace_original=False)
+        elif user_id and client is not None:
+            await client.chat_postMessage(channel=user_id, text=message)
+
+    rt.tasks.spawn(tell, name="tell-user")

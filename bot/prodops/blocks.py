@@ -1,0 +1,56 @@
+"""Block Kit for /prodops answers and the App Home tab."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.blocks import Block, context, divider, header, section
+from bot.help import CommandHelp
+from bot.prodops.service import StatusReport
+from bot.text import user_mention
+
+
+def help_blocks(commands: list[CommandHelp]) -> list[Block]:
+    blocks: list[Block] = [header("ProdOps Bot commands")]
+    for cmd in commands:
+        lines = "\n".join(f"• `{example}`: {what}" for example, what in cmd.usage)
+        blocks.append(section(f"*{cmd.command}*: {cmd.summary}\n{lines}"))
+    blocks.append(context("Every command also answers `help`, e.g. `/prodops help`."))
+    return blocks
+
+
+def help_text(commands: list[CommandHelp]) -> str:
+    return "ProdOps Bot commands: " + ", ".join(c.command for c in commands)
+
+
+def admins_blocks(admin_ids: list[str]) -> list[Block]:
+    if not admin_ids:
+        body = ("No ops admins yet. Slack workspace admins and owners can manage the bot and add "
+                "ops admins with `/prodops admins add @user`.")
+    else:
+        body = "*Ops admins:* " + ", ".join(user_mention(u) for u in admin_ids)
+        body += "\nSlack workspace admins and owners can manage the bot too."
+    return [section(body)]
+
+
+def _when(moment: datetime | None, tz: str) -> str:
+    if moment is None:
+        return "paused"
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def status_blocks(report: StatusReport) -> list[Block]:
+    ok, bad = ":white_check_mark:", ":x:"
+    runs = "\n".join(f"• {name}: {_when(at, report.workspace_timezone)}" for name, at in report.next_runs)
+    return [
+        header("ProdOps Bot status"),
+        section(
+            f"*Version:* {report.version}\n"
+            f"*Database:* {report.database_backend} {ok if report.database_ok else bad}\n"
+            f"*Slack:* {ok if report.slack_ok else bad} {report.slack_detail}\n"
+            f"*Scheduler:* {'running' if report.scheduler_running else 'stopped'}"
+        ),
+        divider(),
+        section("*Next scheduled runs*\n" + (runs or "nothing scheduled")),
+        context(f"Times shown in the workspace timezone, {report.workspace_timezone}."),
+    ]

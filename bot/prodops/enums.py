@@ -1,0 +1,6 @@
+"""Ids for /prodops and App Home blocks."""
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    PRODOPS = "/prodops"

@@ -1,0 +1,65 @@
+"""/prodops: parse the command line and carry out admin and settings actions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.errors import UserError
+
+USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
+
+Action = Literal["help", "admins_list", "admins_add", "admins_remove", "timezone", "status"]
+
+
+@dataclass(frozen=True)
+class ProdopsRequest:
+    action: Action
+    user_id: str | None = None
+    timezone: str | None = None
+
+
+def parse_user(token: str) -> str:
+    match = USER_REF.match(token.strip())
+    if not match:
+        raise UserError(
+            f"`{token}` is not a Slack user. Mention them with @, like `/prodops admins add @maria`."
+        )
+    return match.group(1) or match.group(2)
+
+
+def parse(text: str) -> ProdopsRequest:
+    """Unknown or empty input means help: a user who mistypes sees what is possible."""
+    words = text.split()
+    if not words:
+        return ProdopsRequest("help")
+    head, rest = words[0].lower(), words[1:]
+    if head == "admins":
+        sub = rest[0].lower() if rest else "list"
+        if sub == "list" and len(rest) <= 1:
+            return ProdopsRequest("admins_list")
+        if sub in {"add", "remove"}:
+            if len(rest) != 2:
+                raise UserError(f"Usage: `/prodops admins {sub} @user` (one user at a time).")
+            return ProdopsRequest("admins_add" if sub == "add" else "admins_remove", user_id=parse_user(rest[1]))
+        return ProdopsRequest("help")
+    if head in {"timezone", "tz"}:
+        if len(rest) != 1:
+            raise UserError("Usage: `/prodops timezone <IANA name>`, for example `/prodops timezone Europe/Berlin`.")
+        return ProdopsRequest("timezone", timezone=rest[0])
+    if head == "status" and not rest:
+        return ProdopsRequest("status")
+    return ProdopsRequest("help")
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    version: str
+    database_backend: str
+    database_ok: bool
+    scheduler_running: bool
+    next_runs: list[tuple[str, datetime | None]]
+    slack_ok: bool
+    slack_detail: str
+    workspace_timezone: str

@@ -1,0 +1,37 @@
+"""Everything a running bot shares: settings, database, Slack client, scheduler, caches, tasks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.db import Database
+from bot.roles import UserDirectory
+from bot.scheduler import Scheduler
+from bot.slack import make_client
+from bot.tasks import BackgroundTasks
+from models.base import utcnow
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    client: AsyncWebClient
+    scheduler: Scheduler
+    users: UserDirectory = field(default_factory=UserDirectory)
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    started_at: datetime = field(default_factory=utcnow)
+
+    @classmethod
+    def create(cls, settings: Settings) -> "Runtime":
+        db = Database(settings.database_url)
+        return cls(settings=settings, db=db, client=make_client(settings), scheduler=Scheduler(db))
+
+    async def close(self) -> None:
+        """Graceful stop: let after-ack work finish, stop the scheduler, dispose the engine."""
+        await self.tasks.drain()
+        self.scheduler.shutdown()
+        await self.db.dispose()

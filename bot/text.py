@@ -1,0 +1,43 @@
+"""mrkdwn escaping and Block Kit limits, shared by every feature's block builders."""
+from __future__ import annotations
+
+# Block Kit limits (SLACK-PROTOCOL.md); kept here because slack_sdk does not check them all.
+SECTION_TEXT_MAX = 3000
+FIELD_TEXT_MAX = 2000
+HEADER_TEXT_MAX = 150
+BUTTON_TEXT_MAX = 75
+OPTION_TEXT_MAX = 75
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+FALLBACK_TEXT_MAX = 3000  # well inside 40,000 and chat.update's 4,000
+MODAL_TITLE_MAX = 24
+ELLIPSIS = "…"
+
+
+def escape(text: str) -> str:
+    """Make user text inert in mrkdwn: no pings (<!channel>, <@U…>) and no forged links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def mrkdwn_user_text(text: str, limit: int = SECTION_TEXT_MAX) -> str:
+    """Escape, then cut so an escape sequence is never split in half."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - len(ELLIPSIS)]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + ELLIPSIS
+
+
+def user_mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel_mention(channel_id: str) -> str:
+    return f"<#{channel_id}>"

@@ -1,0 +1,8 @@
+"""SQLAlchemy models; importing this package registers every table on `Base.metadata`."""
+from models.base import Base
+from models.delivery import Delivery
+from models.event import ProcessedEvent
+from models.schedule import Schedule
+from models.workspace import OpsAdmin, Workspace
+
+__all__ = ["Base", "Delivery", "OpsAdmin", "ProcessedEvent", "Schedule", "Workspace"]

@@ -1,0 +1,107 @@
+"""Test harness: the real app over real HTTP against a fake Slack Web API.
+
+One fake Slack and one running bot per backend for the whole session (SQLite always,
+PostgreSQL too when TEST_DATABASE_URL is set). Each test gets its own workspace id, so tests
+never see each other's rows or cached users, and the fake is reset between tests.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import text
+
+from bot.app import build_app
+from bot.config import Settings, load_settings
+from bot.db import create_engine
+from bot.edge import ProdOpsApp
+from bot.migrate import upgrade
+from bot.runtime import Runtime
+from bot.server import HttpServer
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackSender
+
+# The Web API client honours HTTP(S)_PROXY and ignores NO_PROXY: loopback calls must not go out.
+for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_var, None)
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def bot_settings(database_url: str, api_url: str, **overrides: object) -> Settings:
+    return load_settings(
+        _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api_url, database_url=database_url, host="127.0.0.1", port=0, **overrides,
+    )
+
+
+async def reset_postgres(url: str) -> None:
+    """Start from an empty schema so every run migrates up from nothing."""
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "prodops.sqlite3"
+        return f"sqlite+aiosqlite:///{path}"
+    url = Settings.model_validate({"database_url": os.environ["TEST_DATABASE_URL"]}).database_url
+    await reset_postgres(url)
+    return url
+
+
+@dataclass
+class Bot:
+    url: str
+    rt: Runtime
+    app: ProdOpsApp
+    slack: SlackSender
+    fake: FakeSlack
+    http: aiohttp.ClientSession
+
+    async def settle(self) -> None:
+        """Wait for work deferred past the ack (the bot's own task set), instead of sleeping."""
+        await self.rt.tasks.drain(timeout=30)
+
+
+@pytest.fixture(scope="session")
+async def bot_session(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Bot]:
+    await upgrade(database_url)
+    rt = Runtime.create(bot_settings(database_url, fake_slack.api_url))
+    app = build_app(rt)
+    server = HttpServer(rt, app)
+    await server.start()
+    url = f"http://127.0.0.1:{server.port}"
+    async with aiohttp.ClientSession() as http:
+        yield Bot(url, rt, app, SlackSender(url, http), fake_slack, http)
+    await server.stop()
+
+
+@pytest.fixture
+async def bot(bot_session: Bot) -> AsyncIterator[Bot]:
+    bot_session.fake.reset()
+    yield bot_session
+    await bot_session.settle()
+
+
+@pytest.fixture
+def team() -> str:
+    """A fresh workspace id per test: tenancy keeps tests apart."""
+    return "T" + uuid.uuid4().hex[:10].upper()

@@ -1,0 +1,278 @@
+"""A fake Slack Web API that speaks Slack's wire format, records every call and fails on demand.
+
+It also receives `response_url` posts (under /response/…) and files-upload-v2 byte uploads.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Failure:
+    error: str | None = None
+    status: int = 200
+    retry_after: int | None = None
+    times: int = 1
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    user: str | None = None
+    bot_id: str | None = None
+    thread_ts: str | None = None
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.app = web.Application()
+        self.app.router.add_post("/api/{method}", self._api)
+        self.app.router.add_post("/response/{key}", self._response_url)
+        self.app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self.reset()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        return f"{self.url}/response/{key}"
+
+    def reset(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []
+        self.uploads: dict[str, bytes] = {}
+        self.failures: dict[str, list[Failure]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.messages: dict[str, list[Message]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+
+    # -- test controls ---------------------------------------------------------------------
+    def fail(self, method: str, error: str | None = None, *, status: int = 200,
+             retry_after: int | None = None, times: int = 1) -> None:
+        """Make the next `times` calls of `method` fail with an error, a status, or a 429."""
+        self.failures.setdefault(method, []).append(Failure(error, status, retry_after, times))
+
+    def add_user(self, user_id: str, *, tz: str = "Europe/London", is_admin: bool = False,
+                 is_owner: bool = False, is_bot: bool = False, deleted: bool = False, name: str | None = None) -> None:
+        self.users[user_id] = {
+            "id": user_id, "name": name or user_id.lower(), "real_name": name or f"User {user_id}",
+            "tz": tz, "tz_label": tz, "tz_offset": 0, "is_admin": is_admin, "is_owner": is_owner,
+            "is_bot": is_bot, "deleted": deleted, "profile": {"real_name": name or user_id},
+        }
+
+    def add_message(self, channel: str, ts: str, text: str, *, user: str | None = "U_AUTHOR",
+                    bot_id: str | None = None, thread_ts: str | None = None) -> Message:
+        message = Message(channel, ts, text, user, bot_id, thread_ts)
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posted(self, channel: str | None = None) -> list[Call]:
+        return [c for c in self.calls_to("chat.postMessage") if channel is None or c.args.get("channel") == channel]
+
+    # -- HTTP ------------------------------------------------------------------------------
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                args.update(json.loads(body))
+            else:
+                args.update(dict(parse_qsl(body.decode(), keep_blank_values=True)))
+        for key in ("blocks", "view", "files", "attachments"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except json.JSONDecodeError:
+                    pass
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        self.calls.append(Call(method, args, token))
+        pending = self.failures.get(method)
+        if pending:
+            failure = pending[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                pending.pop(0)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            status = 429 if failure.retry_after is not None else failure.status
+            body = {"ok": False, "error": failure.error or ("ratelimited" if status == 429 else "fatal_error")}
+            return web.json_response(body, status=status, headers=headers)
+        handler = getattr(self, "m_" + method.replace(".", "_"), None)
+        result = handler(args) if handler else {}
+        return web.json_response({"ok": True, **result} if "ok" not in result else result)
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append((request.match_info["key"], await request.json()))
+        return web.json_response({"ok": True})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - 200")
+
+    # -- Web API methods (Slack's answer shapes) -------------------------------------------
+    def _err(self, error: str) -> dict[str, Any]:
+        return {"ok": False, "error": error}
+
+    def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "https://fake.slack.com/", "team": "Fake Team", "user": "prodops",
+                "team_id": "T_INSTALL", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+
+    def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(args.get("user", ""))
+        return {"user": user} if user else self._err("user_not_found")
+
+    def m_team_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"team": {"id": args.get("team_id", "T_INSTALL"), "name": "Fake Team", "domain": "fake"}}
+
+    def _new_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel", "")
+        ts = self._new_ts()
+        message = self.add_message(channel, ts, args.get("text", ""), user=BOT_USER_ID, bot_id=BOT_ID,
+                                   thread_ts=args.get("thread_ts"))
+        message.blocks = args.get("blocks") or []
+        return {"channel": channel, "ts": ts, "message": {"type": "message", "text": message.text,
+                                                            "ts": ts, "bot_id": BOT_ID}}
+
+    def m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": self._new_ts()}
+
+    def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel", ""), args.get("ts", "")
+        for message in self.messages.get(channel, []):
+            if message.ts == ts:
+                message.text = args.get("text", message.text)
+                message.blocks = args.get("blocks") or message.blocks
+                return {"channel": channel, "ts": ts, "text": message.text}
+        return self._err("message_not_found")
+
+    def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel", ""), args.get("message_ts", "")
+        return {"channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+
+    def _wire(self, m: Message) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "message", "text": m.text, "ts": m.ts}
+        if m.user:
+            out["user"] = m.user
+        if m.bot_id:
+            out["bot_id"] = m.bot_id
+        if m.thread_ts:
+            out["thread_ts"] = m.thread_ts
+        return out
+
+    def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel", "")
+        if channel not in self.messages:
+            return self._err("channel_not_found")
+        latest = args.get("latest")
+        inclusive = str(args.get("inclusive", "")).lower() in {"1", "true"}
+        top = [m for m in self.messages[channel] if m.thread_ts in (None, m.ts)]
+        if latest:
+            top = [m for m in top if (m.ts <= latest if inclusive else m.ts < latest)]
+        top.sort(key=lambda m: m.ts, reverse=True)
+        limit = int(args.get("limit", 100))
+        return {"messages": [self._wire(m) for m in top[:limit]], "has_more": len(top) > limit}
+
+    def m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel", ""), args.get("ts", "")
+        if channel not in self.messages:
+            return self._err("channel_not_found")
+        target = next((m for m in self.messages[channel] if m.ts == ts), None)
+        if target is None:
+            return self._err("thread_not_found")
+        root = target.thread_ts or target.ts
+        thread = sorted((m for m in self.messages[channel] if m.ts == root or m.thread_ts == root),
+                        key=lambda m: m.ts)
+        return {"messages": [self._wire(m) for m in thread], "has_more": False}
+
+    def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", ""))
+        return {"channel": {"id": "D" + users.split(",")[0]}}
+
+    def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel", "")
+        return {"channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+
+    def m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"members": sorted(self.users)}
+
+    def _view(self, args: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        view = dict(args.get("view") or {})
+        view_id = view_id or f"V{next(self._ids):06d}"
+        view["id"] = view_id
+        self.views[view_id] = view
+        return {"view": view}
+
+    def m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._view(args)
+
+    def m_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._view(args)
+
+    def m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = args.get("view_id")
+        if view_id not in self.views:
+            return self._err("not_found")
+        return self._view(args, view_id)
+
+    def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._view(args)
+
+    def m_reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids):06d}"
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files") or []
+        return {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
