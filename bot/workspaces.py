@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.sql import insert_ignore
+from bot.text import escape
 from models.workspace import OpsAdmin, Workspace
 
 
@@ -24,13 +25,13 @@ def validate_timezone(name: str) -> str:
     name = name.strip()
     if not name or name not in available_timezones():
         raise UserError(
-            f"`{name or ' '}` is not an IANA timezone name. Try one like `Europe/Berlin`, "
+            f"`{escape(name) or ' '}` is not an IANA timezone name. Try one like `Europe/Berlin`, "
             "`America/New_York` or `UTC`."
         )
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"`{name}` is not a timezone this server knows.") from None
+        raise UserError(f"`{escape(name)}` is not a timezone this server knows.") from None
     return name
 
 

@@ -46,7 +46,7 @@ BOT_ID = "BBOT"
 class FakeSlack:
     def __init__(self) -> None:
         self.app = web.Application()
-        self.app.router.add_post("/api/{method}", self._api)
+        self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/response/{key}", self._response_url)
         self.app.router.add_post("/upload/{file_id}", self._upload)
         self._runner: web.AppRunner | None = None

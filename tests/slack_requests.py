@@ -85,7 +85,8 @@ class SlackSender:
             try:
                 return resp.status, json.loads(text) if text else None
             except json.JSONDecodeError:
-                return resp.status, text
+                # Slack shows a plain-text 200 reply as the message text.
+                return resp.status, {"text": text} if resp.status == 200 else text
 
     async def command(self, team_id: str, user_id: str, command: str, text: str = "", **kw: Any) -> tuple[int, Any]:
         return await self.post(command_form(team_id, user_id, command, text, **kw),

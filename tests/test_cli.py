@@ -1,0 +1,51 @@
+"""Start-up: bad settings and a rejected token stop the bot with exit 2 and one clear line."""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.conftest import Bot
+
+SECRET_TOKEN = "xoxb-very-secret-token-123"
+
+
+async def run_bot(cwd: Path, **env: str) -> tuple[int, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "LOG_"))}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=str(cwd), env={**clean, "PYTHONPATH": str(Path.cwd()), **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return proc.returncode or 0, (out + err).decode()
+
+
+async def test_missing_token_names_the_variable(tmp_path: Path) -> None:
+    code, output = await run_bot(tmp_path)
+    assert code == 2
+    assert output.strip().splitlines()[-1].startswith("prodops-bot: error: SLACK_BOT_TOKEN")
+
+
+async def test_malformed_settings_name_the_variable(tmp_path: Path) -> None:
+    code, output = await run_bot(tmp_path, SLACK_BOT_TOKEN=SECRET_TOKEN, SLACK_SIGNING_SECRET="x" * 32, PORT="eighty")
+    assert code == 2 and "PORT is invalid" in output
+    code, output = await run_bot(tmp_path, SLACK_BOT_TOKEN=SECRET_TOKEN)
+    assert code == 2 and "SLACK_SIGNING_SECRET is required" in output
+    code, output = await run_bot(tmp_path, SLACK_BOT_TOKEN="xoxp-user-token-not-bot")
+    assert code == 2 and "SLACK_BOT_TOKEN is invalid" in output and "xoxp-user" not in output
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=" + SECRET_TOKEN + "\nLOG_FORMAT=yaml\n")
+    code, output = await run_bot(tmp_path)
+    assert code == 2 and "LOG_FORMAT is invalid" in output
+
+
+async def test_rejected_token_stops_without_printing_it(bot: Bot, tmp_path: Path) -> None:
+    bot.fake.fail("auth.test", "invalid_auth")
+    code, output = await run_bot(
+        tmp_path, SLACK_BOT_TOKEN=SECRET_TOKEN, SLACK_SIGNING_SECRET="s" * 32,
+        SLACK_API_URL=bot.fake.api_url, DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3",
+    )
+    assert code == 2
+    assert "SLACK_BOT_TOKEN was rejected by Slack (invalid_auth)" in output
+    assert SECRET_TOKEN not in output and "s" * 32 not in output
+    assert (tmp_path / "db.sqlite3").exists()  # migrations ran before the token check
