@@ -5,9 +5,9 @@ import logging
 
 from bot.edge import ProdOpsApp, dedupe_events, inject_workspace, make_error_handler
 from bot.runtime import Runtime
-from handlers import home, prodops
+from handlers import feedback, feedback_triage, home, prodops
 
-FEATURES = (prodops, home)
+FEATURES = (prodops, feedback, feedback_triage, home)
 
 
 def build_app(rt: Runtime) -> ProdOpsApp:

@@ -17,6 +17,8 @@ class Workspace(Timestamped, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Per-feature settings (e.g. the feedback emoji) that need no query of their own.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Last feedback number handed out; incremented with UPDATE … RETURNING, so never reused.
+    feedback_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class OpsAdmin(Timestamped, Base):

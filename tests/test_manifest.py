@@ -18,6 +18,13 @@ def test_manifest_commands_are_the_bots_commands() -> None:
     assert all(c["should_escape"] for c in MANIFEST["features"]["slash_commands"])
 
 
+def test_manifest_shortcuts_are_the_bots_shortcuts() -> None:
+    from bot.feedback.enums import FeedbackShortcut
+
+    declared = {s["callback_id"] for s in MANIFEST["features"]["shortcuts"]}
+    assert declared == {s.value for s in FeedbackShortcut}
+
+
 async def test_every_declared_command_answers_help(bot: Bot, team: str) -> None:
     for entry in MANIFEST["features"]["slash_commands"]:
         status, body = await bot.slack.command(team, "UHELP01", entry["command"], "help")

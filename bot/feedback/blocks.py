@@ -1,0 +1,221 @@
+"""Block Kit for feedback: confirmations, items, lists, modals and outcome DMs (pure functions)."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import Block, actions, button, context, divider, header, mrkdwn, plain, section
+from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
+from bot.feedback.parsing import SETTABLE_STATUSES, Filters
+from bot.feedback.service import ItemView, Page
+from bot.text import FIELD_TEXT_MAX, mrkdwn_user_text, truncate, user_mention
+from models.feedback import FeedbackStatus, Importance
+
+PREVIEW = 200
+STATUS_EMOJI = {
+    FeedbackStatus.NEW: ":new:", FeedbackStatus.TRIAGED: ":mag:", FeedbackStatus.PLANNED: ":calendar:",
+    FeedbackStatus.SHIPPED: ":rocket:", FeedbackStatus.DECLINED: ":no_entry_sign:", FeedbackStatus.MERGED: ":link:",
+}
+
+
+def _option(value: str, label: str | None = None) -> dict[str, Any]:
+    return {"text": plain(label or value.capitalize(), 75), "value": value}
+
+
+def _quote(text: str, limit: int) -> str:
+    body = mrkdwn_user_text(text, limit) if text else "_(no text)_"
+    return "\n".join("> " + line for line in body.splitlines()) or "> "
+
+
+def confirmation(number: int, created: bool, voted: bool, text: str) -> tuple[str, list[Block]]:
+    if created:
+        headline = f":memo: Filed as feedback *#{number}*. Thanks!"
+    elif voted:
+        headline = f":ballot_box_with_ballot: Added your vote to feedback *#{number}*."
+    else:
+        headline = f"You already filed feedback *#{number}*."
+    blocks = [
+        section(headline + "\n" + _quote(text, PREVIEW),
+                accessory=button("Add details", FeedbackAction.ADD_DETAILS, ItemRef(number=number).model_dump_json())),
+        context("Only you can see this. You'll hear back here when it ships."),
+    ]
+    return headline.replace("*", ""), blocks
+
+
+def _fields(v: ItemView) -> list[dict[str, str]]:
+    values = [
+        ("Votes", str(v.votes)),
+        ("Owner", user_mention(v.owner_id) if v.owner_id else "unassigned"),
+        ("Customer", mrkdwn_user_text(v.customer, 200) if v.customer else "–"),
+        ("Area", mrkdwn_user_text(v.product_area, 100) if v.product_area else "–"),
+        ("Importance", v.importance.value if v.importance else "–"),
+        ("Tags", " ".join(f"`#{t}`" for t in v.tags) or "–"),
+    ]
+    return [{"type": "mrkdwn", "text": truncate(f"*{k}*\n{val}", FIELD_TEXT_MAX)} for k, val in values]
+
+
+def item_blocks(v: ItemView, can_triage: bool) -> list[Block]:
+    blocks: list[Block] = [
+        header(f"Feedback #{v.number} · {v.status.value}"),
+        section(_quote(v.text, 2800)),
+        {"type": "section", "fields": _fields(v)},
+    ]
+    source = [f"Filed by {user_mention(v.created_by)} <!date^{int(v.created_at.timestamp())}^{{date_short}}|{v.created_at:%Y-%m-%d}>"]
+    if v.author_id and v.author_id != v.created_by:
+        source.append(f"written by {user_mention(v.author_id)}")
+    if v.permalink:
+        source.append(f"<{v.permalink}|original message>")
+    if v.merged_numbers:
+        source.append("merged: " + ", ".join(f"#{n}" for n in v.merged_numbers))
+    blocks.append(context(" · ".join(source)))
+    if v.outcome_note:
+        blocks.append(section("*Outcome note:* " + mrkdwn_user_text(v.outcome_note, 2000)))
+    for user_id, details in v.details[:5]:
+        blocks.append(context(f"{user_mention(user_id)} added: " + mrkdwn_user_text(details, 1500)))
+    ref = ItemRef(number=v.number).model_dump_json()
+    elements: list[dict[str, Any]] = []
+    if can_triage:
+        elements.append({
+            "type": "static_select", "action_id": FeedbackAction.STATUS,
+            "placeholder": plain("Set status"),
+            "options": [_option(s.value) for s in SETTABLE_STATUSES],
+            **({"initial_option": _option(v.status.value)} if v.status in SETTABLE_STATUSES else {}),
+        })
+        owner: dict[str, Any] = {"type": "users_select", "action_id": FeedbackAction.OWNER,
+                                 "placeholder": plain("Assign owner")}
+        if v.owner_id:
+            owner["initial_user"] = v.owner_id
+        elements.append(owner)
+        elements.append(button("Edit", FeedbackAction.EDIT, ref))
+    elements.append(button("Add details", FeedbackAction.ADD_DETAILS, ref))
+    blocks.append(actions(*elements, block_id=f"feedback.item.{v.number}"))
+    return blocks
+
+
+def _summary(v: ItemView) -> str:
+    votes = f"{v.votes} vote" + ("" if v.votes == 1 else "s")
+    extra = " · ".join(x for x in (
+        mrkdwn_user_text(v.customer, 60) if v.customer else "",
+        mrkdwn_user_text(v.product_area, 40) if v.product_area else "",
+        " ".join(f"#{t}" for t in v.tags[:5]),
+    ) if x)
+    first = f"{STATUS_EMOJI[v.status]} *#{v.number}* · {v.status.value} · {votes}" + (f" · {extra}" if extra else "")
+    return first + "\n" + mrkdwn_user_text(" ".join(v.text.split()), PREVIEW)
+
+
+def describe(filters: Filters) -> str:
+    parts = []
+    if filters.status:
+        parts.append(filters.status.value)
+    parts += [f"#{t}" for t in filters.tags]
+    if filters.area:
+        parts.append(f"area {mrkdwn_user_text(filters.area, 100)}")
+    if filters.words:
+        parts.append("“" + mrkdwn_user_text(" ".join(filters.words), 200) + "”")
+    order = "most-voted first" if filters.sort == "top" else "newest first"
+    return (", ".join(parts) or "all open and closed items") + f"; {order}"
+
+
+def page_ref(filters: Filters, page: int) -> str:
+    return PageRef(status=filters.status.value if filters.status else None, tags=list(filters.tags),
+                   area=filters.area, words=list(filters.words), sort=filters.sort, page=page).model_dump_json()
+
+
+def list_blocks(page: Page, filters: Filters, title: str = "Feedback") -> list[Block]:
+    blocks: list[Block] = [header(title), context(describe(filters) + f" · {page.total} found")]
+    if not page.items:
+        blocks.append(section("Nothing matches. Try `/feedback list` without filters, or `/feedback help`."))
+        return blocks
+    for v in page.items:
+        blocks.append(section(_summary(v)))
+    nav = []
+    if page.page > 1:
+        nav.append(button("◀ Previous", FeedbackAction.PAGE + ".prev", page_ref(filters, page.page - 1)))
+    if page.page < page.pages:
+        nav.append(button("Next ▶", FeedbackAction.PAGE + ".next", page_ref(filters, page.page + 1)))
+    blocks.append(context(f"Page {page.page} of {page.pages} · `/feedback show <number>` for details"))
+    if nav:
+        blocks.append(actions(*nav))
+    return blocks
+
+
+def _input(field: Field_, label: str, element: dict[str, Any], optional: bool = True, hint: str | None = None) -> Block:
+    block: Block = {"type": "input", "block_id": field, "label": plain(label, 2000),
+                    "element": {**element, "action_id": field}, "optional": optional}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _text_input(initial: str | None = None, multiline: bool = False, max_length: int = 255) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    return element
+
+
+def _importance_select(initial: Importance | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "static_select", "placeholder": plain("How much does it matter?"),
+                               "options": [_option(i.value) for i in Importance]}
+    if initial:
+        element["initial_option"] = _option(initial.value)
+    return element
+
+
+def _modal(callback_id: str, title: str, blocks: list[Block], metadata: str, submit: str = "Save") -> dict[str, Any]:
+    return {"type": "modal", "callback_id": callback_id, "title": plain(title, 24), "submit": plain(submit, 24),
+            "close": plain("Cancel", 24), "private_metadata": metadata, "blocks": blocks}
+
+
+def capture_modal(meta: CaptureMeta, text: str = "") -> dict[str, Any]:
+    intro = "Filing this message as product feedback." if meta.shortcut else "Describe the feedback."
+    blocks = [
+        section(intro),
+        _input(Field_.TEXT, "Feedback", _text_input(text, multiline=True, max_length=3000), optional=False),
+        _input(Field_.CUSTOMER, "Customer / account", _text_input()),
+        _input(Field_.AREA, "Product area", _text_input(max_length=100)),
+        _input(Field_.TAGS, "Tags", _text_input(), hint="Words separated by spaces or commas, e.g. exports, performance"),
+        _input(Field_.IMPORTANCE, "Importance", _importance_select()),
+    ]
+    return _modal(FeedbackView.CAPTURE, "File feedback", blocks, meta.model_dump_json(), submit="File")
+
+
+def details_modal(number: int) -> dict[str, Any]:
+    blocks = [_input(Field_.DETAILS, f"Details for #{number}", _text_input(multiline=True, max_length=3000), optional=False,
+                     hint="Context, impact, who asked: it is added under your name.")]
+    return _modal(FeedbackView.DETAILS, "Add details", blocks, ItemRef(number=number).model_dump_json())
+
+
+def close_modal(number: int, status: FeedbackStatus, channel_id: str | None) -> dict[str, Any]:
+    verb = "shipped" if status is FeedbackStatus.SHIPPED else "declined"
+    blocks = [
+        section(f"Mark feedback *#{number}* as *{verb}*. Everyone who reported it gets a DM with your note."),
+        _input(Field_.NOTE, "Note to the reporters", _text_input(multiline=True, max_length=2000),
+               hint="What changed, or why not. Optional."),
+    ]
+    meta = CloseMeta(number=number, status=status.value, channel_id=channel_id).model_dump_json()
+    return _modal(FeedbackView.CLOSE, f"Mark as {verb}", blocks, meta, submit="Confirm")
+
+
+def edit_modal(v: ItemView) -> dict[str, Any]:
+    blocks = [
+        _input(Field_.CUSTOMER, "Customer / account", _text_input(v.customer)),
+        _input(Field_.AREA, "Product area", _text_input(v.product_area, max_length=100)),
+        _input(Field_.TAGS, "Tags", _text_input(" ".join(v.tags))),
+        _input(Field_.IMPORTANCE, "Importance", _importance_select(v.importance)),
+    ]
+    return _modal(FeedbackView.EDIT, f"Edit #{v.number}", blocks, ItemRef(number=v.number).model_dump_json())
+
+
+def outcome_dm(v: ItemView) -> tuple[str, list[Block]]:
+    shipped = v.status is FeedbackStatus.SHIPPED
+    headline = (f":rocket: Feedback #{v.number} you reported has shipped!" if shipped
+                else f"Feedback #{v.number} you reported was declined.")
+    blocks: list[Block] = [section(f"*{headline}*\n" + _quote(v.text, 500))]
+    if v.outcome_note:
+        who = f" from {user_mention(v.owner_id)}" if v.owner_id else ""
+        blocks.append(section(f"*Note{who}:* " + mrkdwn_user_text(v.outcome_note, 2000)))
+    if v.permalink:
+        blocks.append(context(f"<{v.permalink}|Original message>"))
+    blocks.append(divider())
+    blocks.append({"type": "context", "elements": [mrkdwn("Thanks for taking the time to report it.")]})
+    return headline, blocks

@@ -1,0 +1,66 @@
+"""Action, view, shortcut and block ids for feedback, and the small models carried in them."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class FeedbackAction(StrEnum):
+    ADD_DETAILS = "feedback.add_details"
+    STATUS = "feedback.status"
+    OWNER = "feedback.owner"
+    EDIT = "feedback.edit"
+    PAGE = "feedback.page"
+
+
+class FeedbackView(StrEnum):
+    CAPTURE = "feedback.capture"
+    DETAILS = "feedback.details"
+    CLOSE = "feedback.close"
+    EDIT = "feedback.edit"
+
+
+class FeedbackShortcut(StrEnum):
+    FILE_MESSAGE = "feedback.file_message"
+
+
+class Field_(StrEnum):
+    """block_id and action_id of modal inputs (the same string for both)."""
+
+    TEXT = "text"
+    CUSTOMER = "customer"
+    AREA = "area"
+    TAGS = "tags"
+    IMPORTANCE = "importance"
+    NOTE = "note"
+    DETAILS = "details"
+
+
+class CaptureMeta(BaseModel):
+    """private_metadata of the capture modal: where the feedback came from."""
+
+    channel_id: str | None = None
+    message_ts: str | None = None
+    author_id: str | None = None
+    shortcut: bool = False
+
+
+class ItemRef(BaseModel):
+    number: int = Field(ge=1)
+
+
+class CloseMeta(ItemRef):
+    status: str
+    channel_id: str | None = None
+
+
+class PageRef(BaseModel):
+    """A list page button: the filters travel with it (well under the 2,000-char value limit)."""
+
+    status: str | None = None
+    tags: list[str] = Field(default_factory=list, max_length=10)
+    area: str | None = Field(default=None, max_length=100)
+    words: list[str] = Field(default_factory=list, max_length=10)
+    sort: str = "new"
+    page: int = Field(1, ge=1)

@@ -1,0 +1,209 @@
+"""Feedback work that talks to Slack, run after the ack: reading the reacted message,
+confirmations, outcome DMs, CSV export. Each step opens its own unit of work."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+
+from bot.delivery import deliver_once
+from bot.feedback import blocks, service
+from bot.feedback.parsing import Filters
+from bot.runtime import Runtime
+from models.base import utcnow
+from models.feedback import FeedbackItem, FeedbackStatus
+
+log = logging.getLogger(__name__)
+
+PENDING_GRACE = timedelta(minutes=1)
+OUTCOME_WINDOW = timedelta(days=2)
+
+# What to tell a reactor when Slack won't give us the message, by Slack error code.
+UNREADABLE = {
+    "not_in_channel": "I'm not in that channel, so I can't read the message. Invite me with `/invite @ProdOps` and react again.",
+    "channel_not_found": "I can't see that channel (it may be private). Invite me with `/invite @ProdOps` and react again.",
+    "missing_scope": "I'm missing a permission to read that kind of channel. Ask an admin to reinstall the app from its manifest.",
+    "thread_not_found": "That message seems to have been deleted, so there is nothing to file.",
+    "message_not_found": "That message seems to have been deleted, so there is nothing to file.",
+}
+BOT_MESSAGE = "Messages from bots (including mine) aren't filed as feedback."
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    text: str
+    user: str | None
+    from_bot: bool
+
+
+class CaptureProblem(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def read_message(client: AsyncWebClient, channel: str, ts: str) -> SlackMessage:
+    """The message at `ts`: history for top-level messages, replies for thread replies."""
+    try:
+        history = await client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+        found = next((m for m in history.get("messages", []) if m.get("ts") == ts), None)
+        if found is None:  # a thread reply is not in history; its thread holds it
+            replies = await client.conversations_replies(channel=channel, ts=ts, inclusive=True, limit=1)
+            found = next((m for m in replies.get("messages", []) if m.get("ts") == ts), None)
+    except SlackApiError as exc:
+        code = str(exc.response.get("error", ""))
+        if code in UNREADABLE:
+            raise CaptureProblem(UNREADABLE[code]) from None
+        raise
+    if found is None:
+        raise CaptureProblem(UNREADABLE["message_not_found"])
+    from_bot = bool(found.get("bot_id") or found.get("subtype") == "bot_message")
+    return SlackMessage(text=str(found.get("text") or ""), user=found.get("user"), from_bot=from_bot)
+
+
+async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
+    try:
+        return str((await client.chat_getPermalink(channel=channel, message_ts=ts))["permalink"])
+    except SlackApiError as exc:
+        log.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+        return None
+
+
+async def tell(client: AsyncWebClient, channel: str | None, user: str, text: str,
+               blocks_: list[dict[str, Any]] | None = None) -> None:
+    """Only the user sees it: ephemeral in the channel, or a DM where that is not possible.
+    Never a thread reply, so customer-facing and Slack Connect channels stay clean."""
+    if channel:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks_)
+            return
+        except SlackApiError as exc:
+            log.info("ephemeral to %s in %s failed (%s); sending a DM", user, channel, exc.response.get("error"))
+    await client.chat_postMessage(channel=user, text=text, blocks=blocks_)
+
+
+async def confirm(rt: Runtime, client: AsyncWebClient, team_id: str, channel: str | None, user: str,
+                  filed: tuple[int, bool, bool, str], once_key: str) -> None:
+    number, created, voted, text = filed
+    headline, body = blocks.confirmation(number, created, voted, text)
+
+    async def send() -> None:
+        await tell(client, channel, user, headline, body)
+
+    await deliver_once(rt.db, team_id, "feedback.confirm", f"{number}:{user}", once_key, send)
+
+
+async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int,
+                                  reactor: str, channel: str, ts: str, once_key: str) -> None:
+    """Read the message a reaction filed, complete the item, confirm to the reactor.
+
+    A definite "can't" (not in channel, deleted, a bot's message) drops the pending item and
+    tells the reactor how to fix it; a Slack outage leaves it pending for the sweeper.
+    """
+    try:
+        message = await read_message(client, channel, ts)
+        if message.from_bot:
+            raise CaptureProblem(BOT_MESSAGE)
+    except CaptureProblem as problem:
+        async with rt.db.unit_of_work() as session:
+            await service.discard_capture(session, item_id)
+        await tell(client, channel, reactor, problem.reason)
+        return
+    link = await permalink(client, channel, ts)
+    async with rt.db.unit_of_work() as session:
+        item = await service.complete_capture(session, item_id, text=message.text, author_id=message.user,
+                                              permalink=link)
+        if item is None:  # withdrawn meanwhile
+            return
+        number = item.number
+    await confirm(rt, client, team_id, channel, reactor, (number, True, True, message.text), once_key)
+
+
+async def sweep_pending_captures(rt: Runtime) -> None:
+    """Finish reaction captures a crash or a Slack outage left pending."""
+    async with rt.db.unit_of_work() as session:
+        pending = await service.pending_captures(session, utcnow() - PENDING_GRACE)
+        where = {row.id: (row.channel_id, row.message_ts) for row in (await session.scalars(
+            select(FeedbackItem).where(FeedbackItem.id.in_([p[0] for p in pending])))).all()}
+    for item_id, team_id, reporter in pending:
+        channel, ts = where.get(item_id, (None, None))
+        if channel and ts:
+            try:
+                await capture_reacted_message(rt, rt.client, team_id, item_id, reporter, channel, ts, "sweep")
+            except Exception:
+                log.exception("pending capture %s still failing", item_id)
+
+
+async def notify_outcome(rt: Runtime, client: AsyncWebClient, team_id: str, number: int, reporters: list[str]) -> None:
+    """One DM per reporter per outcome, even if this runs twice (claims), and the others still
+    go out when one fails."""
+    async with rt.db.unit_of_work() as session:
+        item = await service.get_item(session, team_id, number)
+        view = await service.view(session, item)
+    if view.status not in service.CLOSED:
+        return
+    text, body = blocks.outcome_dm(view)
+    for user in reporters:
+        async def send(user: str = user) -> None:
+            await client.chat_postMessage(channel=user, text=text, blocks=body)
+
+        try:
+            await deliver_once(rt.db, team_id, "feedback.outcome", f"{number}:{user}", view.status.value, send)
+        except SlackApiError as exc:
+            log.warning("outcome DM for #%s to %s failed: %s", number, user, exc.response.get("error"))
+
+
+async def sweep_outcomes(rt: Runtime) -> None:
+    """Retry outcome DMs that failed (their claims are reclaimable) for recently closed items."""
+    async with rt.db.unit_of_work() as session:
+        rows = (await session.execute(select(FeedbackItem.team_id, FeedbackItem.number, FeedbackItem.id).where(
+            FeedbackItem.status.in_([FeedbackStatus.SHIPPED, FeedbackStatus.DECLINED]),
+            FeedbackItem.closed_at > utcnow() - OUTCOME_WINDOW))).all()
+        todo = []
+        for team_id, number, item_id in rows:
+            item = await session.get(FeedbackItem, item_id)
+            assert item is not None
+            todo.append((team_id, number, [r for r in (await service.view(session, item)).reporters]))
+    for team_id, number, reporters in todo:
+        await notify_outcome(rt, rt.client, team_id, number, reporters)
+
+
+CSV_COLUMNS = ["number", "status", "votes", "text", "customer", "product_area", "importance", "tags",
+               "owner", "reporters", "author", "channel", "permalink", "created_at", "outcome_note", "merged"]
+
+
+def to_csv(items: list[service.ItemView]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for v in items:
+        writer.writerow([
+            v.number, v.status.value, v.votes, _cell(v.text), _cell(v.customer or ""), _cell(v.product_area or ""),
+            v.importance.value if v.importance else "", " ".join(v.tags), v.owner_id or "", " ".join(v.reporters),
+            v.author_id or "", v.channel_id or "", v.permalink or "", v.created_at.isoformat(),
+            _cell(v.outcome_note or ""), " ".join(str(n) for n in v.merged_numbers),
+        ])
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas: neutralise them."""
+    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+
+
+async def export(rt: Runtime, client: AsyncWebClient, team_id: str, user: str, filters: Filters) -> None:
+    async with rt.db.unit_of_work() as session:
+        items = await service.all_items(session, team_id, filters)
+    dm = (await client.conversations_open(users=user))["channel"]["id"]
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    await client.files_upload_v2(
+        channel=dm, content=to_csv(items), filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
+        initial_comment=f"Your feedback export: {len(items)} item{'s' if len(items) != 1 else ''} ({blocks.describe(filters)}).",
+    )

@@ -1,0 +1,376 @@
+"""Feedback domain logic: filing, votes, triage, merge, listing. Sessions flush only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import NotFound, UserError
+from bot.feedback.parsing import Draft, Filters
+from bot.sql import insert_ignore
+from models.base import utcnow
+from models.feedback import (
+    CaptureState,
+    FeedbackItem,
+    FeedbackReporter,
+    FeedbackSource,
+    FeedbackStatus,
+    FeedbackTag,
+    Importance,
+)
+from models.workspace import Workspace
+
+DEFAULT_EMOJI = "memo"
+PAGE_SIZE = 10
+CLOSED = (FeedbackStatus.SHIPPED, FeedbackStatus.DECLINED)
+
+
+@dataclass(frozen=True)
+class Filed:
+    item: FeedbackItem
+    created: bool  # a new item (False: a vote on an existing one)
+    voted: bool  # this person was added as a reporter (False: they already were)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """Everything a rendering of one item needs, as plain data."""
+
+    number: int
+    text: str
+    status: FeedbackStatus
+    customer: str | None
+    product_area: str | None
+    importance: Importance | None
+    owner_id: str | None
+    author_id: str | None
+    channel_id: str | None
+    permalink: str | None
+    created_by: str
+    created_at: datetime
+    votes: int
+    tags: tuple[str, ...]
+    reporters: tuple[str, ...]
+    details: tuple[tuple[str, str], ...]
+    merged_numbers: tuple[int, ...]
+    outcome_note: str | None
+    pending: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[ItemView]
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def feedback_emoji(workspace: Workspace) -> str:
+    return str((workspace.settings or {}).get("feedback_emoji") or DEFAULT_EMOJI)
+
+
+def reaction_base(reaction: str) -> str:
+    """`thumbsup::skin-tone-2` -> `thumbsup`."""
+    return reaction.split("::", 1)[0]
+
+
+async def set_emoji(session: AsyncSession, workspace: Workspace, emoji: str) -> None:
+    workspace.settings = {**(workspace.settings or {}), "feedback_emoji": emoji}
+    await session.flush()
+
+
+async def _lock_workspace(session: AsyncSession, team_id: str) -> None:
+    """Serialise filing per workspace (PostgreSQL row lock; SQLite already holds its write lock)."""
+    await session.execute(select(Workspace.team_id).where(Workspace.team_id == team_id).with_for_update())
+
+
+async def _next_number(session: AsyncSession, team_id: str) -> int:
+    result = await session.execute(
+        update(Workspace).where(Workspace.team_id == team_id)
+        .values(feedback_seq=Workspace.feedback_seq + 1).returning(Workspace.feedback_seq)
+    )
+    return int(result.scalar_one())
+
+
+async def _resolve(session: AsyncSession, item: FeedbackItem) -> FeedbackItem:
+    """Follow merges to the item that now stands for this one."""
+    seen = {item.id}
+    while item.merged_into_id is not None:
+        target = await session.get(FeedbackItem, item.merged_into_id)
+        if target is None or target.id in seen:
+            break
+        seen.add(target.id)
+        item = target
+    return item
+
+
+async def _add_tags(session: AsyncSession, item: FeedbackItem, tags: tuple[str, ...]) -> None:
+    for tag in tags:
+        await insert_ignore(session, FeedbackTag, team_id=item.team_id, item_id=item.id, tag=tag)
+
+
+def _apply_draft(item: FeedbackItem, draft: Draft) -> None:
+    """Fill what the item lacks; never overwrite what someone already set."""
+    item.customer = item.customer or draft.customer
+    item.product_area = item.product_area or draft.product_area
+    if draft.importance and item.importance is None:
+        item.importance = Importance(draft.importance)
+
+
+async def _create(session: AsyncSession, team_id: str, reporter: str, source: FeedbackSource,
+                  **fields: object) -> FeedbackItem:
+    item = FeedbackItem(team_id=team_id, number=await _next_number(session, team_id), source=source,
+                        created_by=reporter, **fields)
+    session.add(item)
+    await session.flush()
+    session.add(FeedbackReporter(team_id=team_id, item_id=item.id, user_id=reporter, source=source))
+    await session.flush()
+    return item
+
+
+async def file_text(session: AsyncSession, team_id: str, reporter: str, channel_id: str | None,
+                    draft: Draft, source: FeedbackSource = FeedbackSource.COMMAND) -> FeedbackItem:
+    """Typed feedback (no Slack message behind it) is always a new item."""
+    await _lock_workspace(session, team_id)
+    item = await _create(session, team_id, reporter, source, text=draft.text, channel_id=channel_id,
+                         customer=draft.customer, product_area=draft.product_area,
+                         importance=Importance(draft.importance) if draft.importance else None)
+    await _add_tags(session, item, draft.tags)
+    return item
+
+
+async def file_message(session: AsyncSession, team_id: str, reporter: str, channel_id: str, message_ts: str,
+                       source: FeedbackSource, draft: Draft | None = None,
+                       author_id: str | None = None) -> Filed:
+    """A Slack message filed as feedback: one item per message, one vote per person.
+
+    A reaction stores the item PENDING (the message is read after the ack); the shortcut
+    brings the text with it.
+    """
+    await _lock_workspace(session, team_id)
+    existing = await session.scalar(select(FeedbackItem).where(
+        FeedbackItem.team_id == team_id, FeedbackItem.channel_id == channel_id,
+        FeedbackItem.message_ts == message_ts))
+    if existing is None:
+        item = await _create(
+            session, team_id, reporter, source, channel_id=channel_id, message_ts=message_ts,
+            author_id=author_id, text=draft.text if draft else "",
+            capture_state=CaptureState.READY if draft else CaptureState.PENDING,
+        )
+        if draft:
+            _apply_draft(item, draft)
+            await _add_tags(session, item, draft.tags)
+        return Filed(item, created=True, voted=True)
+    item = await _resolve(session, existing)
+    voted = await insert_ignore(session, FeedbackReporter, team_id=team_id, item_id=item.id,
+                                user_id=reporter, source=source)
+    if draft:
+        _apply_draft(item, draft)
+        await _add_tags(session, item, draft.tags)
+    await session.flush()
+    return Filed(item, created=False, voted=voted)
+
+
+async def withdraw_reaction_vote(session: AsyncSession, team_id: str, reporter: str, channel_id: str,
+                                 message_ts: str) -> FeedbackItem | None:
+    """Removing the reaction withdraws a vote the reaction gave; an untouched item left with no
+    reporters is removed, since nobody stands behind it any more."""
+    await _lock_workspace(session, team_id)
+    origin = await session.scalar(select(FeedbackItem).where(
+        FeedbackItem.team_id == team_id, FeedbackItem.channel_id == channel_id,
+        FeedbackItem.message_ts == message_ts))
+    if origin is None:
+        return None
+    item = await _resolve(session, origin)
+    await session.execute(delete(FeedbackReporter).where(
+        FeedbackReporter.item_id == item.id, FeedbackReporter.user_id == reporter,
+        FeedbackReporter.source == FeedbackSource.REACTION))
+    left = await session.scalar(select(func.count()).where(FeedbackReporter.item_id == item.id))
+    if not left and item.status is FeedbackStatus.NEW and item.owner_id is None and origin is item:
+        await session.delete(item)
+        await session.flush()
+        return None
+    return item
+
+
+async def complete_capture(session: AsyncSession, item_id: int, *, text: str, author_id: str | None,
+                           permalink: str | None) -> FeedbackItem | None:
+    item = await session.get(FeedbackItem, item_id)
+    if item is None:
+        return None
+    item.text = text
+    item.author_id = author_id or item.author_id
+    item.permalink = permalink or item.permalink
+    item.capture_state = CaptureState.READY
+    await session.flush()
+    return item
+
+
+async def discard_capture(session: AsyncSession, item_id: int) -> None:
+    """A pending item whose message cannot be read is dropped: nothing half-filed stays."""
+    item = await session.get(FeedbackItem, item_id)
+    if item is not None and item.capture_state is CaptureState.PENDING:
+        await session.delete(item)
+        await session.flush()
+
+
+async def set_permalink(session: AsyncSession, item_id: int, permalink: str) -> None:
+    await session.execute(update(FeedbackItem).where(FeedbackItem.id == item_id).values(permalink=permalink))
+
+
+async def pending_captures(session: AsyncSession, older_than: datetime, limit: int = 50) -> list[tuple[int, str, str]]:
+    rows = await session.execute(
+        select(FeedbackItem.id, FeedbackItem.team_id, FeedbackItem.created_by)
+        .where(FeedbackItem.capture_state == CaptureState.PENDING, FeedbackItem.created_at < older_than)
+        .order_by(FeedbackItem.created_at).limit(limit)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def get_item(session: AsyncSession, team_id: str, number: int) -> FeedbackItem:
+    """The item a number stands for, following merges; another workspace's numbers don't resolve."""
+    item = await session.scalar(select(FeedbackItem).where(
+        FeedbackItem.team_id == team_id, FeedbackItem.number == number))
+    if item is None or item.capture_state is CaptureState.PENDING:
+        raise NotFound(f"There is no feedback #{number} in this workspace.")
+    return await _resolve(session, item)
+
+
+async def view(session: AsyncSession, item: FeedbackItem) -> ItemView:
+    tags = tuple(await session.scalars(select(FeedbackTag.tag).where(FeedbackTag.item_id == item.id).order_by(FeedbackTag.tag)))
+    reporters = (await session.execute(
+        select(FeedbackReporter.user_id, FeedbackReporter.details)
+        .where(FeedbackReporter.item_id == item.id).order_by(FeedbackReporter.created_at, FeedbackReporter.id)
+    )).all()
+    merged = tuple(await session.scalars(select(FeedbackItem.number).where(
+        FeedbackItem.merged_into_id == item.id).order_by(FeedbackItem.number)))
+    return ItemView(
+        number=item.number, text=item.text, status=item.status, customer=item.customer,
+        product_area=item.product_area, importance=item.importance, owner_id=item.owner_id,
+        author_id=item.author_id, channel_id=item.channel_id, permalink=item.permalink,
+        created_by=item.created_by, created_at=item.created_at, votes=len(reporters), tags=tags,
+        reporters=tuple(r[0] for r in reporters),
+        details=tuple((r[0], r[1]) for r in reporters if r[1]),
+        merged_numbers=merged, outcome_note=item.outcome_note,
+        pending=item.capture_state is CaptureState.PENDING,
+    )
+
+
+def _votes():  # noqa: ANN202 - a correlated scalar subquery
+    return (select(func.count(FeedbackReporter.id)).where(FeedbackReporter.item_id == FeedbackItem.id)
+            .correlate(FeedbackItem).scalar_subquery())
+
+
+def like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(team_id: str, filters: Filters) -> Select[tuple[FeedbackItem]]:
+    query = select(FeedbackItem).where(
+        FeedbackItem.team_id == team_id, FeedbackItem.capture_state == CaptureState.READY,
+        FeedbackItem.merged_into_id.is_(None))
+    if filters.status:
+        query = query.where(FeedbackItem.status == filters.status)
+    if filters.area:
+        query = query.where(func.lower(FeedbackItem.product_area) == filters.area.lower())
+    for tag in filters.tags:
+        query = query.where(select(FeedbackTag.id).where(
+            FeedbackTag.item_id == FeedbackItem.id, FeedbackTag.tag == tag).exists())
+    for word in filters.words:
+        pattern = "%" + like_escape(word) + "%"
+        query = query.where(or_(FeedbackItem.text.ilike(pattern, escape="\\"),
+                                FeedbackItem.customer.ilike(pattern, escape="\\")))
+    return query
+
+
+async def list_items(session: AsyncSession, team_id: str, filters: Filters, page: int = 1) -> Page:
+    base = _filtered(team_id, filters)
+    total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    order = ([_votes().desc(), FeedbackItem.number.desc()] if filters.sort == "top"
+             else [FeedbackItem.created_at.desc(), FeedbackItem.number.desc()])
+    page = max(1, page)
+    rows = (await session.scalars(base.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))).all()
+    return Page([await view(session, row) for row in rows], page, total)
+
+
+async def all_items(session: AsyncSession, team_id: str, filters: Filters) -> list[ItemView]:
+    rows = (await session.scalars(_filtered(team_id, filters).order_by(FeedbackItem.number))).all()
+    return [await view(session, row) for row in rows]
+
+
+async def merge(session: AsyncSession, team_id: str, source_number: int, target_number: int) -> tuple[FeedbackItem, FeedbackItem]:
+    """Reporters, tags and sources of `source` join `target`; `source`'s number then resolves to it."""
+    await _lock_workspace(session, team_id)
+    source = await get_item(session, team_id, source_number)
+    target = await get_item(session, team_id, target_number)
+    if source.id == target.id:
+        raise UserError(f"#{source_number} is already part of #{target.number}.")
+    reporters = (await session.execute(select(FeedbackReporter.user_id, FeedbackReporter.source, FeedbackReporter.details)
+                                       .where(FeedbackReporter.item_id == source.id))).all()
+    for user_id, src, details in reporters:
+        await insert_ignore(session, FeedbackReporter, team_id=team_id, item_id=target.id,
+                            user_id=user_id, source=src, details=details)
+    await session.execute(delete(FeedbackReporter).where(FeedbackReporter.item_id == source.id))
+    tags = tuple(await session.scalars(select(FeedbackTag.tag).where(FeedbackTag.item_id == source.id)))
+    await _add_tags(session, target, tags)
+    _apply_draft(target, Draft(text="", customer=source.customer, product_area=source.product_area,
+                               importance=source.importance.value if source.importance else None))
+    # Items merged into the source now point straight at the target.
+    await session.execute(update(FeedbackItem).where(FeedbackItem.merged_into_id == source.id)
+                          .values(merged_into_id=target.id))
+    source.merged_into_id = target.id
+    source.status = FeedbackStatus.MERGED
+    await session.flush()
+    return source, target
+
+
+async def set_status(session: AsyncSession, item: FeedbackItem, status: FeedbackStatus,
+                     note: str | None) -> list[str]:
+    """Change the status; returns the reporters to tell when this change closes the item."""
+    closing = status in CLOSED and item.status is not status
+    item.status = status
+    if note is not None:
+        item.outcome_note = note.strip() or None
+    item.closed_at = utcnow() if status in CLOSED else None
+    await session.flush()
+    if not closing:
+        return []
+    return list(await session.scalars(select(FeedbackReporter.user_id).where(
+        FeedbackReporter.item_id == item.id).order_by(FeedbackReporter.id)))
+
+
+async def set_owner(session: AsyncSession, item: FeedbackItem, owner_id: str | None) -> None:
+    item.owner_id = owner_id
+    if item.status is FeedbackStatus.NEW and owner_id:
+        item.status = FeedbackStatus.TRIAGED
+    await session.flush()
+
+
+async def edit(session: AsyncSession, item: FeedbackItem, *, product_area: str | None,
+               customer: str | None, importance: str | None, tags: tuple[str, ...]) -> None:
+    item.product_area = product_area or None
+    item.customer = customer or None
+    item.importance = Importance(importance) if importance else None
+    await session.execute(delete(FeedbackTag).where(FeedbackTag.item_id == item.id))
+    await _add_tags(session, item, tags)
+    await session.flush()
+
+
+async def add_details(session: AsyncSession, item: FeedbackItem, user_id: str, details: str) -> None:
+    """Anyone who filed or voted for an item may add their context to it."""
+    reporter = await session.scalar(select(FeedbackReporter).where(
+        FeedbackReporter.item_id == item.id, FeedbackReporter.user_id == user_id))
+    if reporter is None:
+        raise UserError(f"Only people who filed or voted for #{item.number} can add details to it.")
+    reporter.details = "\n\n".join(p for p in (reporter.details, details.strip()) if p)
+    await session.flush()
+
+
+async def is_reporter(session: AsyncSession, item: FeedbackItem, user_id: str) -> bool:
+    return await session.scalar(select(func.count()).where(
+        FeedbackReporter.item_id == item.id, FeedbackReporter.user_id == user_id)) == 1

@@ -1,0 +1,103 @@
+"""Feedback items, their reporters (votes) and tags."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Timestamped
+
+
+def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class FeedbackStatus(enum.StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    PLANNED = "planned"
+    SHIPPED = "shipped"
+    DECLINED = "declined"
+    MERGED = "merged"
+
+
+class CaptureState(enum.StrEnum):
+    """A reaction is stored at once as PENDING; reading the message happens after the ack."""
+
+    PENDING = "pending"
+    READY = "ready"
+
+
+class FeedbackSource(enum.StrEnum):
+    REACTION = "reaction"
+    SHORTCUT = "shortcut"
+    COMMAND = "command"
+
+
+class Importance(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class FeedbackItem(Timestamped, Base):
+    __tablename__ = "feedback_items"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        # One item per Slack message; NULL ts (typed with /feedback) never collides.
+        UniqueConstraint("team_id", "channel_id", "message_ts"),
+        Index("ix_feedback_items_team_id_status_created_at", "team_id", "status", "created_at"),
+        Index("ix_feedback_items_capture_state_created_at", "capture_state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text, default="")
+    customer: Mapped[str | None] = mapped_column(String(255), default=None)
+    product_area: Mapped[str | None] = mapped_column(String(100), default=None)
+    importance: Mapped[Importance | None] = mapped_column(_enum(Importance), default=None)
+    status: Mapped[FeedbackStatus] = mapped_column(_enum(FeedbackStatus), default=FeedbackStatus.NEW)
+    capture_state: Mapped[CaptureState] = mapped_column(_enum(CaptureState), default=CaptureState.READY)
+    source: Mapped[FeedbackSource] = mapped_column(_enum(FeedbackSource))
+    channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    author_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    permalink: Mapped[str | None] = mapped_column(String(512), default=None)
+    created_by: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    outcome_note: Mapped[str | None] = mapped_column(Text, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feedback_items.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
+class FeedbackReporter(Timestamped, Base):
+    """A person who filed or +1'd an item: one vote per person per item."""
+
+    __tablename__ = "feedback_reporters"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    source: Mapped[FeedbackSource] = mapped_column(_enum(FeedbackSource))
+    details: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class FeedbackTag(Base):
+    __tablename__ = "feedback_tags"
+    __table_args__ = (
+        UniqueConstraint("item_id", "tag"),
+        Index("ix_feedback_tags_team_id_tag", "team_id", "tag"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))
