@@ -1,14 +1,18 @@
 """Who may do what: Slack admins/owners (users.info, cached briefly) and configured ops admins."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import PermissionDenied
 from bot.workspaces import is_ops_admin
+
+log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300.0
 
@@ -59,7 +63,11 @@ async def can_manage(
     """Ops admins of the workspace, and Slack workspace admins/owners, manage the bot."""
     if await is_ops_admin(session, team_id, user_id):
         return True
-    user = await users.get(client, team_id, user_id)
+    try:
+        user = await users.get(client, team_id, user_id)
+    except SlackApiError as exc:  # fail closed: without Slack's word, nobody is an admin
+        log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
+        return False
     return user.is_admin or user.is_owner
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -126,10 +126,10 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
     await confirm(rt, client, team_id, channel, reactor, (number, True, True, message.text), once_key)
 
 
-async def sweep_pending_captures(rt: Runtime) -> None:
+async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> None:
     """Finish reaction captures a crash or a Slack outage left pending."""
     async with rt.db.unit_of_work() as session:
-        pending = await service.pending_captures(session, utcnow() - PENDING_GRACE)
+        pending = await service.pending_captures(session, (now or utcnow()) - PENDING_GRACE)
         where = {row.id: (row.channel_id, row.message_ts) for row in (await session.scalars(
             select(FeedbackItem).where(FeedbackItem.id.in_([p[0] for p in pending])))).all()}
     for item_id, team_id, reporter in pending:

@@ -10,6 +10,7 @@ from bot.text import escape
 from models.feedback import FeedbackStatus
 
 TAG = re.compile(r"(?<![\w&])#([A-Za-z0-9][\w-]{0,62})")
+TRAILING_TAGS = re.compile(r"(?:(?:^|\s+)#[A-Za-z0-9][\w-]{0,62})+\s*$")
 CUSTOMER = re.compile(r"(?i)\bcustomer:(?:\"([^\"]{1,255})\"|(\S{1,255}))")
 NUMBER = re.compile(r"^#?(\d{1,9})$")
 EMOJI = re.compile(r"^:?([a-z0-9_+'-]{1,100}):?$")
@@ -76,7 +77,8 @@ def parse_draft(text: str) -> Draft:
         customer = (match.group(1) or match.group(2)).strip()
         text = text[: match.start()] + text[match.end():]
     tags = tuple(dict.fromkeys(normalise_tag(t) for t in TAG.findall(text)))
-    body = TAG.sub(lambda m: m.group(1), text)  # keep the word in the sentence, drop the #
+    body = TRAILING_TAGS.sub("", text)  # "... #perf #ux" at the end are labels, not words
+    body = TAG.sub(lambda m: m.group(1), body)  # an inline "#exports" keeps its word
     body = re.sub(r"[ \t]+", " ", body).strip()
     if not body:
         raise UserError("Write the feedback itself, e.g. `/feedback Exports time out on big boards #exports customer:Acme`.")
