@@ -30,6 +30,7 @@ FEEDBACK = CommandHelp(
     (
         ("/feedback Exports time out on big boards #exports customer:Acme", "file feedback with tags and a customer"),
         ("/feedback", "open the feedback form"),
+        ("/feedback file list view is slow", "file text that starts with a command word"),
         ("/feedback list planned #exports top", "filter by status, #tag, product area; `top` = most votes first"),
         ("/feedback search timeout", "find feedback by words in its text or customer"),
         ("/feedback show 12", "one item with votes, details and triage buttons"),

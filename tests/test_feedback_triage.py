@@ -65,12 +65,18 @@ async def test_bad_filters_and_unknown_numbers_are_explained(bot: Bot, team: str
     assert "I don't understand `mobile`" in body["text"]
     _, body = await bot.slack.command(team, "UA00001", "/feedback", "show 999")
     assert "There is no feedback #999" in body["text"]
-    _, body = await bot.slack.command(team, "UA00001", "/feedback", "show twelve")
-    assert "is not a feedback number" in body["text"]
+    _, body = await bot.slack.command(team, "UA00001", "/feedback", "merge 1 two")
+    assert "is not a feedback number" in body["text"] and "/feedback file merge" in body["text"]
     _, body = await bot.slack.command(team, "UA00001", "/feedback", "status 1 done")
     assert "is not a status" in body["text"]
     _, body = await bot.slack.command(team, "UA00001", "/feedback", "search")
     assert "Usage" in body["text"]
+
+
+async def test_text_starting_with_a_command_word_is_still_feedback(bot: Bot, team: str) -> None:
+    await file_by_command(bot, team, "UA00001", "status page is confusing")
+    await file_by_command(bot, team, "UA00001", "file list view is slow")
+    assert [v.text for v in await items(bot, team)] == ["status page is confusing", "list view is slow"]
 
 
 async def test_search_finds_words_in_text_and_customer(bot: Bot, team: str) -> None:

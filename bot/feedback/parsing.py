@@ -16,7 +16,8 @@ NUMBER = re.compile(r"^#?(\d{1,9})$")
 EMOJI = re.compile(r"^:?([a-z0-9_+'-]{1,100}):?$")
 OPEN_STATUSES = (FeedbackStatus.NEW, FeedbackStatus.TRIAGED, FeedbackStatus.PLANNED)
 SETTABLE_STATUSES = tuple(s for s in FeedbackStatus if s is not FeedbackStatus.MERGED)
-SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status"}
+SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status", "file"}
+NUMBER_LIKE = re.compile(r"^#?\d+$")
 TEXT_LIMIT = 40_000
 
 
@@ -134,14 +135,31 @@ def parse_filters(words: list[str]) -> Filters:
 
 
 def parse_command(text: str) -> FeedbackCommand:
+    """Subcommand words win; feedback that starts with one goes through `/feedback file …`.
+
+    `show`, `status` and `merge` followed by something that is not a number read as feedback
+    ("status page is confusing"), since nobody means a command there.
+    """
     stripped = text.strip()
     if not stripped:
         return FeedbackCommand("modal")
     head, _, rest = stripped.partition(" ")
     head = head.lower()
     words = rest.split()
+    if head == "file":
+        return FeedbackCommand("file", draft=parse_draft(rest))
+    if head in {"show", "status", "merge"} and words and not NUMBER_LIKE.match(words[0]):
+        return FeedbackCommand("file", draft=parse_draft(stripped))
     if head not in SUBCOMMANDS:
         return FeedbackCommand("file", draft=parse_draft(stripped))
+    try:
+        return _parse_subcommand(head, rest, words)
+    except UserError as exc:
+        raise UserError(f"{exc.message}\n_To file feedback that starts with “{escape(head)}”, write "
+                        f"`/feedback file {escape(head)} …`._") from None
+
+
+def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand:
     if head == "help":
         return FeedbackCommand("help")
     if head in {"list", "export"}:
