@@ -5,9 +5,9 @@ import logging
 
 from bot.edge import ProdOpsApp, dedupe_events, inject_workspace, make_error_handler
 from bot.runtime import Runtime
-from handlers import feedback, feedback_triage, home, prodops
+from handlers import feedback, feedback_triage, home, launch_checklist, launches, prodops
 
-FEATURES = (prodops, feedback, feedback_triage, home)
+FEATURES = (prodops, feedback, feedback_triage, launches, launch_checklist, home)
 
 
 def build_app(rt: Runtime) -> ProdOpsApp:

@@ -62,6 +62,7 @@ class Scheduler:
         self.aps = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self.kinds: dict[str, JobFunc] = {}
         self.sweepers: list[Sweeper] = [self._prune_events]
+        self.intervals: list[tuple[str, str, Sweeper, int]] = []
 
     def register_kind(self, kind: str, func: JobFunc) -> None:
         self.kinds[kind] = func
@@ -69,12 +70,19 @@ class Scheduler:
     def register_sweeper(self, sweeper: Sweeper) -> None:
         self.sweepers.append(sweeper)
 
+    def register_interval(self, job_id: str, name: str, func: Sweeper, seconds: int) -> None:
+        """A system job every replica runs; what it posts is claimed, so it posts once."""
+        self.intervals.append((job_id, name, func, seconds))
+
     async def start(self) -> None:
         self.aps.start()
         self.aps.add_job(self.reload, "interval", seconds=RELOAD_SECONDS, id="system:reload",
                          name="reload schedules", coalesce=True, max_instances=1)
         self.aps.add_job(self.sweep, "interval", seconds=SWEEP_SECONDS, id="system:sweep",
                          name="sweep pending work", coalesce=True, max_instances=1)
+        for job_id, name, func, seconds in self.intervals:
+            self.aps.add_job(self._guarded(name, func), "interval", seconds=seconds, id=job_id, name=name,
+                             coalesce=True, max_instances=1)
         await self.reload()
 
     def shutdown(self) -> None:
@@ -140,6 +148,19 @@ class Scheduler:
             return False
         finally:
             request_id.reset(token)
+
+    @staticmethod
+    def _guarded(name: str, func: Sweeper) -> Sweeper:
+        async def run() -> None:
+            token = request_id.set(name)
+            try:
+                await func()
+            except Exception:
+                log.exception("%s failed", name)
+            finally:
+                request_id.reset(token)
+
+        return run
 
     async def sweep(self) -> None:
         for sweeper in self.sweepers:

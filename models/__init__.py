@@ -3,7 +3,9 @@ from models.base import Base
 from models.delivery import Delivery
 from models.event import ProcessedEvent
 from models.feedback import FeedbackItem, FeedbackReporter, FeedbackTag
+from models.launch import Launch, LaunchAudit, LaunchItem, LaunchTemplate
 from models.schedule import Schedule
 from models.workspace import OpsAdmin, Workspace
 
-__all__ = ["Base", "Delivery", "FeedbackItem", "FeedbackReporter", "FeedbackTag", "OpsAdmin", "ProcessedEvent", "Schedule", "Workspace"]
+__all__ = ["Base", "Delivery", "FeedbackItem", "FeedbackReporter", "FeedbackTag",
+    "Launch", "LaunchAudit", "LaunchItem", "LaunchTemplate", "OpsAdmin", "ProcessedEvent", "Schedule", "Workspace"]

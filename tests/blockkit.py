@@ -19,3 +19,22 @@ def assert_valid_blocks(blocks: list[dict[str, Any]], *, limit: int = 50) -> Non
             assert len(raw["text"]["text"]) <= 3000
         if raw["type"] == "header":
             assert len(raw["text"]["text"]) <= 150
+
+
+def block_text(blocks: list[dict[str, Any]]) -> str:
+    """All the text a person would read in the blocks, joined (no JSON escaping)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                if isinstance(value, (dict, list)):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return "\n".join(out)

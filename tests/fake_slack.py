@@ -81,6 +81,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[Message]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        self.not_member: set[str] = set()  # channels the bot was never invited to
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
 
@@ -175,6 +176,8 @@ class FakeSlack:
 
     def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
+        if channel in self.not_member:
+            return self._err("not_in_channel")
         ts = self._new_ts()
         message = self.add_message(channel, ts, args.get("text", ""), user=BOT_USER_ID, bot_id=BOT_ID,
                                    thread_ts=args.get("thread_ts"))
@@ -184,6 +187,9 @@ class FakeSlack:
 
     def m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._new_ts()}
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        self.messages[channel] = [m for m in self.messages.get(channel, []) if m.ts != ts]
 
     def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = args.get("channel", ""), args.get("ts", "")
@@ -239,7 +245,8 @@ class FakeSlack:
 
     def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
-        return {"channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+        return {"channel": {"id": channel, "name": channel.lower(), "is_member": channel not in self.not_member,
+                            "is_im": channel.startswith("D")}}
 
     def m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"members": sorted(self.users)}

@@ -10,7 +10,7 @@ from bot.errors import UserError
 from bot.help import COMMANDS
 from bot.prodops.service import parse
 from models.workspace import OpsAdmin, Workspace
-from tests.blockkit import assert_valid_blocks
+from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
 
 
@@ -30,7 +30,7 @@ async def test_help_lists_every_command_with_examples(bot: Bot, team: str) -> No
         status, body = await bot.slack.command(team, "U1", "/prodops", text)
         assert status == 200
         assert_valid_blocks(body["blocks"])
-        rendered = json.dumps(body["blocks"])
+        rendered = block_text(body["blocks"])
         for cmd in COMMANDS:
             assert cmd.command in rendered
             assert cmd.usage[0][0] in rendered

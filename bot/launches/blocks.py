@@ -1,0 +1,217 @@
+"""Block Kit for launches: the live checklist, go/no-go, status, list, nudges and modals."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.blocks import Block, actions, button, context, header, plain, section
+from bot.launches.enums import Field_, ItemRef, LaunchAction, LaunchRef, LaunchView as ViewId, TemplateMeta, item_block_id
+from bot.launches.parsing import TemplateItem
+from bot.launches.service import ItemView, LaunchView, NudgeItem
+from bot.launches.templates import template_text
+from bot.text import BUTTON_TEXT_MAX, MESSAGE_BLOCKS_MAX, escape, mrkdwn_user_text, truncate, user_mention
+from models.launch import Decision
+
+FUNCTION_LABEL = {"engineering": "Engineering", "product": "Product", "marketing": "Marketing", "sales": "Sales",
+                  "support": "Support", "legal": "Legal", "post-launch": "Post-launch"}
+
+
+def progress_bar(percent: int, width: int = 10) -> str:
+    filled = round(percent * width / 100)
+    return "█" * filled + "░" * (width - filled)
+
+
+def when(v: LaunchView) -> str:
+    days = v.days_to_go
+    if days > 1:
+        return f"{days} days to go"
+    if days == 1:
+        return "tomorrow"
+    if days == 0:
+        return "launch day"
+    return f"launched {-days} day{'s' if days != -1 else ''} ago"
+
+
+def _date(d: date) -> str:
+    return d.strftime("%a %b %-d")
+
+
+def _decision(v: LaunchView) -> str:
+    if v.decision is Decision.GO:
+        return f" · :white_check_mark: GO by {user_mention(v.decided_by or '')}"
+    if v.decision is Decision.NO_GO:
+        return f" · :no_entry: NO-GO by {user_mention(v.decided_by or '')}"
+    return ""
+
+
+def _mark(item: ItemView) -> str:
+    return "✅" if item.done else ("⚠️" if item.overdue else "⬜")
+
+
+def _item_line(item: ItemView) -> str:
+    owner = user_mention(item.owner_id) if item.owner_id else "_unassigned_"
+    due = f"*overdue since {_date(item.due)}*" if item.overdue else f"due {_date(item.due)}"
+    title = f"~{escape(item.title)}~" if item.done else escape(item.title)
+    return f"{_mark(item)} {title} · {owner} · {due}"
+
+
+def _item_row(v: LaunchView, item: ItemView) -> Block:
+    label = truncate(f"{_mark(item)} {item.title}", BUTTON_TEXT_MAX)
+    toggle = button(label, LaunchAction.TOGGLE, ItemRef(l=v.id, i=item.id).model_dump_json(),
+                    style="danger" if item.overdue else None)
+    owner: dict[str, Any] = {"type": "users_select", "action_id": LaunchAction.OWNER,
+                             "placeholder": plain("unassigned")}
+    if item.owner_id:
+        owner["initial_user"] = item.owner_id
+    due = {"type": "datepicker", "action_id": LaunchAction.DUE, "initial_date": item.due.isoformat(),
+           "placeholder": plain("Due date")}
+    return actions(toggle, owner, due, block_id=item_block_id(v.id, item.id))
+
+
+def checklist(v: LaunchView) -> tuple[str, list[Block]]:
+    """The live message. One row of controls per item; when that would pass Slack's 50 blocks,
+    a compact form: one text section and one check-off menu per function."""
+    overdue = len(v.overdue)
+    top: list[Block] = [
+        header(f"🚀 {v.name}"),
+        context(f"Launch {_date(v.launch_date)} ({v.launch_date.isoformat()}) · {when(v)} · owner "
+                f"{user_mention(v.owner_id)}{_decision(v)}"),
+        section(f"`{progress_bar(v.readiness)}` *{v.readiness}% ready*"
+                + (f" · :warning: *{overdue} overdue*" if overdue else "")),
+    ]
+    groups = v.by_function()
+    footer = context("Click an item to check it off or reopen it; pick an owner or a due date beside it. "
+                     f"`/launch status \"{escape(v.name)}\"` for a summary.")
+    full = len(top) + len(groups) + len(v.items) + 1
+    body: list[Block] = []
+    if full <= MESSAGE_BLOCKS_MAX:
+        for function, items in groups.items():
+            body.append(context(f"*{FUNCTION_LABEL[function]}* · {sum(i.done for i in items)}/{len(items)} done"))
+            body += [_item_row(v, item) for item in items]
+    else:
+        for function, items in groups.items():
+            lines = "\n".join(_item_line(i) for i in items)
+            body.append(section(f"*{FUNCTION_LABEL[function]}*\n{lines}"))
+            options = [{"text": plain(truncate(f"{'Reopen' if i.done else 'Check'}: {i.title}", 75), 75),
+                        "value": ItemRef(l=v.id, i=i.id).model_dump_json()} for i in items[:100]]
+            body.append(actions({"type": "static_select", "action_id": LaunchAction.COMPACT_TOGGLE,
+                                 "placeholder": plain("Check off or reopen…"), "options": options},
+                                block_id=f"launch.compact.{v.id}.{function}"))
+    text = f"Launch checklist: {v.name}, {v.readiness}% ready, {when(v)}"
+    return text, top + body + [footer]
+
+
+def recommendation(v: LaunchView) -> str:
+    pre = [i for i in v.items if i.offset_days <= 0 and not i.done]
+    if not pre:
+        return ":white_check_mark: *Recommendation: GO.* Every pre-launch item is done."
+    if any(i.overdue for i in pre):
+        return f":no_entry: *Recommendation: NO-GO* until the {sum(i.overdue for i in pre)} overdue item(s) are done."
+    return f":warning: *Recommendation: GO with risk.* {len(pre)} pre-launch item(s) still open, none overdue."
+
+
+def go_no_go(v: LaunchView) -> tuple[str, list[Block]]:
+    open_groups = v.by_function(open_only=True)
+    lines = "\n".join(f"*{FUNCTION_LABEL[f]}*: " + ", ".join(escape(i.title) for i in items)
+                      for f, items in open_groups.items()) or "Nothing open."
+    ref = LaunchRef(l=v.id).model_dump_json()
+    blocks = [
+        header(f"Go/no-go: {v.name}"),
+        section(f"{v.readiness}% ready · {len(v.overdue)} overdue · {when(v)}\n*Open items*\n{lines}"),
+        section(recommendation(v)),
+        actions(button("Go", LaunchAction.GO, ref, style="primary"),
+                button("No-go", LaunchAction.NO_GO, ref, style="danger"), block_id=f"launch.decide.{v.id}"),
+        context(f"The decision is {user_mention(v.owner_id)}'s (or an ops admin's); it is recorded in the audit trail."),
+    ]
+    return f"Go/no-go for {v.name}: {v.readiness}% ready", blocks
+
+
+def status(v: LaunchView) -> list[Block]:
+    blocks = [header(f"{v.name} · {v.readiness}% ready"),
+              context(f"{v.launch_date.isoformat()} · {when(v)} · owner {user_mention(v.owner_id)}{_decision(v)}")]
+    groups = v.by_function(open_only=True)
+    if not groups:
+        blocks.append(section(":white_check_mark: Every item is done."))
+    for function, items in list(groups.items())[:40]:
+        overdue = sum(i.overdue for i in items)
+        head = f"*{FUNCTION_LABEL[function]}*: {len(items)} open" + (f", {overdue} overdue" if overdue else "")
+        blocks.append(section(head + "\n" + "\n".join(_item_line(i) for i in items)))
+    return blocks
+
+
+def launch_list(views: list[LaunchView]) -> list[Block]:
+    if not views:
+        return [section("No upcoming launches. Start one with `/launch new`.")]
+    blocks: list[Block] = [header("Upcoming launches")]
+    for v in views[:45]:
+        overdue = f" · :warning: {len(v.overdue)} overdue" if v.overdue else ""
+        blocks.append(section(f"*{escape(v.name)}* · {v.launch_date.isoformat()} ({when(v)}) · "
+                              f"`{progress_bar(v.readiness)}` {v.readiness}% ready{overdue}{_decision(v)} · <#{v.channel_id}>"))
+    return blocks
+
+
+def nudge(person: str, items: list[NudgeItem], today: date) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [section(f"Good morning {user_mention(person)}: these launch items need you.")]
+    for item in items[:45]:
+        state = "*overdue*" if item.due < today else ("due *today*" if item.due == today else "due *tomorrow*")
+        who = "" if item.assigned else " · _unassigned: you own the launch_"
+        blocks.append(section(f"*{escape(item.launch_name)}*: {escape(item.title)} · {state} ({item.due.isoformat()}){who}",
+                              accessory=button("Mark done", LaunchAction.TOGGLE,
+                                               ItemRef(l=item.launch_id, i=item.item_id).model_dump_json())))
+    return f"{len(items)} launch item(s) need you today", blocks
+
+
+def _input(field: Field_, label: str, element: dict[str, Any], optional: bool = False, hint: str | None = None) -> Block:
+    block: Block = {"type": "input", "block_id": field, "label": plain(label, 2000),
+                    "element": {**element, "action_id": field}, "optional": optional}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None) -> dict[str, Any]:
+    channel: dict[str, Any] = {"type": "conversations_select", "filter": {"include": ["public", "private"],
+                                                                          "exclude_bot_users": True}}
+    if channel_id:
+        channel["initial_conversation"] = channel_id
+    template = {"type": "static_select", "options": [{"text": plain(truncate(t, 75), 75), "value": t} for t in templates[:100]],
+                "initial_option": {"text": plain(truncate(templates[0], 75), 75), "value": templates[0]}}
+    blocks = [
+        _input(Field_.NAME, "Launch name", {"type": "plain_text_input", "max_length": 80}),
+        _input(Field_.DATE, "Launch date", {"type": "datepicker"}),
+        _input(Field_.CHANNEL, "Channel for the checklist", channel, hint="I must be a member: /invite @ProdOps"),
+        _input(Field_.TEMPLATE, "Template", template),
+        _input(Field_.OWNER, "Launch owner", {"type": "users_select", "initial_user": owner_id}),
+    ]
+    return {"type": "modal", "callback_id": ViewId.NEW, "title": plain("New launch", 24),
+            "submit": plain("Create", 24), "close": plain("Cancel", 24), "blocks": blocks}
+
+
+def template_modal(name: str = "", items: list[TemplateItem] | None = None, editing: str | None = None) -> dict[str, Any]:
+    name_input: dict[str, Any] = {"type": "plain_text_input", "max_length": 80}
+    if name:
+        name_input["initial_value"] = name
+    lines: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": 3000}
+    if items:
+        lines["initial_value"] = template_text(items)[:3000]
+    blocks = [
+        _input(Field_.NAME, "Template name", name_input),
+        _input(Field_.ITEMS, "Items, one per line", lines,
+               hint="function | title | days relative to launch, e.g. marketing | Blog post | -7. "
+                    "Functions: engineering, product, marketing, sales, support, legal, post-launch."),
+    ]
+    return {"type": "modal", "callback_id": ViewId.TEMPLATE, "title": plain("Launch template", 24),
+            "submit": plain("Save", 24), "close": plain("Cancel", 24), "blocks": blocks,
+            "private_metadata": TemplateMeta(editing=editing).model_dump_json()}
+
+
+def template_list(names: list[str]) -> list[Block]:
+    return [section("*Launch templates:* " + ", ".join(f"`{escape(n)}`" for n in names)),
+            context("Ops admins: `/launch template new`, `/launch template edit \"Name\"`.")]
+
+
+def thread_line(actor: str, action: str, detail: str) -> str:
+    verbs = {"check": "checked off", "uncheck": "reopened", "owner": "set the owner of", "due": "moved the due date of",
+             "add": "added", "date": "moved the launch date:", "decision": "decided", "created": "created the launch"}
+    return f"{user_mention(actor)} {verbs.get(action, action)} {mrkdwn_user_text(detail, 500)}".rstrip()
+

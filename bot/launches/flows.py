@@ -1,0 +1,139 @@
+"""Launch work that talks to Slack, after the ack: the live checklist message, thread lines,
+and the daily nudges."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery import deliver_once
+from bot.launches import blocks, service
+from bot.launches.service import NudgeItem
+from bot.runtime import Runtime
+from models.base import utcnow
+from models.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+NUDGE_HOUR = time(9, 0)
+GONE = {"message_not_found", "cant_update_message", "channel_not_found", "is_archived"}
+_render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+def today_in(tz: str, now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(ZoneInfo(tz)).date()
+
+
+async def workspace_today(rt: Runtime, team_id: str) -> date:
+    async with rt.db.unit_of_work() as session:
+        workspace = await session.get(Workspace, team_id)
+        return today_in(workspace.timezone if workspace else "UTC")
+
+
+async def render(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int) -> str | None:
+    """Re-render the checklist from the database; a deleted message is posted again.
+
+    Renders of one launch run one at a time and each reads the state fresh, so the last one
+    shows every change that landed, whatever order the clicks came in.
+    """
+    today = await workspace_today(rt, team_id)
+    async with _render_locks[launch_id]:
+        async with rt.db.unit_of_work() as session:
+            launch = await service.get_by_id(session, team_id, launch_id)
+            view = await service.view(session, launch, today)
+        text, body = blocks.checklist(view)
+        if view.message_ts:
+            try:
+                await client.chat_update(channel=view.channel_id, ts=view.message_ts, text=text, blocks=body)
+                return view.message_ts
+            except SlackApiError as exc:
+                if exc.response.get("error") not in GONE:
+                    raise
+                log.info("checklist message of launch %s is gone (%s); posting it again",
+                         launch_id, exc.response.get("error"))
+        posted = await client.chat_postMessage(channel=view.channel_id, text=text, blocks=body)
+        async with rt.db.unit_of_work() as session:
+            await service.set_message(session, launch_id, posted["ts"])
+        return str(posted["ts"])
+
+
+async def after_change(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, line: str) -> None:
+    """Re-render, then say in the checklist's thread who did what."""
+    ts = await render(rt, client, team_id, launch_id)
+    async with rt.db.unit_of_work() as session:
+        channel = (await service.get_by_id(session, team_id, launch_id)).channel_id
+    if ts:
+        await client.chat_postMessage(channel=channel, thread_ts=ts, text=line)
+
+
+async def post_go_no_go(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int) -> None:
+    ts = await render(rt, client, team_id, launch_id)
+    today = await workspace_today(rt, team_id)
+    async with rt.db.unit_of_work() as session:
+        view = await service.view(session, await service.get_by_id(session, team_id, launch_id), today)
+    text, body = blocks.go_no_go(view)
+    await client.chat_postMessage(channel=view.channel_id, thread_ts=ts, text=text, blocks=body)
+
+
+async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None = None) -> int:
+    """Once a day, from 09:00 in each person's timezone: one DM with their overdue and
+    due-tomorrow items. Claimed per person and local day, so restarts and replicas never
+    send it twice. Returns how many DMs went out."""
+    now = now or utcnow()
+    async with rt.db.unit_of_work() as session:
+        grouped = await service.open_items_due_by(session, (now + timedelta(days=2)).date())
+    # People who left the workspace hand their items to the launch owner.
+    people: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
+    zones: dict[tuple[str, str], str] = {}
+    for (team_id, person), items in grouped.items():
+        user = await _user(rt, client, team_id, person)
+        if user is None or user.deleted:
+            for item in items:
+                people[(team_id, item.launch_owner)].append(item)
+        else:
+            people[(team_id, person)].extend(items)
+            zones[(team_id, person)] = user.tz
+    sent = 0
+    for (team_id, person), items in people.items():
+        if (team_id, person) not in zones:
+            user = await _user(rt, client, team_id, person)
+            if user is None or user.deleted:
+                continue
+            zones[(team_id, person)] = user.tz
+        local = now.astimezone(_zone(zones[(team_id, person)]))
+        if local.time() < NUDGE_HOUR:
+            continue
+        due = sorted((i for i in items if i.due <= local.date() + timedelta(days=1)), key=lambda i: i.due)
+        if not due:
+            continue
+        text, body = blocks.nudge(person, due, local.date())
+
+        async def send(person: str = person, text: str = text, body: list = body) -> None:  # type: ignore[type-arg]
+            await client.chat_postMessage(channel=person, text=text, blocks=body)
+
+        try:
+            if await deliver_once(rt.db, team_id, "launch.nudge", person, local.date().isoformat(), send):
+                sent += 1
+        except SlackApiError as exc:
+            log.warning("nudge to %s failed: %s", person, exc.response.get("error"))
+    return sent
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+async def _user(rt: Runtime, client: AsyncWebClient, team_id: str, user_id: str):  # noqa: ANN202
+    try:
+        return await rt.users.get(client, team_id, user_id)
+    except SlackApiError as exc:
+        log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
+        return None

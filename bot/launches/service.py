@@ -1,0 +1,238 @@
+"""Launch domain logic: create, change items with an audit trail, readiness, go/no-go, nudges.
+
+Due dates are stored as days relative to launch day, so moving the launch moves them.
+Sessions flush only; the edge commits.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import NotFound, PermissionDenied, UserError
+from bot.launches.parsing import FUNCTIONS, TemplateItem
+from bot.text import escape
+from models.base import utcnow
+from models.launch import Decision, Launch, LaunchAudit, LaunchItem
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    function: str
+    title: str
+    due: date
+    offset_days: int
+    owner_id: str | None
+    done: bool
+    done_by: str | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class LaunchView:
+    id: int
+    name: str
+    launch_date: date
+    today: date
+    channel_id: str
+    owner_id: str
+    template_name: str
+    decision: Decision | None
+    decided_by: str | None
+    items: list[ItemView]
+    message_ts: str | None
+
+    @property
+    def days_to_go(self) -> int:
+        return (self.launch_date - self.today).days
+
+    @property
+    def readiness(self) -> int:
+        """Percent of pre-launch items done (post-launch work does not gate the launch)."""
+        gating = [i for i in self.items if i.offset_days <= 0] or self.items
+        return round(100 * sum(i.done for i in gating) / len(gating)) if gating else 100
+
+    @property
+    def overdue(self) -> list[ItemView]:
+        return [i for i in self.items if i.overdue]
+
+    def by_function(self, *, open_only: bool = False) -> dict[str, list[ItemView]]:
+        grouped: dict[str, list[ItemView]] = defaultdict(list)
+        for item in self.items:
+            if not (open_only and item.done):
+                grouped[item.function].append(item)
+        return {f: grouped[f] for f in FUNCTIONS if grouped.get(f)}
+
+    @property
+    def archived(self) -> bool:
+        """Launched (go) and past its last post-launch item: out of lists and digests."""
+        if self.decision is not Decision.GO:
+            return False
+        last = max([i.due for i in self.items] + [self.launch_date])
+        return self.today > last
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+async def audit(session: AsyncSession, launch: Launch, actor: str, action: str, detail: str = "",
+                item: LaunchItem | None = None) -> None:
+    session.add(LaunchAudit(team_id=launch.team_id, launch_id=launch.id, item_id=item.id if item else None,
+                            actor_id=actor, action=action, detail=detail))
+    await session.flush()
+
+
+async def create(session: AsyncSession, team_id: str, *, name: str, launch_date: date, channel_id: str,
+                 owner_id: str, template_name: str, items: list[TemplateItem], actor: str) -> Launch:
+    key = name_key(name)
+    if await session.scalar(select(Launch.id).where(Launch.team_id == team_id, Launch.name_key == key)):
+        raise UserError(f"A launch named `{escape(name)}` already exists; pick another name "
+                        f"(or see `/launch status \"{escape(name)}\"`).", field="name")
+    launch = Launch(team_id=team_id, name=name, name_key=key, launch_date=launch_date, channel_id=channel_id,
+                    owner_id=owner_id, template_name=template_name, created_by=actor)
+    session.add(launch)
+    await session.flush()
+    for position, item in enumerate(items):
+        session.add(LaunchItem(team_id=team_id, launch_id=launch.id, function=item.function, title=item.title,
+                               offset_days=item.offset_days, position=position))
+    await audit(session, launch, actor, "created", f"{name} on {launch_date.isoformat()} from {template_name}")
+    return launch
+
+
+async def get(session: AsyncSession, team_id: str, name: str) -> Launch:
+    launch = await session.scalar(select(Launch).where(Launch.team_id == team_id, Launch.name_key == name_key(name)))
+    if launch is None:
+        raise NotFound(f"There is no launch named `{escape(name)}`. See `/launch list`.")
+    return launch
+
+
+async def get_by_id(session: AsyncSession, team_id: str, launch_id: int) -> Launch:
+    launch = await session.get(Launch, launch_id)
+    if launch is None or launch.team_id != team_id:
+        raise NotFound("That launch no longer exists.")
+    return launch
+
+
+async def get_item(session: AsyncSession, launch: Launch, item_id: int) -> LaunchItem:
+    item = await session.get(LaunchItem, item_id)
+    if item is None or item.launch_id != launch.id:
+        raise NotFound("That checklist item no longer exists.")
+    return item
+
+
+async def view(session: AsyncSession, launch: Launch, today: date) -> LaunchView:
+    rows = (await session.scalars(select(LaunchItem).where(LaunchItem.launch_id == launch.id)
+                                  .order_by(LaunchItem.offset_days, LaunchItem.position, LaunchItem.id))).all()
+    items = []
+    for row in rows:
+        due = launch.launch_date + timedelta(days=row.offset_days)
+        items.append(ItemView(row.id, row.function, row.title, due, row.offset_days, row.owner_id, row.done,
+                              row.done_by, overdue=not row.done and due < today))
+    return LaunchView(launch.id, launch.name, launch.launch_date, today, launch.channel_id, launch.owner_id,
+                      launch.template_name, launch.decision, launch.decided_by, items, launch.message_ts)
+
+
+async def upcoming(session: AsyncSession, team_id: str, today: date) -> list[LaunchView]:
+    rows = (await session.scalars(select(Launch).where(Launch.team_id == team_id)
+                                  .order_by(Launch.launch_date, Launch.name_key))).all()
+    views = [await view(session, row, today) for row in rows]
+    return [v for v in views if not v.archived]
+
+
+def require_launch_admin(launch: Launch, user_id: str, is_manager: bool, action: str) -> None:
+    if user_id != launch.owner_id and not is_manager:
+        raise PermissionDenied(f"Only the launch owner (<@{launch.owner_id}>) and ops admins can {action}.")
+
+
+async def set_done(session: AsyncSession, launch: Launch, item: LaunchItem, done: bool, actor: str) -> bool:
+    """True when this changed anything (a double click changes nothing the second time)."""
+    if item.done == done:
+        return False
+    item.done, item.done_by, item.done_at = done, (actor if done else None), (utcnow() if done else None)
+    await audit(session, launch, actor, "check" if done else "uncheck", item.title, item)
+    return True
+
+
+async def set_owner(session: AsyncSession, launch: Launch, item: LaunchItem, owner_id: str | None, actor: str) -> bool:
+    if item.owner_id == owner_id:
+        return False
+    item.owner_id = owner_id
+    await audit(session, launch, actor, "owner", f"{item.title} → {owner_id or 'unassigned'}", item)
+    return True
+
+
+async def set_due(session: AsyncSession, launch: Launch, item: LaunchItem, due: date, actor: str) -> bool:
+    offset = (due - launch.launch_date).days
+    if item.offset_days == offset:
+        return False
+    item.offset_days = offset
+    await audit(session, launch, actor, "due", f"{item.title} → {due.isoformat()}", item)
+    return True
+
+
+async def move(session: AsyncSession, launch: Launch, new_date: date, actor: str) -> int:
+    """Move launch day; open items move with it, done items keep the date they had."""
+    delta = (new_date - launch.launch_date).days
+    if delta == 0:
+        return 0
+    done_items = (await session.scalars(select(LaunchItem).where(
+        LaunchItem.launch_id == launch.id, LaunchItem.done.is_(True)))).all()
+    for item in done_items:
+        item.offset_days -= delta
+    old = launch.launch_date
+    launch.launch_date = new_date
+    await audit(session, launch, actor, "date", f"{old.isoformat()} → {new_date.isoformat()}")
+    return delta
+
+
+async def add_item(session: AsyncSession, launch: Launch, item: TemplateItem, actor: str) -> LaunchItem:
+    row = LaunchItem(team_id=launch.team_id, launch_id=launch.id, function=item.function, title=item.title,
+                     offset_days=item.offset_days, position=10_000)
+    session.add(row)
+    await session.flush()
+    await audit(session, launch, actor, "add", f"{item.function}: {item.title}", row)
+    return row
+
+
+async def decide(session: AsyncSession, launch: Launch, decision: Decision, actor: str) -> None:
+    launch.decision, launch.decided_by, launch.decided_at = decision, actor, utcnow()
+    await audit(session, launch, actor, "decision", decision.value)
+
+
+async def set_message(session: AsyncSession, launch_id: int, ts: str) -> None:
+    launch = await session.get(Launch, launch_id)
+    if launch is not None:
+        launch.message_ts = ts
+        await session.flush()
+
+
+@dataclass(frozen=True)
+class NudgeItem:
+    launch_id: int
+    launch_name: str
+    item_id: int
+    title: str
+    due: date
+    assigned: bool
+    launch_owner: str
+
+
+async def open_items_due_by(session: AsyncSession, latest_due: date) -> dict[tuple[str, str], list[NudgeItem]]:
+    """Open items due on or before `latest_due`, grouped by (team, the person to nudge):
+    the item's owner, or the launch owner for unassigned items."""
+    rows = (await session.execute(select(LaunchItem, Launch).join(Launch, Launch.id == LaunchItem.launch_id)
+                                  .where(LaunchItem.done.is_(False)))).all()
+    grouped: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
+    for item, launch in rows:
+        due = launch.launch_date + timedelta(days=item.offset_days)
+        if due > latest_due or launch.decision is Decision.NO_GO:
+            continue
+        person = item.owner_id or launch.owner_id
+        grouped[(launch.team_id, person)].append(
+            NudgeItem(launch.id, launch.name, item.id, item.title, due, item.owner_id is not None, launch.owner_id))
+    return grouped

@@ -1,0 +1,85 @@
+"""Launches, their checklist items, the audit trail, and workspace checklist templates."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Timestamped, utcnow
+
+
+class Decision(enum.StrEnum):
+    GO = "go"
+    NO_GO = "no_go"
+
+
+class LaunchTemplate(Timestamped, Base):
+    __tablename__ = "launch_templates"
+    __table_args__ = (UniqueConstraint("team_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))  # lower-cased name: unique per workspace
+    # [{"function": "engineering", "title": "Code complete", "offset_days": -10}, …]
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class Launch(Timestamped, Base):
+    __tablename__ = "launches"
+    __table_args__ = (
+        UniqueConstraint("team_id", "name_key"),
+        Index("ix_launches_team_id_launch_date", "team_id", "launch_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))
+    launch_date: Mapped[date]
+    channel_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(32))
+    template_name: Mapped[str] = mapped_column(String(80))
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    decision: Mapped[Decision | None] = mapped_column(
+        Enum(Decision, native_enum=False, length=8, values_callable=lambda e: [m.value for m in e]), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class LaunchItem(Timestamped, Base):
+    __tablename__ = "launch_items"
+    __table_args__ = (Index("ix_launch_items_team_id_owner_id_done", "team_id", "owner_id", "done"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"), index=True)
+    function: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(150))
+    offset_days: Mapped[int]  # due date relative to launch day: moving the launch moves it
+    owner_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    done: Mapped[bool] = mapped_column(default=False)
+    done_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class LaunchAudit(Base):
+    """Every change to a launch, who made it and when: the trail behind the checklist."""
+
+    __tablename__ = "launch_audit"
+    __table_args__ = (Index("ix_launch_audit_launch_id_at", "launch_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("launch_items.id", ondelete="SET NULL"), default=None)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
