@@ -1,0 +1,367 @@
+"""Launch checklists over the real endpoint: creation, the live message, clicks, go/no-go,
+templates and nudges (with a controllable clock)."""
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.launches import flows
+from models.launch import Launch, LaunchAudit, LaunchItem
+from tests.blockkit import assert_valid_blocks, block_text
+from tests.conftest import Bot
+from tests.slack_requests import block_actions, view_submission
+
+CHANNEL = "CLAUNCH1"
+OWNER = "ULOWNER"
+
+
+def days(n: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=n)).isoformat()
+
+
+async def create(bot: Bot, team: str, name: str = "Mobile v2", when: int = 30, extra: str = "",
+                 user: str = OWNER, channel: str = CHANNEL) -> dict:
+    bot.fake.add_user(user)
+    status, body = await bot.slack.command(team, user, "/launch", f'new "{name}" {days(when)} {extra}'.strip(),
+                                           channel_id=channel)
+    assert status == 200
+    await bot.settle()
+    return body
+
+
+async def launch_rows(bot: Bot, team: str) -> list[tuple[Launch, list[LaunchItem]]]:
+    async with bot.rt.db.unit_of_work() as session:
+        launches = (await session.scalars(select(Launch).where(Launch.team_id == team).order_by(Launch.id))).all()
+        out = []
+        for launch in launches:
+            items = (await session.scalars(select(LaunchItem).where(LaunchItem.launch_id == launch.id)
+                                           .order_by(LaunchItem.offset_days, LaunchItem.id))).all()
+            out.append((launch, list(items)))
+        return out
+
+
+async def audit_actions(bot: Bot, launch_id: int) -> list[str]:
+    async with bot.rt.db.unit_of_work() as session:
+        return list(await session.scalars(select(LaunchAudit.action).where(LaunchAudit.launch_id == launch_id)
+                                          .order_by(LaunchAudit.id)))
+
+
+def last_render(bot: Bot) -> list[dict]:
+    renders = [c for c in bot.fake.calls if c.method in ("chat.update", "chat.postMessage") and "blocks" in c.args
+               and "Launch checklist" in c.args.get("text", "")]
+    return renders[-1].args["blocks"]
+
+
+def toggle_action(launch_id: int, item_id: int) -> dict:
+    return {"action_id": "launch.item.toggle", "block_id": f"launch.item.{launch_id}.{item_id}", "type": "button",
+            "value": json.dumps({"l": launch_id, "i": item_id})}
+
+
+async def test_new_launch_posts_a_live_checklist_from_the_default_template(bot: Bot, team: str) -> None:
+    body = await create(bot, team)
+    assert "Created *Mobile v2*" in body["text"] and "past" not in body["text"]
+    ((launch, items),) = await launch_rows(bot, team)
+    assert len(items) == 8 and launch.message_ts and launch.owner_id == OWNER
+    assert {i.function for i in items} == {"engineering", "product", "marketing", "sales", "support", "legal", "post-launch"}
+    (post,) = bot.fake.posted(CHANNEL)
+    assert_valid_blocks(post.args["blocks"])
+    text = block_text(post.args["blocks"])
+    assert "Mobile v2" in text and "30 days to go" in text and "0% ready" in text
+    assert "Code complete" in text and "QA sign-off" in text and "Metrics review" in text
+    rows = [b for b in post.args["blocks"] if b["type"] == "actions"]
+    assert len(rows) == 8 and all({e["type"] for e in r["elements"]} == {"button", "users_select", "datepicker"} for r in rows)
+    code_complete = next(r for r in rows if "Code complete" in r["elements"][0]["text"]["text"])
+    assert code_complete["elements"][2]["initial_date"] == days(20)  # T-10
+    assert await audit_actions(bot, launch.id) == ["created"]
+
+
+async def test_bad_input_is_explained_and_nothing_is_created(bot: Bot, team: str) -> None:
+    bot.fake.add_user(OWNER)
+    cases = {
+        'new "X" 2027-02-30': "is not a real date",
+        'new "X" next-friday': "is not a date",
+        f'new "X" {days(5)} nosuchtemplate': "There is no template `nosuchtemplate`",
+        'new "Unclosed 2027-01-01': "A quote is not closed",
+        'status "Nope"': "There is no launch named `Nope`",
+        'new "X"': "Usage",
+    }
+    for text, expected in cases.items():
+        _, body = await bot.slack.command(team, OWNER, "/launch", text, channel_id=CHANNEL)
+        assert expected in body["text"], (text, body)
+    bot.fake.not_member.add("CNOTIN1")
+    _, body = await bot.slack.command(team, OWNER, "/launch", f'new "X" {days(5)}', channel_id="CNOTIN1")
+    assert "I'm not in <#CNOTIN1>" in body["text"]
+    assert await launch_rows(bot, team) == []
+    await create(bot, team, name="Dup")
+    _, body = await bot.slack.command(team, OWNER, "/launch", f'new "dup" {days(9)}', channel_id=CHANNEL)
+    assert "already exists" in body["text"]
+    assert len(await launch_rows(bot, team)) == 1
+
+
+async def test_past_launch_date_is_allowed_with_a_warning(bot: Bot, team: str) -> None:
+    body = await create(bot, team, when=-3)
+    assert "in the past" in body["text"]
+    ((launch, items),) = await launch_rows(bot, team)
+    assert "overdue" in block_text(last_render(bot))
+
+
+async def test_clicks_are_audited_rerendered_and_announced_in_the_thread(bot: Bot, team: str) -> None:
+    await create(bot, team)
+    ((launch, items),) = await launch_rows(bot, team)
+    first, second = items[0], items[1]
+    bot.fake.add_user("UALICE1")
+    bot.fake.add_user("UBOB001")
+    # Assign the first item to Alice; Bob (nobody) may not touch the checklist.
+    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{first.id}",
+            "type": "users_select", "selected_user": "UALICE1"}
+    await bot.slack.interaction(block_actions(team, OWNER, [pick], channel_id=CHANNEL))
+    await bot.slack.interaction(block_actions(team, "UBOB001", [toggle_action(launch.id, second.id)],
+                                              channel_id=CHANNEL, response_url=bot.fake.response_url("bob")))
+    await bot.settle()
+    ((_, refusal),) = bot.fake.responses
+    assert "Only the item's owner" in refusal["text"]
+    # Alice (item owner) and the launch owner click at the same time: both land.
+    await asyncio.gather(
+        bot.slack.interaction(block_actions(team, "UALICE1", [toggle_action(launch.id, first.id)], channel_id=CHANNEL)),
+        bot.slack.interaction(block_actions(team, OWNER, [toggle_action(launch.id, second.id)], channel_id=CHANNEL)),
+    )
+    await bot.settle()
+    ((_, items),) = await launch_rows(bot, team)
+    assert items[0].done and items[0].done_by == "UALICE1" and items[1].done and items[1].done_by == OWNER
+    assert (await audit_actions(bot, launch.id)).count("check") == 2
+    final = last_render(bot)
+    assert_valid_blocks(final)
+    labels = [b["elements"][0]["text"]["text"] for b in final if b["type"] == "actions"]
+    assert sum(label.startswith("✅") for label in labels) == 2
+    assert "29% ready" in block_text(final)  # 2 of the 7 pre-launch items (T+ work does not gate)
+    thread = [c for c in bot.fake.posted(CHANNEL) if c.args.get("thread_ts") == launch.message_ts]
+    lines = " ".join(c.args["text"] for c in thread)
+    assert "<@UALICE1> checked off" in lines and f"<@{OWNER}> checked off" in lines and "set the owner of" in lines
+
+
+async def test_due_date_and_launch_date_moves(bot: Bot, team: str) -> None:
+    await create(bot, team, when=30)
+    ((launch, items),) = await launch_rows(bot, team)
+    qa = next(i for i in items if i.title == "QA sign-off")
+    pick = {"action_id": "launch.item.due", "block_id": f"launch.item.{launch.id}.{qa.id}", "type": "datepicker",
+            "selected_date": days(27)}
+    await bot.slack.interaction(block_actions(team, OWNER, [pick], channel_id=CHANNEL))
+    code = next(i for i in items if i.title == "Code complete")
+    await bot.slack.interaction(block_actions(team, OWNER, [toggle_action(launch.id, code.id)], channel_id=CHANNEL))
+    _, body = await bot.slack.command(team, OWNER, "/launch", f'date "Mobile v2" {days(37)}')
+    assert "open items moved" in body["text"]
+    await bot.settle()
+    ((launch, items),) = await launch_rows(bot, team)
+    due = {i.title: launch.launch_date + timedelta(days=i.offset_days) for i in items}
+    assert due["QA sign-off"].isoformat() == days(34)  # moved with the launch (27 + 7)
+    assert due["Code complete"].isoformat() == days(20)  # done: keeps its date
+    assert due["Release notes"].isoformat() == days(35)
+    bot.fake.add_user("USTRNGR")
+    _, body = await bot.slack.command(team, "USTRNGR", "/launch", f'date "Mobile v2" {days(40)}')
+    assert "Only the launch owner" in body["text"]
+
+
+async def test_deleted_checklist_message_is_posted_again(bot: Bot, team: str) -> None:
+    await create(bot, team)
+    ((launch, items),) = await launch_rows(bot, team)
+    bot.fake.delete_message(CHANNEL, launch.message_ts or "")
+    await bot.slack.interaction(block_actions(team, OWNER, [toggle_action(launch.id, items[0].id)], channel_id=CHANNEL))
+    await bot.settle()
+    ((relaunched, _),) = await launch_rows(bot, team)
+    assert relaunched.message_ts and relaunched.message_ts != launch.message_ts
+    reposts = [c for c in bot.fake.posted(CHANNEL) if "Launch checklist" in c.args.get("text", "")]
+    assert len(reposts) == 2
+
+
+async def test_list_status_and_go_no_go(bot: Bot, team: str) -> None:
+    await create(bot, team, name="Alpha", when=10)
+    await create(bot, team, name="Beta", when=-2)
+    _, body = await bot.slack.command(team, OWNER, "/launch", "list")
+    assert_valid_blocks(body["blocks"])
+    text = block_text(body["blocks"])
+    assert text.index("Alpha") > text.index("Beta") and "0% ready" in text
+    _, body = await bot.slack.command(team, OWNER, "/launch", 'status "beta"')
+    assert_valid_blocks(body["blocks"])
+    text = block_text(body["blocks"])
+    assert "Engineering*: 2 open, 2 overdue" in text and "unassigned" in text
+    _, body = await bot.slack.command(team, "UANY001", "/launch", 'go "Beta"')
+    assert "Posting the go/no-go" in body["text"]
+    await bot.settle()
+    summary = next(c for c in bot.fake.posted(CHANNEL) if c.args.get("text", "").startswith("Go/no-go for Beta"))
+    assert summary.args["thread_ts"]
+    assert_valid_blocks(summary.args["blocks"])
+    assert "NO-GO" in block_text(summary.args["blocks"])
+    buttons = next(b for b in summary.args["blocks"] if b["type"] == "actions")["elements"]
+    go = next(b for b in buttons if b["action_id"] == "launch.decide.go")
+    bot.fake.add_user("UANY001")
+    await bot.slack.interaction(block_actions(team, "UANY001", [go], response_url=bot.fake.response_url("go")))
+    await bot.settle()
+    assert "decision is the launch owner" in bot.fake.responses[0][1]["text"]
+    await bot.slack.interaction(block_actions(team, OWNER, [go]))
+    await bot.settle()
+    rows = {launch.name: launch for launch, _ in await launch_rows(bot, team)}
+    assert rows["Beta"].decision is not None and rows["Beta"].decision.value == "go"
+    assert "decision" in await audit_actions(bot, rows["Beta"].id)
+    assert "GO by" in block_text(last_render(bot))
+
+
+async def test_launched_launch_is_archived_after_its_post_launch_items(bot: Bot, team: str) -> None:
+    await create(bot, team, name="Old", when=-20)
+    ((launch, _),) = await launch_rows(bot, team)
+    go = {"action_id": "launch.decide.go", "block_id": "d", "type": "button", "value": json.dumps({"l": launch.id})}
+    await bot.slack.interaction(block_actions(team, OWNER, [go]))
+    await bot.settle()
+    _, body = await bot.slack.command(team, OWNER, "/launch", "list")
+    assert "Old" not in block_text(body["blocks"])  # T+7 was 13 days ago
+
+
+async def test_big_launch_renders_compactly_within_slack_limits(bot: Bot, team: str) -> None:
+    admin = "UADMINL"
+    bot.fake.add_user(admin, is_admin=True)
+    lines = "\n".join(f"engineering | Task {i} | -{i % 20}" for i in range(60))
+    _, _ = await bot.slack.command(team, admin, "/launch", "template new")
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    values = {"name": {"name": {"type": "plain_text_input", "value": "Huge"}},
+              "items": {"items": {"type": "plain_text_input", "value": lines}}}
+    status, body = await bot.slack.interaction(view_submission(team, admin, view["callback_id"], values,
+                                                               private_metadata=view["private_metadata"]))
+    assert status == 200 and not body
+    await create(bot, team, name="Big", extra="Huge", user=admin)
+    blocks = last_render(bot)
+    assert_valid_blocks(blocks)
+    select_ = next(b for b in blocks if b["type"] == "actions")["elements"][0]
+    assert select_["type"] == "static_select" and len(select_["options"]) == 60
+    await bot.slack.interaction(block_actions(team, admin, [{**select_, "block_id": "c",
+                                                            "selected_option": select_["options"][0]}]))
+    await bot.settle()
+    ((_, items),) = await launch_rows(bot, team)
+    assert sum(i.done for i in items) == 1
+
+
+async def test_templates_are_for_ops_admins_and_bad_lines_are_named(bot: Bot, team: str) -> None:
+    bot.fake.add_user("UPLAIN1")
+    _, body = await bot.slack.command(team, "UPLAIN1", "/launch", "template new")
+    assert "Only ops admins" in body["text"]
+    admin = "UADMINT"
+    bot.fake.add_user(admin, is_owner=True)
+    await bot.slack.command(team, admin, "/launch", "template new")
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    assert_valid_blocks(view["blocks"], limit=100)
+    bad = {"name": {"name": {"type": "plain_text_input", "value": "Web"}},
+           "items": {"items": {"type": "plain_text_input", "value": "engineering | Ship | -1\nfinance | Budget | -3"}}}
+    status, body = await bot.slack.interaction(view_submission(team, admin, view["callback_id"], bad,
+                                                               private_metadata=view["private_metadata"]))
+    assert body["response_action"] == "errors" and body["errors"]["items"].startswith("Line 2:")
+    good = {**bad, "items": {"items": {"type": "plain_text_input", "value": "engineering | Ship | -1\nlegal | DPA | T-3"}}}
+    await bot.slack.interaction(view_submission(team, admin, view["callback_id"], good,
+                                                private_metadata=view["private_metadata"]))
+    _, body = await bot.slack.command(team, admin, "/launch", "template list")
+    assert "`Web`" in block_text(body["blocks"]) and "`default`" in block_text(body["blocks"])
+    await create(bot, team, name="Site", extra="web", user=admin)
+    ((launch, items),) = await launch_rows(bot, team)
+    assert launch.template_name == "Web" and [(i.title, i.offset_days) for i in items] == [("DPA", -3), ("Ship", -1)]
+
+
+async def test_new_launch_form(bot: Bot, team: str) -> None:
+    bot.fake.add_user(OWNER)
+    await bot.slack.command(team, OWNER, "/launch", "new", channel_id=CHANNEL)
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    assert_valid_blocks(view["blocks"], limit=100)
+    values = {"name": {"name": {"type": "plain_text_input", "value": "From form"}},
+              "date": {"date": {"type": "datepicker", "selected_date": days(14)}},
+              "channel": {"channel": {"type": "conversations_select", "selected_conversation": "CNOTIN2"}},
+              "template": {"template": {"type": "static_select", "selected_option": {"value": "default"}}},
+              "owner": {"owner": {"type": "users_select", "selected_user": "UOTHER9"}}}
+    bot.fake.not_member.add("CNOTIN2")
+    _, body = await bot.slack.interaction(view_submission(team, OWNER, view["callback_id"], values))
+    assert body["response_action"] == "errors" and "channel" in body["errors"]
+    values["channel"]["channel"]["selected_conversation"] = CHANNEL
+    _, body = await bot.slack.interaction(view_submission(team, OWNER, view["callback_id"], values))
+    assert not body
+    await bot.settle()
+    ((launch, _),) = await launch_rows(bot, team)
+    assert launch.owner_id == "UOTHER9" and launch.channel_id == CHANNEL and launch.message_ts
+
+
+async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str) -> None:
+    owner = "UO" + team[-7:]  # the nudge job covers every workspace: keep this owner unique
+    await create(bot, team, when=6, user=owner)  # QA sign-off and enablement deck (T-5) are due tomorrow
+    ((launch, items),) = await launch_rows(bot, team)
+    bot.fake.add_user("UNYC001", tz="America/New_York")
+    qa = next(i for i in items if i.title == "QA sign-off")
+    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{qa.id}",
+            "type": "users_select", "selected_user": "UNYC001"}
+    await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
+    await bot.settle()
+    bot.fake.reset()
+    bot.fake.add_user("UNYC001", tz="America/New_York")
+    bot.fake.add_user(owner, tz="Asia/Tokyo")
+    ny = ZoneInfo("America/New_York")
+    today = datetime.now(UTC).date()
+    early = datetime.combine(today, datetime.min.time(), ny).replace(hour=8, minute=30)
+    later = early.replace(hour=9, minute=5)
+    await flows.send_nudges(bot.rt, bot.rt.client, now=early.astimezone(UTC))
+    assert bot.fake.posted("UNYC001") == []
+    await flows.send_nudges(bot.rt, bot.rt.client, now=later.astimezone(UTC))
+    await flows.send_nudges(bot.rt, bot.rt.client, now=later.astimezone(UTC) + timedelta(minutes=15))  # replica / rerun
+    (dm,) = bot.fake.posted("UNYC001")
+    assert_valid_blocks(dm.args["blocks"])
+    text = block_text(dm.args["blocks"])
+    assert "QA sign-off" in text and "Mark done" in text and "Code complete" not in text
+    # Unassigned items due tomorrow (enablement deck) go to the launch owner, in Tokyo time.
+    tokyo_morning = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo("Asia/Tokyo")).replace(hour=9, minute=1)
+    await flows.send_nudges(bot.rt, bot.rt.client, now=tokyo_morning.astimezone(UTC))
+    owner_dms = bot.fake.posted(owner)
+    # One DM per Tokyo day: the first run (already evening in Tokyo) and the next Tokyo morning's.
+    assert len(owner_dms) == 2 and all("unassigned" in block_text(d.args["blocks"]) for d in owner_dms)
+
+
+async def test_a_person_who_left_hands_nudges_to_the_launch_owner(bot: Bot, team: str) -> None:
+    owner = "UO" + team[-7:]
+    await create(bot, team, when=3, user=owner)
+    ((launch, items),) = await launch_rows(bot, team)
+    overdue = next(i for i in items if i.title == "Code complete")
+    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{overdue.id}",
+            "type": "users_select", "selected_user": "UGONE01"}
+    await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
+    await bot.settle()
+    bot.fake.add_user("UGONE01", deleted=True)
+    bot.fake.add_user(owner, tz="UTC")
+    noon = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC).replace(hour=12)
+    await flows.send_nudges(bot.rt, bot.rt.client, now=noon)
+    assert bot.fake.posted("UGONE01") == []
+    (dm,) = bot.fake.posted(owner)
+    assert "Code complete" in block_text(dm.args["blocks"])
+
+
+async def test_add_item_via_command(bot: Bot, team: str) -> None:
+    await create(bot, team)
+    _, body = await bot.slack.command(team, OWNER, "/launch", 'add "Mobile v2" sales | Pricing FAQ | -4')
+    assert "Added *Pricing FAQ*" in body["text"]
+    _, body = await bot.slack.command(team, OWNER, "/launch", 'add "Mobile v2" finance | Budget | -4')
+    assert "is not a function" in body["text"]
+    await bot.settle()
+    ((launch, items),) = await launch_rows(bot, team)
+    assert len(items) == 9 and "add" in await audit_actions(bot, launch.id)
+    assert "Pricing FAQ" in block_text(last_render(bot))
+
+
+def test_dates_parse_strictly() -> None:
+    from bot.errors import UserError
+    from bot.launches.parsing import parse_date, parse_offset
+
+    assert parse_date("2027-3-1") == date(2027, 3, 1)
+    for bad in ("2027-13-01", "2027-02-29", "03/01/2027", ""):
+        try:
+            parse_date(bad)
+        except UserError:
+            continue
+        raise AssertionError(bad)
+    assert parse_offset("T-7") == -7 and parse_offset("+7") == 7 and parse_offset("0") == 0
