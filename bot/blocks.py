@@ -53,3 +53,13 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+def input_block(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False,
+                hint: str | None = None) -> Block:
+    """A modal input whose block_id and action_id are the same string (easy to read back)."""
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, 2000),
+                    "element": {**element, "action_id": block_id}, "optional": optional}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import Block, actions, button, context, divider, header, mrkdwn, plain, section
+from bot.blocks import Block, input_block, actions, button, context, divider, header, mrkdwn, plain, section
 from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
 from bot.feedback.parsing import SETTABLE_STATUSES, Filters
 from bot.feedback.service import ItemView, Page
@@ -139,11 +139,7 @@ def list_blocks(page: Page, filters: Filters, title: str = "Feedback") -> list[B
 
 
 def _input(field: Field_, label: str, element: dict[str, Any], optional: bool = True, hint: str | None = None) -> Block:
-    block: Block = {"type": "input", "block_id": field, "label": plain(label, 2000),
-                    "element": {**element, "action_id": field}, "optional": optional}
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+    return input_block(field, label, element, optional=optional, hint=hint)
 
 
 def _text_input(initial: str | None = None, multiline: bool = False, max_length: int = 255) -> dict[str, Any]:

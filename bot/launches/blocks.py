@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.blocks import Block, actions, button, context, header, plain, section
+from bot.blocks import Block, input_block, actions, button, context, header, plain, section
 from bot.launches.enums import Field_, ItemRef, LaunchAction, LaunchRef, LaunchView as ViewId, TemplateMeta, item_block_id
 from bot.launches.parsing import TemplateItem
 from bot.launches.service import ItemView, LaunchView, NudgeItem
@@ -162,11 +162,7 @@ def nudge(person: str, items: list[NudgeItem], today: date) -> tuple[str, list[B
 
 
 def _input(field: Field_, label: str, element: dict[str, Any], optional: bool = False, hint: str | None = None) -> Block:
-    block: Block = {"type": "input", "block_id": field, "label": plain(label, 2000),
-                    "element": {**element, "action_id": field}, "optional": optional}
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
+    return input_block(field, label, element, optional=optional, hint=hint)
 
 
 def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None) -> dict[str, Any]:
