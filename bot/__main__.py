@@ -35,6 +35,16 @@ async def verify_token(settings: Settings) -> None:
     except Exception as exc:
         raise StartupError(f"SLACK_API_URL: could not reach the Slack Web API ({type(exc).__name__})") from None
     log.info("authenticated as %s in %s", auth.get("user"), auth.get("team"))
+    if settings.slack_app_token is not None:
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        app_client = AsyncWebClient(base_url=settings.slack_api_url)
+        try:
+            await app_client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+        except SlackApiError as exc:
+            raise StartupError(f"SLACK_APP_TOKEN was rejected by Slack ({exc.response.get('error', 'error')})") from None
+        except Exception as exc:
+            raise StartupError(f"SLACK_API_URL: could not reach the Slack Web API ({type(exc).__name__})") from None
 
 
 async def migrate_or_fail(settings: Settings) -> None:
@@ -55,10 +65,14 @@ async def run(settings: Settings) -> None:
     await verify_token(settings)
     rt = Runtime.create(settings)
     app = build_app(rt)
-    if settings.socket_mode:
-        await serve_socket_mode(rt, app)
-    else:
-        await serve_http(rt, app)
+    try:
+        if settings.socket_mode:
+            await serve_socket_mode(rt, app)
+        else:
+            await serve_http(rt, app)
+    except OSError as exc:  # the port is taken or not ours to bind
+        await rt.db.dispose()
+        raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc})") from None
 
 
 def main(argv: list[str] | None = None) -> int:

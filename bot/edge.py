@@ -55,8 +55,13 @@ class ProdOpsApp(AsyncApp):
     def __init__(self, rt: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rt = rt
+        self._verifies_signatures = bool(kwargs.get("request_verification_enabled", True))
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        if self._verifies_signatures and req.mode == "http" and not _has_integer_timestamp(req):
+            # Bolt's verifier raises on a non-integer timestamp and the error handler would then
+            # see an unverified body: refuse such a request outright, as a bad signature.
+            return BoltResponse(status=401, body="")
         token = request_id.set(_request_id(req.body))
         deferred: list[Callable[[], Awaitable[None]]] = []
         try:
@@ -64,7 +69,8 @@ class ProdOpsApp(AsyncApp):
                 req.context["session"] = session
                 req.context["defer"] = deferred.append
                 response = await super().async_dispatch(req)
-                if req.context.get("rollback") or response.status >= 500:
+                # 4xx too: an event no listener took (404) must stay unrecorded for Slack's retry.
+                if req.context.get("rollback") or response.status >= 400:
                     await session.rollback()
                     return response
                 try:
@@ -78,6 +84,12 @@ class ProdOpsApp(AsyncApp):
             return response
         finally:
             request_id.reset(token)
+
+
+def _has_integer_timestamp(req: AsyncBoltRequest) -> bool:
+    values = req.headers.get("x-slack-request-timestamp") or [""]
+    value = values[0] if isinstance(values, (list, tuple)) else str(values)
+    return value.isdigit()
 
 
 def storage_failure(body: dict[str, Any]) -> BoltResponse:

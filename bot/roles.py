@@ -1,4 +1,9 @@
-"""Who may do what: Slack admins/owners (users.info, cached briefly) and configured ops admins."""
+"""Who may do what: Slack admins/owners (users.info, cached briefly) and configured ops admins.
+
+Role checks sit on the ack path, so the directory has its own Web API client with a short
+timeout and no waiting out rate limits: a slow or rate-limited Slack fails the check quickly
+with a clear message instead of missing Slack's 3-second window.
+"""
 from __future__ import annotations
 
 import logging
@@ -9,12 +14,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import PermissionDenied
+from bot.errors import PermissionDenied, UserError
 from bot.workspaces import is_ops_admin
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300.0
+
+
+class RoleCheckUnavailable(UserError):
+    """Slack could not tell us the user's role in time."""
 
 
 @dataclass(frozen=True)
@@ -31,16 +40,25 @@ class SlackUser:
 class UserDirectory:
     """users.info with a short cache: role checks must not cost a Slack call per click."""
 
-    def __init__(self, ttl: float = CACHE_SECONDS) -> None:
+    def __init__(self, client: AsyncWebClient, ttl: float = CACHE_SECONDS) -> None:
+        self._client = client
         self._ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
 
-    async def get(self, client: AsyncWebClient, team_id: str, user_id: str) -> SlackUser:
+    async def get(self, team_id: str, user_id: str) -> SlackUser:
         now = time.monotonic()
         hit = self._cache.get((team_id, user_id))
         if hit and hit[0] > now:
             return hit[1]
-        data = (await client.users_info(user=user_id))["user"]
+        try:
+            data = (await self._client.users_info(user=user_id))["user"]
+        except SlackApiError as exc:
+            error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            log.warning("users.info %s failed: %s", user_id, error)
+            raise RoleCheckUnavailable(f"I couldn't check your role with Slack ({error}). Please try again in a moment.") from None
+        except Exception as exc:  # timeouts, connection errors
+            log.warning("users.info %s failed: %s", user_id, type(exc).__name__)
+            raise RoleCheckUnavailable("Slack didn't answer in time while I checked your role. Please try again.") from None
         user = SlackUser(
             id=data["id"],
             name=data.get("real_name") or data.get("name") or user_id,
@@ -53,33 +71,27 @@ class UserDirectory:
         self._cache[(team_id, user_id)] = (now + self._ttl, user)
         return user
 
-    def forget(self, team_id: str, user_id: str) -> None:
-        self._cache.pop((team_id, user_id), None)
 
+async def can_manage(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
+    """Ops admins of the workspace, and Slack workspace admins/owners, manage the bot.
 
-async def can_manage(
-    session: AsyncSession, users: UserDirectory, client: AsyncWebClient, team_id: str, user_id: str
-) -> bool:
-    """Ops admins of the workspace, and Slack workspace admins/owners, manage the bot."""
+    Raises RoleCheckUnavailable when only Slack could tell and it did not answer."""
     if await is_ops_admin(session, team_id, user_id):
         return True
-    try:
-        user = await users.get(client, team_id, user_id)
-    except SlackApiError as exc:  # fail closed: without Slack's word, nobody is an admin
-        log.warning("users.info for %s failed: %s", user_id, exc.response.get("error"))
-        return False
+    user = await users.get(team_id, user_id)
     return user.is_admin or user.is_owner
 
 
-async def require_manager(
-    session: AsyncSession,
-    users: UserDirectory,
-    client: AsyncWebClient,
-    team_id: str,
-    user_id: str,
-    action: str,
-) -> None:
-    if not await can_manage(session, users, client, team_id, user_id):
+async def may_manage(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
+    """can_manage for what only changes how something is shown: fails closed, quietly."""
+    try:
+        return await can_manage(session, users, team_id, user_id)
+    except RoleCheckUnavailable:
+        return False
+
+
+async def require_manager(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str, action: str) -> None:
+    if not await can_manage(session, users, team_id, user_id):
         raise PermissionDenied(
             f"Only ops admins and Slack workspace admins can {action}. "
             "Ask one of them, or see `/prodops admins list`."

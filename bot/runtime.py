@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.roles import UserDirectory
 from bot.scheduler import Scheduler
-from bot.slack import make_client
+from bot.slack import make_client, make_lookup_client
 from bot.tasks import BackgroundTasks
 from models.base import utcnow
 
@@ -21,17 +21,18 @@ class Runtime:
     db: Database
     client: AsyncWebClient
     scheduler: Scheduler
-    users: UserDirectory = field(default_factory=UserDirectory)
+    users: UserDirectory
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     started_at: datetime = field(default_factory=utcnow)
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
         db = Database(settings.database_url)
-        return cls(settings=settings, db=db, client=make_client(settings), scheduler=Scheduler(db))
+        return cls(settings=settings, db=db, client=make_client(settings), scheduler=Scheduler(db),
+                   users=UserDirectory(make_lookup_client(settings)))
 
     async def close(self) -> None:
-        """Graceful stop: let after-ack work finish, stop the scheduler, dispose the engine."""
-        await self.tasks.drain()
+        """Graceful stop: no new jobs, then let after-ack work finish, then dispose the engine."""
         self.scheduler.shutdown()
+        await self.tasks.drain()
         await self.db.dispose()

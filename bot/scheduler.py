@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import Database
 from bot.errors import UserError
 from bot.logs import request_id
+from bot.text import escape
 from models.base import utcnow
 from models.event import ProcessedEvent
 from models.schedule import Schedule
@@ -53,7 +54,7 @@ def parse_cron(expression: str, timezone: str) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(expression.strip(), timezone=ZoneInfo(timezone))
     except (ValueError, KeyError) as exc:
-        raise UserError(f"`{expression}` is not a valid cron line (minute hour day month weekday): {exc}") from None
+        raise UserError(f"`{escape(expression)}` is not a valid cron line (minute hour day month weekday): {exc}") from None
 
 
 class Scheduler:
@@ -63,6 +64,8 @@ class Scheduler:
         self.kinds: dict[str, JobFunc] = {}
         self.sweepers: list[Sweeper] = [self._prune_events]
         self.intervals: list[tuple[str, str, Sweeper, int]] = []
+        # job id -> (team, cron, timezone) as loaded: what reload compares and status filters on
+        self._loaded: dict[str, tuple[str, str, str]] = {}
 
     def register_kind(self, kind: str, func: JobFunc) -> None:
         self.kinds[kind] = func
@@ -106,20 +109,25 @@ class Scheduler:
                 log.warning("schedule %s has an invalid cron line %r; skipped", row.id, row.cron)
                 continue
             wanted.add(job_id)
-            existing = self.aps.get_job(job_id)
-            if existing is not None and str(existing.trigger) == str(trigger):
+            signature = (row.team_id, row.cron, row.timezone)
+            if self._loaded.get(job_id) == signature and self.aps.get_job(job_id) is not None:
                 continue
+            self._loaded[job_id] = signature
             self.aps.add_job(self._run_schedule, trigger, args=[row.id], id=job_id,
                              name=f"{row.kind} for {row.team_id}", replace_existing=True,
                              coalesce=True, misfire_grace_time=300, max_instances=1)
         for job in self.aps.get_jobs():
             if job.id.startswith("schedule:") and job.id not in wanted:
                 job.remove()
+                self._loaded.pop(job.id, None)
         return len(wanted)
 
-    def next_runs(self, limit: int = 5) -> list[tuple[str, datetime | None]]:
+    def next_runs(self, team_id: str, limit: int = 5) -> list[tuple[str, datetime | None]]:
+        """The bot's own jobs and this workspace's schedules, soonest first."""
+        mine = [j for j in self.aps.get_jobs()
+                if not j.id.startswith("schedule:") or self._loaded.get(j.id, ("",))[0] == team_id]
         jobs = sorted(
-            self.aps.get_jobs(),
+            mine,
             key=lambda j: (j.next_run_time is None, j.next_run_time or datetime.max.replace(tzinfo=ZoneInfo("UTC"))),
         )
         return [(job.name, job.next_run_time) for job in jobs[:limit]]

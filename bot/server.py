@@ -70,8 +70,8 @@ async def serve_http(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event | None = 
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     server = HttpServer(rt, app)
-    await server.start()
     try:
+        await server.start()
         await stop.wait()
     finally:
         await server.stop()

@@ -13,6 +13,16 @@ from bot.config import Settings
 TIMEOUT_SECONDS = 10
 
 
+LOOKUP_TIMEOUT_SECONDS = 1.5
+
+
+def make_lookup_client(settings: Settings) -> AsyncWebClient:
+    """For reads on the ack path (role checks): short timeout, never sleeps out a 429."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=LOOKUP_TIMEOUT_SECONDS,
+                          retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)])
+
+
 def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     if token is None and settings.slack_bot_token is not None:
         token = settings.slack_bot_token.get_secret_value()

@@ -115,7 +115,7 @@ async def _list(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: d
 async def _show(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
                 session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
     item = await service.get_item(session, workspace.team_id, request.numbers[0])
-    triage = await can_triage(session, rt.users, client, item, command["user_id"])
+    triage = await can_triage(session, rt.users, item, command["user_id"])
     await ack(text=f"Feedback #{item.number}", blocks=blocks.item_blocks(await service.view(session, item), triage))
 
 
@@ -128,14 +128,14 @@ async def _export(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command:
 
 async def _merge(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
                  session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
-    await require_manager(session, rt.users, client, workspace.team_id, command["user_id"], "merge feedback")
+    await require_manager(session, rt.users, workspace.team_id, command["user_id"], "merge feedback")
     source, target = await service.merge(session, workspace.team_id, *request.numbers)
     await ack(text=f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there.")
 
 
 async def _emoji(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
                  session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
-    await require_manager(session, rt.users, client, workspace.team_id, command["user_id"], "change the feedback emoji")
+    await require_manager(session, rt.users, workspace.team_id, command["user_id"], "change the feedback emoji")
     await service.set_emoji(session, workspace, request.emoji or service.DEFAULT_EMOJI)
     await ack(text=f"Reacting with :{escape(request.emoji or '')}: now files a message as feedback.")
 
@@ -145,7 +145,7 @@ async def _status(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command:
     assert request.status is not None
     team_id = workspace.team_id
     item = await service.get_item(session, team_id, request.numbers[0])
-    await require_triage(session, rt.users, client, item, command["user_id"])
+    await require_triage(session, rt.users, item, command["user_id"])
     reporters = await service.set_status(session, item, request.status, request.note)
     number = item.number
     if reporters:

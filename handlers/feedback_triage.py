@@ -113,7 +113,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                             workspace: Workspace, client: AsyncWebClient, respond: AsyncRespond, defer: Defer) -> None:
         await ack()
         item = await service.get_item(session, workspace.team_id, _number_of(action))
-        await require_triage(session, rt.users, client, item, body["user"]["id"])
+        await require_triage(session, rt.users, item, body["user"]["id"])
         try:
             status = FeedbackStatus(action["selected_option"]["value"])
         except (KeyError, TypeError, ValueError):
@@ -131,7 +131,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         meta: CloseMeta = _model(CloseMeta, view.get("private_metadata", ""))
         team_id = workspace.team_id
         item = await service.get_item(session, team_id, meta.number)
-        await require_triage(session, rt.users, client, item, body["user"]["id"])
+        await require_triage(session, rt.users, item, body["user"]["id"])
         reporters = await service.set_status(session, item, FeedbackStatus(meta.status),
                                              _value(view["state"]["values"], Field_.NOTE) or "")
         await ack()
@@ -144,7 +144,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                            workspace: Workspace, client: AsyncWebClient, respond: AsyncRespond, defer: Defer) -> None:
         await ack()
         item = await service.get_item(session, workspace.team_id, _number_of(action))
-        await require_triage(session, rt.users, client, item, body["user"]["id"])
+        await require_triage(session, rt.users, item, body["user"]["id"])
         await service.set_owner(session, item, action.get("selected_user"))
         await _rerender(rt, session, client, item, respond, defer)
 
@@ -153,7 +153,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                            workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         item = await service.get_item(session, workspace.team_id, _number_of(action))
-        await require_triage(session, rt.users, client, item, body["user"]["id"])
+        await require_triage(session, rt.users, item, body["user"]["id"])
         view = blocks.edit_modal(await service.view(session, item))
         defer(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
 
@@ -164,7 +164,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         values = view["state"]["values"]
         tags = parse_tags(_value(values, Field_.TAGS) or "")
         item = await service.get_item(session, workspace.team_id, ref.number)
-        await require_triage(session, rt.users, client, item, body["user"]["id"])
+        await require_triage(session, rt.users, item, body["user"]["id"])
         await service.edit(session, item, product_area=_value(values, Field_.AREA),
                            customer=_value(values, Field_.CUSTOMER),
                            importance=_value(values, Field_.IMPORTANCE), tags=tags)

@@ -41,7 +41,7 @@ def _ids(action: dict[str, Any]) -> tuple[int, int]:
 
 
 async def _is_manager(rt: Runtime, session: AsyncSession, client: AsyncWebClient, launch: Launch, user: str) -> bool:
-    return user == launch.owner_id or await can_manage(session, rt.users, client, launch.team_id, user)
+    return user == launch.owner_id or await can_manage(session, rt.users, launch.team_id, user)
 
 
 def register(app: ProdOpsApp, rt: Runtime) -> None:

@@ -77,7 +77,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.view(LaunchView.TEMPLATE)
     async def template_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
                                  workspace: Workspace, client: AsyncWebClient) -> None:
-        await require_manager(session, rt.users, client, workspace.team_id, body["user"]["id"], "edit launch templates")
+        await require_manager(session, rt.users, workspace.team_id, body["user"]["id"], "edit launch templates")
         values = view["state"]["values"]
         name = (values.get(Field_.NAME, {}).get(Field_.NAME) or {}).get("value") or ""
         lines = (values.get(Field_.ITEMS, {}).get(Field_.ITEMS) or {}).get("value") or ""
@@ -156,7 +156,7 @@ async def _go(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[
 async def _launch_admin(rt: Runtime, session: AsyncSession, client: AsyncWebClient, workspace: Workspace,
                         user_id: str, name: str, action: str):  # noqa: ANN202
     launch = await service.get(session, workspace.team_id, name)
-    manager = user_id == launch.owner_id or await can_manage(session, rt.users, client, workspace.team_id, user_id)
+    manager = user_id == launch.owner_id or await can_manage(session, rt.users, workspace.team_id, user_id)
     service.require_launch_admin(launch, user_id, manager, action)
     return launch
 
@@ -195,7 +195,7 @@ async def _template_list(rt: Runtime, ack: AsyncAck, request: LaunchCommand, com
 
 async def _template_edit(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any],
                          session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
-    await require_manager(session, rt.users, client, workspace.team_id, command["user_id"], "edit launch templates")
+    await require_manager(session, rt.users, workspace.team_id, command["user_id"], "edit launch templates")
     if request.action == "template_edit":
         name, items = await templates.find(session, workspace.team_id, request.template)
         view = blocks.template_modal(name, items, editing=name)

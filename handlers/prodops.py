@@ -36,7 +36,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         elif request.action == "admins_list":
             await ack(blocks=blocks.admins_blocks(await list_ops_admins(session, team_id)), text="Ops admins")
         elif request.action in {"admins_add", "admins_remove"}:
-            await require_manager(session, rt.users, client, team_id, user_id, "change ops admins")
+            await require_manager(session, rt.users, team_id, user_id, "change ops admins")
             target = request.user_id or ""
             if request.action == "admins_add":
                 changed = await add_ops_admin(session, team_id, target, added_by=user_id)
@@ -46,15 +46,16 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                 text = f"{user_mention(target)} {'is no longer' if changed else 'was not'} an ops admin."
             await ack(text=text)
         elif request.action == "timezone":
-            await require_manager(session, rt.users, client, team_id, user_id, "change the workspace timezone")
+            await require_manager(session, rt.users, team_id, user_id, "change the workspace timezone")
             tz = await set_timezone(session, workspace, request.timezone or "")
             await ack(text=f"Workspace timezone set to `{tz}`. Schedules and digests use it from now on.")
         else:
             await ack()
-            defer(lambda: send_status(rt, client, respond, workspace.timezone))
+            team_id, timezone = workspace.team_id, workspace.timezone
+            defer(lambda: send_status(rt, client, respond, team_id, timezone))
 
 
-async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond, timezone: str) -> None:
+async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond, team_id: str, timezone: str) -> None:
     """Runs after the ack: it calls Slack, which may take longer than the ack allows."""
     try:
         auth = await client.auth_test()
@@ -68,7 +69,7 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         database_backend=rt.db.backend,
         database_ok=await rt.db.ping(),
         scheduler_running=rt.scheduler.running,
-        next_runs=rt.scheduler.next_runs(),
+        next_runs=rt.scheduler.next_runs(team_id),
         slack_ok=slack_ok,
         slack_detail=detail,
         workspace_timezone=timezone,

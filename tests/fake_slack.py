@@ -164,6 +164,9 @@ class FakeSlack:
         return {"url": "https://fake.slack.com/", "team": "Fake Team", "user": "prodops",
                 "team_id": "T_INSTALL", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
 
+    def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "wss://127.0.0.1:1/link"}
+
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args.get("user", ""))
         return {"user": user} if user else self._err("user_not_found")

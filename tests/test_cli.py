@@ -12,9 +12,13 @@ SECRET_TOKEN = "xoxb-very-secret-token-123"
 
 
 async def run_bot(cwd: Path, **env: str) -> tuple[int, str]:
+    return await run_bot_args(cwd, [], **env)
+
+
+async def run_bot_args(cwd: Path, args: list[str], **env: str) -> tuple[int, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "LOG_"))}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=str(cwd), env={**clean, "PYTHONPATH": str(Path.cwd()), **env},
+        sys.executable, "-m", "bot", *args, cwd=str(cwd), env={**clean, "PYTHONPATH": str(Path.cwd()), **env},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
@@ -49,3 +53,23 @@ async def test_rejected_token_stops_without_printing_it(bot: Bot, tmp_path: Path
     assert "SLACK_BOT_TOKEN was rejected by Slack (invalid_auth)" in output
     assert SECRET_TOKEN not in output and "s" * 32 not in output
     assert (tmp_path / "db.sqlite3").exists()  # migrations ran before the token check
+
+
+async def test_migrate_subcommand_and_unreachable_database(tmp_path: Path) -> None:
+    code, output = await run_bot(tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/m.sqlite3")
+    assert code == 2  # run still needs a token
+    code, output = await run_bot_args(tmp_path, ["migrate"], DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/m.sqlite3")
+    assert code == 0 and (tmp_path / "m.sqlite3").exists()
+    code, output = await run_bot_args(tmp_path, ["migrate"],
+                                      DATABASE_URL="postgresql+asyncpg://bot:hunter2-secret@127.0.0.1:1/none")
+    assert code == 2 and "DATABASE_URL: could not open" in output and "hunter2" not in output
+
+
+async def test_rejected_app_token_stops_socket_mode(bot: Bot, tmp_path: Path) -> None:
+    bot.fake.fail("apps.connections.open", "invalid_auth")
+    code, output = await run_bot(
+        tmp_path, SLACK_BOT_TOKEN=SECRET_TOKEN, SLACK_APP_TOKEN="xapp-1-A1-secret-app-token",
+        SLACK_API_URL=bot.fake.api_url, DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3",
+    )
+    assert code == 2 and "SLACK_APP_TOKEN was rejected by Slack (invalid_auth)" in output
+    assert "secret-app-token" not in output

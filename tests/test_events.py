@@ -38,9 +38,18 @@ async def test_retried_event_id_is_processed_once(bot: Bot, team: str) -> None:
     assert len(bot.fake.calls_to("views.publish")) == 2
 
 
-async def test_unhandled_event_type_is_acked(bot: Bot, team: str) -> None:
-    """A subscribed event with nothing to do must still get a 2xx, or Slack keeps retrying."""
+async def test_event_the_listener_ignores_is_still_acked(bot: Bot, team: str) -> None:
+    """A subscribed event with nothing to do (the Messages tab opened) still gets a 2xx."""
     status, _ = await bot.slack.event(team, {**home_opened(), "tab": "messages"})
     assert status == 200
     await bot.settle()
     assert bot.fake.calls_to("views.publish") == []
+
+
+async def test_event_without_a_listener_stays_unrecorded_for_slacks_retry(bot: Bot, team: str) -> None:
+    event_id = "EvNoListener" + team
+    status, _ = await bot.slack.event(team, {"type": "member_left_channel", "user": "U1", "channel": "C1"},
+                                      event_id=event_id)
+    assert status == 404  # Bolt's answer: Slack will retry it
+    async with bot.rt.db.unit_of_work() as session:
+        assert await session.get(ProcessedEvent, event_id) is None

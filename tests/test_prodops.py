@@ -126,3 +126,29 @@ def test_parse_never_fails_unexpectedly(text: str) -> None:
         assert exc.message
     else:
         assert request.action in {"help", "admins_list", "admins_add", "admins_remove", "timezone", "status"}
+
+
+async def test_rate_limited_role_lookup_answers_at_once_and_changes_nothing(bot: Bot, team: str) -> None:
+    bot.fake.fail("users.info", retry_after=30)
+    status, body = await bot.slack.command(team, "UNEWADM", "/prodops", "admins add <@UOPS000>")
+    assert status == 200
+    assert "couldn't check your role" in body["text"] and "ratelimited" in body["text"]
+    assert len(bot.fake.calls_to("users.info")) == 1  # not waiting out the 30 s
+    assert await admins_of(bot, team) == []
+
+
+async def test_status_shows_only_this_workspaces_schedules(bot: Bot, team: str) -> None:
+    from models.schedule import Schedule
+    from bot.workspaces import ensure_workspace
+
+    other = team + "Z"
+    async with bot.rt.db.unit_of_work() as session:
+        await ensure_workspace(session, other)
+        session.add(Schedule(team_id=other, kind="digest", cron="0 9 * * *", timezone="UTC"))
+    await bot.rt.scheduler.reload()
+    await bot.slack.command(team, "U1", "/prodops", "status", response_url=bot.fake.response_url("mine"))
+    await bot.slack.command(other, "U1", "/prodops", "status", response_url=bot.fake.response_url("theirs"))
+    await bot.settle()
+    replies = dict(bot.fake.responses)
+    assert f"digest for {other}" not in block_text(replies["mine"]["blocks"])
+    assert f"digest for {other}" in block_text(replies["theirs"]["blocks"])

@@ -58,3 +58,14 @@ def test_parse_cron_rejects_bad_lines() -> None:
     with pytest.raises(UserError):
         parse_cron("61 * * * *", "UTC")
     assert parse_cron("30 8 * * *", "Asia/Tokyo") is not None
+
+
+async def test_timezone_change_is_picked_up_on_reload(bot: Bot, team: str) -> None:
+    sid = await add_schedule(bot, team, kind="digest", cron="0 9 * * *", timezone="UTC")
+    await bot.rt.scheduler.reload()
+    before = bot.rt.scheduler.aps.get_job(f"schedule:{sid}").next_run_time
+    async with bot.rt.db.unit_of_work() as session:
+        (await session.get(Schedule, sid)).timezone = "Asia/Tokyo"  # type: ignore[union-attr]
+    await bot.rt.scheduler.reload()
+    after = bot.rt.scheduler.aps.get_job(f"schedule:{sid}").next_run_time
+    assert after.astimezone(ZoneInfo("Asia/Tokyo")).hour == 9 and after != before

@@ -76,3 +76,15 @@ async def test_url_verification_is_answered(bot: Bot) -> None:
     status, answer = await bot.slack.post(body, "application/json")
     assert status == 200
     assert answer == {"challenge": "challenge-123"}
+
+
+async def test_non_integer_timestamp_is_rejected_before_anything_runs(bot: Bot, team: str) -> None:
+    payload = {"type": "block_actions", "team": {"id": team}, "user": {"id": "UVICTIM"},
+               "response_url": bot.fake.response_url("attacker"), "actions": [{"action_id": "x", "value": "1"}],
+               "trigger_id": "t"}
+    body = "payload=" + json.dumps(payload)
+    headers = {**signed_headers(body), "X-Slack-Request-Timestamp": "abc"}
+    async with bot.http.post(bot.url + "/slack/events", data=body, headers=headers) as resp:
+        assert resp.status == 401
+    await bot.settle()
+    assert bot.fake.responses == [] and bot.fake.calls == []

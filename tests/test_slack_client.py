@@ -1,6 +1,8 @@
 """The Web API client honours 429 Retry-After and retries 5xx, through slack_sdk's handlers."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from slack_sdk.errors import SlackApiError
 
@@ -8,8 +10,10 @@ from tests.conftest import Bot
 
 
 async def test_rate_limited_call_is_retried_after_retry_after(bot: Bot) -> None:
-    bot.fake.fail("chat.postMessage", retry_after=0)
+    bot.fake.fail("chat.postMessage", retry_after=1)
+    started = time.monotonic()
     response = await bot.rt.client.chat_postMessage(channel="C1", text="hello")
+    assert time.monotonic() - started >= 1.0  # it waited as Slack asked (a fact, not a speed target)
     assert response["ok"] is True
     assert len(bot.fake.posted("C1")) == 2  # the 429, then the retry
 

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.delivery import deliver_once
 from bot.launches import blocks, service
 from bot.launches.service import NudgeItem
+from bot.roles import RoleCheckUnavailable
 from bot.runtime import Runtime
 from models.base import utcnow
 from models.workspace import Workspace
@@ -133,7 +134,6 @@ def _zone(name: str) -> ZoneInfo:
 
 async def _user(rt: Runtime, client: AsyncWebClient, team_id: str, user_id: str):  # noqa: ANN202
     try:
-        return await rt.users.get(client, team_id, user_id)
-    except SlackApiError as exc:
-        log.warning("users.info %s failed: %s", user_id, exc.response.get("error"))
+        return await rt.users.get(team_id, user_id)
+    except RoleCheckUnavailable:
         return None
