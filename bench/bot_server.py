@@ -27,6 +27,22 @@ async def main(args: argparse.Namespace) -> None:
                              slack_api_url=args.api_url, database_url=args.database_url, host="127.0.0.1",
                              port=args.port, log_level=args.log_level)
     configure_logging(settings.log_level, settings.log_format, [BOT_TOKEN, SIGNING_SECRET])
+    if args.experiment == "shared-session":
+        # Experiment (not the bot's code): one aiohttp session for every Web API call, instead
+        # of slack_sdk's default of a new ClientSession (and TCP connection) per call.
+        import aiohttp
+
+        import bot.runtime
+        from bot.slack import make_client
+
+        shared = aiohttp.ClientSession()
+
+        def make_shared(settings_, token=None):  # noqa: ANN001, ANN202
+            client = make_client(settings_, token)
+            client.session = shared
+            return client
+
+        bot.runtime.make_client = make_shared  # type: ignore[attr-defined]
     rt = Runtime.create(settings)
     app = build_app(rt)
     server = HttpServer(rt, app)
@@ -45,6 +61,8 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--max-seconds", type=float, default=900)
+    parser.add_argument("--experiment", choices=["none", "shared-session"], default="none",
+                        help="shared-session: the bot's Slack client reuses one aiohttp session")
     parser.add_argument("--profile", default=None, help="write a pyinstrument report here")
     a = parser.parse_args()
     if a.profile:

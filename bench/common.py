@@ -18,7 +18,7 @@ PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PRO
               "NO_PROXY", "no_proxy")
 TEAM_FIXED, TEAM_SAT, TEAM_WARM = "TBENCHFIXED", "TBENCHSAT", "TBENCHWARM"
 # Messages the fake Slack holds, so reaction captures can read them: CHANNELS x PER_CHANNEL.
-CHANNELS = 20
+CHANNELS = 40
 PER_CHANNEL = 1500
 
 
@@ -115,14 +115,20 @@ class Child:
 
 
 def stop_when_parent_goes(stop: Any, loop: Any) -> None:
-    """Children read stdin; EOF means the orchestrator is gone, so they stop too."""
-    def watch() -> None:
-        try:
-            sys.stdin.buffer.read()
-        finally:
-            loop.call_soon_threadsafe(stop.set)
+    """Children watch stdin (a pipe from the orchestrator); EOF means it is gone, so they stop."""
+    fd = sys.stdin.fileno()
+    os.set_blocking(fd, False)
 
-    threading.Thread(target=watch, daemon=True).start()
+    def readable() -> None:
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            return
+        if not data:
+            loop.remove_reader(fd)
+            stop.set()
+
+    loop.add_reader(fd, readable)
 
 
 async def serve_until_stopped(max_seconds: float) -> None:

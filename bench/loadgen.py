@@ -195,7 +195,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     # What the server acknowledged: a retried event counts once if any delivery of it got a 200.
     acked_events: dict[str, list[Any]] = {}
     acked_commands: list[str] = []
+    unacked: dict[str, Any] = {}  # sent but no 200 (timeout, error): may or may not be stored
     for req, res in zip(reqs, indexed):
+        if res is not None and res.status != 200:
+            unacked[req.key] = list(req.reaction) if req.reaction else None
         if res is None or res.status != 200:
             continue
         if req.kind == "command":
@@ -210,6 +213,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "mix": {k: sum(1 for r in sent if r.kind == k) for k in ("command", "event", "retry")},
         "client_cpu_s": client_cpu, "client_cpu_util": client_cpu / elapsed if elapsed else 0.0,
         "acked_commands": acked_commands, "acked_events": acked_events,
+        "unacked": {k: v for k, v in unacked.items() if k not in acked_events},
     }
     if args.mode == "fixed":
         lags = [r.lag * 1000 for r in results]
@@ -228,7 +232,7 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--duration", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--max-requests", type=int, default=60000)
+    parser.add_argument("--max-requests", type=int, default=100000)
     parser.add_argument("--team", required=True)
     parser.add_argument("--msg-offset", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
