@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.edge import ProdOpsApp, dedupe_events, inject_workspace, make_error_handler
+from bot.edge import ProdOpsApp, dedupe_events, make_error_handler, make_workspace_injector
 from bot.runtime import Runtime
 from handlers import feedback, feedback_triage, home, launch_checklist, launches, prodops
 
@@ -25,7 +25,7 @@ def build_app(rt: Runtime) -> ProdOpsApp:
         logger=logging.getLogger("bot.bolt"),
     )
     app.use(dedupe_events)
-    app.use(inject_workspace)
+    app.use(make_workspace_injector(rt))
     app.error(make_error_handler(rt))
     for feature in FEATURES:
         feature.register(app, rt)

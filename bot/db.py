@@ -41,7 +41,12 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 5})
+        # One connection: SQLite has one writer anyway, and waiting for it in asyncio's queue is
+        # fair and prompt, while waiting in SQLite's busy handler sleeps in growing steps (up to
+        # 100 ms) with the event loop idle. Nothing may open a second unit of work while
+        # holding one, or it would wait for itself (pool_timeout turns that into an error).
+        engine = create_async_engine(url, connect_args={"timeout": 5}, pool_size=1, max_overflow=0,
+                                     pool_timeout=15)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine

@@ -105,6 +105,13 @@ async def deliver_once(
         c = await claim(session, team_id, kind, key, period)
     if c is None:
         return False
+    await send_claimed(db, c, send)
+    return True
+
+
+async def send_claimed(db: Database, c: Claim, send: Callable[[], Awaitable[None]]) -> None:
+    """The second half of deliver_once, for callers that committed the claim together with
+    their own writes (one transaction fewer)."""
     try:
         await send()
     except Exception as exc:
@@ -113,4 +120,3 @@ async def deliver_once(
         raise
     async with db.unit_of_work() as session:
         await mark_sent(session, c)
-    return True

@@ -21,7 +21,7 @@ from bot.errors import UserError
 from bot.logs import request_id
 from bot.runtime import Runtime
 from bot.sql import insert_ignore
-from bot.workspaces import ensure_workspace
+from bot.workspaces import WorkspaceInfo, ensure_workspace
 from models.event import ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -117,14 +117,26 @@ async def dedupe_events(body: dict[str, Any], context: AsyncBoltContext, next: C
     return None
 
 
-async def inject_workspace(body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-    """Create the workspace row on first contact and hand it to listeners as `workspace`."""
-    team_id = context.team_id or (body.get("team") or {}).get("id")
-    if team_id:
-        context["workspace"] = await ensure_workspace(
-            context["session"], team_id, name=str(body.get("team_domain") or "")
-        )
-    await next()
+def make_workspace_injector(rt: Runtime) -> Callable[..., Awaitable[None]]:
+    async def inject_workspace(body: dict[str, Any], context: AsyncBoltContext,
+                               next: Callable[[], Awaitable[None]]) -> None:
+        """Create the workspace row on first contact and hand listeners its snapshot as
+        `workspace`. Cached only once committed: a rolled-back first contact is not cached."""
+        team_id = context.team_id or (body.get("team") or {}).get("id")
+        if team_id:
+            info = rt.workspaces.get(team_id)
+            if info is None:
+                row = await ensure_workspace(context["session"], team_id, name=str(body.get("team_domain") or ""))
+                info = WorkspaceInfo.of(row)
+
+                async def remember(info: WorkspaceInfo = info) -> None:
+                    rt.workspaces.put(info)
+
+                context["defer"](remember)
+            context["workspace"] = info
+        await next()
+
+    return inject_workspace
 
 
 def make_error_handler(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | None]]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.db import Database
 from bot.roles import UserDirectory
 from bot.scheduler import Scheduler
-from bot.slack import make_client, make_lookup_client
+from bot.slack import make_client, make_lookup_client, make_session
 from bot.tasks import BackgroundTasks
+from bot.workspaces import WorkspaceCache
 from models.base import utcnow
 
 
@@ -23,16 +25,23 @@ class Runtime:
     scheduler: Scheduler
     users: UserDirectory
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    workspaces: WorkspaceCache = field(default_factory=WorkspaceCache)
     started_at: datetime = field(default_factory=utcnow)
+
+    http: aiohttp.ClientSession | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
+        """Call from a running event loop (the shared HTTP session belongs to it)."""
         db = Database(settings.database_url)
-        return cls(settings=settings, db=db, client=make_client(settings), scheduler=Scheduler(db),
-                   users=UserDirectory(make_lookup_client(settings)))
+        http = make_session()
+        return cls(settings=settings, db=db, client=make_client(settings, session=http), scheduler=Scheduler(db),
+                   users=UserDirectory(make_lookup_client(settings, session=http)), http=http)
 
     async def close(self) -> None:
         """Graceful stop: no new jobs, then let after-ack work finish, then dispose the engine."""
         self.scheduler.shutdown()
         await self.tasks.drain()
         await self.db.dispose()
+        if self.http is not None:
+            await self.http.close()

@@ -1,6 +1,7 @@
 """The one Web API client factory: base URL, retries on 429/5xx/connection errors, timeouts."""
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -16,20 +17,28 @@ TIMEOUT_SECONDS = 10
 LOOKUP_TIMEOUT_SECONDS = 1.5
 
 
-def make_lookup_client(settings: Settings) -> AsyncWebClient:
+def make_session() -> aiohttp.ClientSession:
+    """One HTTP session (and connection pool) for every Web API call of the process: slack_sdk
+    otherwise opens a new session and TCP connection per call. Needs a running event loop."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64), trust_env=False)
+
+
+def make_lookup_client(settings: Settings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     """For reads on the ack path (role checks): short timeout, never sleeps out a 429."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=LOOKUP_TIMEOUT_SECONDS,
-                          retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)])
+                          session=session, retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=1)])
 
 
-def make_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+def make_client(settings: Settings, token: str | None = None,
+                session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     if token is None and settings.slack_bot_token is not None:
         token = settings.slack_bot_token.get_secret_value()
     return AsyncWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=TIMEOUT_SECONDS,
+        session=session,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),

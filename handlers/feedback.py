@@ -17,9 +17,9 @@ from bot.help import FEEDBACK
 from bot.prodops.blocks import help_blocks
 from bot.roles import require_manager
 from bot.runtime import Runtime
+from bot.workspaces import WorkspaceInfo
 from bot.text import escape
 from models.feedback import FeedbackSource
-from models.workspace import Workspace
 
 Defer = Any  # list.append of after-commit callables (see bot.edge)
 
@@ -30,13 +30,13 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.command("/feedback")
     async def feedback_command(ack: AsyncAck, command: dict[str, Any], session: AsyncSession,
-                               workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                               workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         request = parse_command(command.get("text", ""))
         await COMMANDS[request.action](rt, ack, request, command, session, workspace, client, defer)
 
     @app.event("reaction_added")
     async def reaction_added(event: dict[str, Any], body: dict[str, Any], session: AsyncSession,
-                             workspace: Workspace, client: AsyncWebClient, context: dict[str, Any],
+                             workspace: WorkspaceInfo, client: AsyncWebClient, context: dict[str, Any],
                              defer: Defer) -> None:
         if not _files_feedback(event, workspace, context.get("bot_user_id")):
             return
@@ -51,7 +51,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
             defer(lambda: flows.confirm(rt, client, team_id, channel, reactor, (number, False, True, text), once))
 
     @app.event("reaction_removed")
-    async def reaction_removed(event: dict[str, Any], session: AsyncSession, workspace: Workspace,
+    async def reaction_removed(event: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
                                context: dict[str, Any]) -> None:
         if _files_feedback(event, workspace, context.get("bot_user_id")):
             await service.withdraw_reaction_vote(session, workspace.team_id, event["user"],
@@ -70,7 +70,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         defer(lambda: client.views_open(trigger_id=shortcut["trigger_id"], view=view))
 
 
-def _files_feedback(event: dict[str, Any], workspace: Workspace, bot_user_id: str | None) -> bool:
+def _files_feedback(event: dict[str, Any], workspace: WorkspaceInfo, bot_user_id: str | None) -> bool:
     """The workspace's emoji on a message that is not the bot's own."""
     item = event.get("item") or {}
     return (
@@ -84,21 +84,21 @@ def _files_feedback(event: dict[str, Any], workspace: Workspace, bot_user_id: st
 # -- /feedback subcommands: each acks with the answer (ephemeral) -----------------------------
 
 async def _help(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     emoji = service.feedback_emoji(workspace)
     await ack(text="/feedback help", blocks=help_blocks([FEEDBACK]) + [
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"In this workspace, react with :{emoji}: to file a message."}]}])
 
 
 async def _modal(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                 session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                 session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     await ack()
     view = blocks.capture_modal(CaptureMeta(channel_id=command.get("channel_id")))
     defer(lambda: client.views_open(trigger_id=command["trigger_id"], view=view))
 
 
 async def _file(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     assert request.draft is not None
     item = await service.file_text(session, workspace.team_id, command["user_id"], command.get("channel_id"), request.draft)
     text, body = blocks.confirmation(item.number, True, True, item.text)
@@ -106,42 +106,48 @@ async def _file(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: d
 
 
 async def _list(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     page = await service.list_items(session, workspace.team_id, request.filters)
     title = "Feedback search" if request.action == "search" else "Feedback"
     await ack(text=f"{page.total} feedback items", blocks=blocks.list_blocks(page, request.filters, title))
 
 
 async def _show(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     item = await service.get_item(session, workspace.team_id, request.numbers[0])
     triage = await can_triage(session, rt.users, item, command["user_id"])
     await ack(text=f"Feedback #{item.number}", blocks=blocks.item_blocks(await service.view(session, item), triage))
 
 
 async def _export(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                  session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                  session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     team_id, user = workspace.team_id, command["user_id"]
     await ack(text="Preparing your CSV export; it will arrive in your DMs with me.")
     defer(lambda: flows.export(rt, client, team_id, user, request.filters))
 
 
 async def _merge(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                 session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                 session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     await require_manager(session, rt.users, workspace.team_id, command["user_id"], "merge feedback")
     source, target = await service.merge(session, workspace.team_id, *request.numbers)
     await ack(text=f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there.")
 
 
 async def _emoji(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                 session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                 session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     await require_manager(session, rt.users, workspace.team_id, command["user_id"], "change the feedback emoji")
-    await service.set_emoji(session, workspace, request.emoji or service.DEFAULT_EMOJI)
+    await service.set_emoji(session, workspace.team_id, request.emoji or service.DEFAULT_EMOJI)
+    team_id = workspace.team_id
+
+    async def forget() -> None:
+        rt.workspaces.forget(team_id)
+
+    defer(forget)
     await ack(text=f"Reacting with :{escape(request.emoji or '')}: now files a message as feedback.")
 
 
 async def _status(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                  session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                  session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     assert request.status is not None
     team_id = workspace.team_id
     item = await service.get_item(session, team_id, request.numbers[0])

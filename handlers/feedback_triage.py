@@ -17,8 +17,8 @@ from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackV
 from bot.feedback.parsing import Draft, Filters, parse_tags
 from bot.feedback.permissions import require_triage
 from bot.runtime import Runtime
+from bot.workspaces import WorkspaceInfo
 from models.feedback import FeedbackItem, FeedbackSource, FeedbackStatus
-from models.workspace import Workspace
 
 Defer = Any
 ITEM_BLOCK = re.compile(r"^feedback\.item\.(\d+)$")
@@ -68,7 +68,7 @@ async def _rerender(rt: Runtime, session: AsyncSession, client: AsyncWebClient, 
 def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.view(FeedbackView.CAPTURE)
     async def capture_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
-                                workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                                workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         meta: CaptureMeta = _model(CaptureMeta, view.get("private_metadata", ""))
         draft = draft_from(view["state"]["values"])
         team_id, user = workspace.team_id, body["user"]["id"]
@@ -89,7 +89,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.action(FeedbackAction.ADD_DETAILS)
     async def add_details_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                                  workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                                  workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         item = await service.get_item(session, workspace.team_id, _number_of(action))
         if not await service.is_reporter(session, item, body["user"]["id"]):
@@ -99,7 +99,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.view(FeedbackView.DETAILS)
     async def details_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
-                                workspace: Workspace) -> None:
+                                workspace: WorkspaceInfo) -> None:
         ref: ItemRef = _model(ItemRef, view.get("private_metadata", ""))
         details = _value(view["state"]["values"], Field_.DETAILS)
         if not details:
@@ -110,7 +110,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.action(FeedbackAction.STATUS)
     async def status_chosen(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                            workspace: Workspace, client: AsyncWebClient, respond: AsyncRespond, defer: Defer) -> None:
+                            workspace: WorkspaceInfo, client: AsyncWebClient, respond: AsyncRespond, defer: Defer) -> None:
         await ack()
         item = await service.get_item(session, workspace.team_id, _number_of(action))
         await require_triage(session, rt.users, item, body["user"]["id"])
@@ -127,7 +127,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.view(FeedbackView.CLOSE)
     async def close_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
-                              workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                              workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         meta: CloseMeta = _model(CloseMeta, view.get("private_metadata", ""))
         team_id = workspace.team_id
         item = await service.get_item(session, team_id, meta.number)
@@ -141,7 +141,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.action(FeedbackAction.OWNER)
     async def owner_chosen(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                           workspace: Workspace, client: AsyncWebClient, respond: AsyncRespond, defer: Defer) -> None:
+                           workspace: WorkspaceInfo, client: AsyncWebClient, respond: AsyncRespond, defer: Defer) -> None:
         await ack()
         item = await service.get_item(session, workspace.team_id, _number_of(action))
         await require_triage(session, rt.users, item, body["user"]["id"])
@@ -150,7 +150,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.action(FeedbackAction.EDIT)
     async def edit_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                           workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                           workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         item = await service.get_item(session, workspace.team_id, _number_of(action))
         await require_triage(session, rt.users, item, body["user"]["id"])
@@ -159,7 +159,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.view(FeedbackView.EDIT)
     async def edit_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
-                             workspace: Workspace, client: AsyncWebClient) -> None:
+                             workspace: WorkspaceInfo, client: AsyncWebClient) -> None:
         ref: ItemRef = _model(ItemRef, view.get("private_metadata", ""))
         values = view["state"]["values"]
         tags = parse_tags(_value(values, Field_.TAGS) or "")
@@ -171,7 +171,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         await ack()
 
     @app.action(re.compile(re.escape(FeedbackAction.PAGE) + r"\..+"))
-    async def page_clicked(ack: AsyncAck, action: dict[str, Any], session: AsyncSession, workspace: Workspace,
+    async def page_clicked(ack: AsyncAck, action: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
                            respond: AsyncRespond, defer: Defer) -> None:
         await ack()
         ref: PageRef = _model(PageRef, action.get("value", ""))

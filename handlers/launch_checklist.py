@@ -17,8 +17,8 @@ from bot.launches.enums import ITEM_BLOCK, ItemRef, LaunchAction, LaunchRef
 from bot.launches.parsing import parse_date
 from bot.roles import can_manage
 from bot.runtime import Runtime
+from bot.workspaces import WorkspaceInfo
 from models.launch import Decision, Launch, LaunchItem
-from models.workspace import Workspace
 
 Defer = Any
 
@@ -45,15 +45,15 @@ async def _is_manager(rt: Runtime, session: AsyncSession, client: AsyncWebClient
 
 
 def register(app: ProdOpsApp, rt: Runtime) -> None:
-    async def load(session: AsyncSession, workspace: Workspace, launch_id: int, item_id: int) -> tuple[Launch, LaunchItem]:
+    async def load(session: AsyncSession, workspace: WorkspaceInfo, launch_id: int, item_id: int) -> tuple[Launch, LaunchItem]:
         launch = await service.get_by_id(session, workspace.team_id, launch_id)
         return launch, await service.get_item(session, launch, item_id)
 
-    def changed(client: AsyncWebClient, workspace: Workspace, launch: Launch, line: str, defer: Defer) -> None:
+    def changed(client: AsyncWebClient, workspace: WorkspaceInfo, launch: Launch, line: str, defer: Defer) -> None:
         team_id, launch_id = workspace.team_id, launch.id
         defer(lambda: flows.after_change(rt, client, team_id, launch_id, line))
 
-    async def toggle(session: AsyncSession, workspace: Workspace, client: AsyncWebClient, user: str,
+    async def toggle(session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, user: str,
                      launch_id: int, item_id: int, defer: Defer) -> None:
         launch, item = await load(session, workspace, launch_id, item_id)
         if item.owner_id != user and not await _is_manager(rt, session, client, launch, user):
@@ -64,20 +64,20 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.action(LaunchAction.TOGGLE)
     async def item_toggled(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                           workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                           workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         await toggle(session, workspace, client, body["user"]["id"], *_ids(action), defer=defer)
 
     @app.action(LaunchAction.COMPACT_TOGGLE)
     async def compact_toggled(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                              workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                              workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         ref = _ref((action.get("selected_option") or {}).get("value"))
         await toggle(session, workspace, client, body["user"]["id"], ref.l, ref.i, defer=defer)
 
     @app.action(LaunchAction.OWNER)
     async def owner_picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                           workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                           workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         user = body["user"]["id"]
         launch, item = await load(session, workspace, *_ids(action))
@@ -90,7 +90,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.action(LaunchAction.DUE)
     async def due_picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                         workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                         workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         user = body["user"]["id"]
         launch, item = await load(session, workspace, *_ids(action))
@@ -101,7 +101,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
             changed(client, workspace, launch, blocks.thread_line(user, "due", f"{item.title} to {due.isoformat()}"), defer)
 
     async def decide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                     workspace: Workspace, client: AsyncWebClient, defer: Defer, decision: Decision) -> None:
+                     workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer, decision: Decision) -> None:
         await ack()
         user = body["user"]["id"]
         try:
@@ -117,10 +117,10 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.action(LaunchAction.GO)
     async def go_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                         workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                         workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await decide(ack, body, action, session, workspace, client, defer, Decision.GO)
 
     @app.action(LaunchAction.NO_GO)
     async def no_go_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
-                            workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                            workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await decide(ack, body, action, session, workspace, client, defer, Decision.NO_GO)

@@ -18,8 +18,8 @@ from bot.launches.parsing import LaunchCommand, parse_command, parse_date, parse
 from bot.prodops.blocks import help_blocks
 from bot.roles import can_manage, require_manager
 from bot.runtime import Runtime
+from bot.workspaces import WorkspaceInfo
 from bot.text import channel_mention, escape
-from models.workspace import Workspace
 
 Defer = Any
 
@@ -49,14 +49,14 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                                    lambda: flows.send_nudges(rt, rt.client), NUDGE_SECONDS)
 
     @app.command("/launch")
-    async def launch_command(ack: AsyncAck, command: dict[str, Any], session: AsyncSession, workspace: Workspace,
+    async def launch_command(ack: AsyncAck, command: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
                              client: AsyncWebClient, defer: Defer) -> None:
         request = parse_command(command.get("text", ""))
         await COMMANDS[request.action](rt, ack, request, command, session, workspace, client, defer)
 
     @app.view(LaunchView.NEW)
     async def new_launch_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
-                                   workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                                   workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         values = view["state"]["values"]
         pick = lambda field, key: (values.get(field, {}).get(field) or {}).get(key)  # noqa: E731
         name = parse_name(pick(Field_.NAME, "value") or "")
@@ -76,7 +76,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.view(LaunchView.TEMPLATE)
     async def template_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
-                                 workspace: Workspace, client: AsyncWebClient) -> None:
+                                 workspace: WorkspaceInfo, client: AsyncWebClient) -> None:
         await require_manager(session, rt.users, workspace.team_id, body["user"]["id"], "edit launch templates")
         values = view["state"]["values"]
         name = (values.get(Field_.NAME, {}).get(Field_.NAME) or {}).get("value") or ""
@@ -96,7 +96,7 @@ def _modal_date(raw: str | None) -> date:
         raise UserError(exc.message, field=Field_.DATE) from None
 
 
-async def _create(rt: Runtime, session: AsyncSession, workspace: Workspace, client: AsyncWebClient, *, name: str,
+async def _create(rt: Runtime, session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, *, name: str,
                   when: date, channel: str, template: str | None, owner: str, actor: str, defer: Defer) -> None:
     template_name, items = await templates.find(session, workspace.team_id, template)
     await ensure_member(client, channel)
@@ -109,12 +109,12 @@ async def _create(rt: Runtime, session: AsyncSession, workspace: Workspace, clie
 # -- /launch subcommands ----------------------------------------------------------------------
 
 async def _help(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-                workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     await ack(text="/launch help", blocks=help_blocks([LAUNCH]))
 
 
 async def _modal(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-                 workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                 workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     names = await templates.names(session, workspace.team_id)
     view = blocks.new_launch_modal(names, command["user_id"], command.get("channel_id"))
     await ack()
@@ -122,7 +122,7 @@ async def _modal(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: di
 
 
 async def _new(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-               workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+               workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     assert request.name and request.when
     channel = command["channel_id"]
     await _create(rt, session, workspace, client, name=request.name, when=request.when, channel=channel,
@@ -133,27 +133,27 @@ async def _new(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict
 
 
 async def _list(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-                workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     views = await service.upcoming(session, workspace.team_id, flows.today_in(workspace.timezone))
     await ack(text=f"{len(views)} upcoming launches", blocks=blocks.launch_list(views))
 
 
 async def _status(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-                  workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                  workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     launch = await service.get(session, workspace.team_id, request.name or "")
     view = await service.view(session, launch, flows.today_in(workspace.timezone))
     await ack(text=f"{view.name}: {view.readiness}% ready", blocks=blocks.status(view))
 
 
 async def _go(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-              workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+              workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     launch = await service.get(session, workspace.team_id, request.name or "")
     team_id, launch_id = workspace.team_id, launch.id
     defer(lambda: flows.post_go_no_go(rt, client, team_id, launch_id))
     await ack(text=f"Posting the go/no-go summary for *{escape(launch.name)}* in the checklist thread.")
 
 
-async def _launch_admin(rt: Runtime, session: AsyncSession, client: AsyncWebClient, workspace: Workspace,
+async def _launch_admin(rt: Runtime, session: AsyncSession, client: AsyncWebClient, workspace: WorkspaceInfo,
                         user_id: str, name: str, action: str):  # noqa: ANN202
     launch = await service.get(session, workspace.team_id, name)
     manager = user_id == launch.owner_id or await can_manage(session, rt.users, workspace.team_id, user_id)
@@ -162,7 +162,7 @@ async def _launch_admin(rt: Runtime, session: AsyncSession, client: AsyncWebClie
 
 
 async def _date(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-                workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     assert request.when
     user = command["user_id"]
     launch = await _launch_admin(rt, session, client, workspace, user, request.name or "", "move the launch date")
@@ -177,7 +177,7 @@ async def _date(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dic
 
 
 async def _add(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
-               workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+               workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     assert request.item
     user = command["user_id"]
     launch = await _launch_admin(rt, session, client, workspace, user, request.name or "", "add items")
@@ -189,12 +189,12 @@ async def _add(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict
 
 
 async def _template_list(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any],
-                         session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                         session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     await ack(text="Launch templates", blocks=blocks.template_list(await templates.names(session, workspace.team_id)))
 
 
 async def _template_edit(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any],
-                         session: AsyncSession, workspace: Workspace, client: AsyncWebClient, defer: Defer) -> None:
+                         session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     await require_manager(session, rt.users, workspace.team_id, command["user_id"], "edit launch templates")
     if request.action == "template_edit":
         name, items = await templates.find(session, workspace.team_id, request.template)

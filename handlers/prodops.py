@@ -18,14 +18,13 @@ from bot.prodops.service import StatusReport, parse
 from bot.roles import require_manager
 from bot.runtime import Runtime
 from bot.text import escape, user_mention
-from bot.workspaces import add_ops_admin, list_ops_admins, remove_ops_admin, set_timezone
-from models.workspace import Workspace
+from bot.workspaces import add_ops_admin, list_ops_admins, remove_ops_admin, set_timezone, WorkspaceInfo
 
 
 def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.command(Command.PRODOPS)
     async def prodops(
-        ack: AsyncAck, command: dict[str, Any], session: AsyncSession, workspace: Workspace,
+        ack: AsyncAck, command: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
         client: AsyncWebClient, respond: AsyncRespond, defer: Any,
     ) -> None:
         request = parse(command.get("text", ""))
@@ -47,7 +46,8 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
             await ack(text=text)
         elif request.action == "timezone":
             await require_manager(session, rt.users, team_id, user_id, "change the workspace timezone")
-            tz = await set_timezone(session, workspace, request.timezone or "")
+            tz = await set_timezone(session, team_id, request.timezone or "")
+            defer(lambda: _forget(rt, team_id))
             await ack(text=f"Workspace timezone set to `{tz}`. Schedules and digests use it from now on.")
         else:
             await ack()
@@ -75,3 +75,7 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         workspace_timezone=timezone,
     )
     await respond(text="ProdOps Bot status", blocks=blocks.status_blocks(report), response_type="ephemeral")
+
+
+async def _forget(rt: Runtime, team_id: str) -> None:
+    rt.workspaces.forget(team_id)

@@ -41,7 +41,7 @@ async def test_healthz_503_when_database_unreachable(bot: Bot) -> None:
             assert (await resp.json())["status"] == "unavailable"
     finally:
         await runner.cleanup()
-        await rt.db.dispose()
+        await rt.close()
 
 
 async def test_unsigned_badly_signed_and_stale_requests_are_rejected(bot: Bot, team: str) -> None:

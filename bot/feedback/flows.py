@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from bot.delivery import deliver_once
+from bot.delivery import claim, deliver_once, send_claimed
 from bot.feedback import blocks, service
 from bot.feedback.parsing import Filters
 from bot.runtime import Runtime
@@ -89,15 +90,23 @@ async def tell(client: AsyncWebClient, channel: str | None, user: str, text: str
     await client.chat_postMessage(channel=user, text=text, blocks=blocks_)
 
 
-async def confirm(rt: Runtime, client: AsyncWebClient, team_id: str, channel: str | None, user: str,
-                  filed: tuple[int, bool, bool, str], once_key: str) -> None:
-    number, created, voted, text = filed
-    headline, body = blocks.confirmation(number, created, voted, text)
+CONFIRM = "feedback.confirm"
+
+
+def _confirmation_sender(client: AsyncWebClient, channel: str | None, user: str,
+                         filed: tuple[int, bool, bool, str]) -> Callable[[], Awaitable[None]]:
+    headline, body = blocks.confirmation(*filed)
 
     async def send() -> None:
         await tell(client, channel, user, headline, body)
 
-    await deliver_once(rt.db, team_id, "feedback.confirm", f"{number}:{user}", once_key, send)
+    return send
+
+
+async def confirm(rt: Runtime, client: AsyncWebClient, team_id: str, channel: str | None, user: str,
+                  filed: tuple[int, bool, bool, str], once_key: str) -> None:
+    send = _confirmation_sender(client, channel, user, filed)
+    await deliver_once(rt.db, team_id, CONFIRM, f"{filed[0]}:{user}", once_key, send)
 
 
 async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int,
@@ -117,13 +126,13 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
         await tell(client, channel, reactor, problem.reason)
         return
     link = await permalink(client, channel, ts)
-    async with rt.db.unit_of_work() as session:
-        item = await service.complete_capture(session, item_id, text=message.text, author_id=message.user,
-                                              permalink=link)
-        if item is None:  # withdrawn meanwhile
-            return
-        number = item.number
-    await confirm(rt, client, team_id, channel, reactor, (number, True, True, message.text), once_key)
+    async with rt.db.unit_of_work() as session:  # the item and its confirmation's claim, together
+        number = await service.complete_capture(session, item_id, text=message.text, author_id=message.user,
+                                                permalink=link)
+        claimed = None if number is None else await claim(session, team_id, CONFIRM, f"{number}:{reactor}", once_key)
+    if number is None or claimed is None:  # withdrawn meanwhile, or already confirmed
+        return
+    await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, (number, True, True, message.text)))
 
 
 async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> None:

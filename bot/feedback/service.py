@@ -20,6 +20,7 @@ from models.feedback import (
     FeedbackTag,
     Importance,
 )
+from bot.workspaces import WorkspaceInfo, update_settings
 from models.workspace import Workspace
 
 DEFAULT_EMOJI = "memo"
@@ -70,7 +71,7 @@ class Page:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-def feedback_emoji(workspace: Workspace) -> str:
+def feedback_emoji(workspace: WorkspaceInfo) -> str:
     return str((workspace.settings or {}).get("feedback_emoji") or DEFAULT_EMOJI)
 
 
@@ -79,14 +80,15 @@ def reaction_base(reaction: str) -> str:
     return reaction.split("::", 1)[0]
 
 
-async def set_emoji(session: AsyncSession, workspace: Workspace, emoji: str) -> None:
-    workspace.settings = {**(workspace.settings or {}), "feedback_emoji": emoji}
-    await session.flush()
+async def set_emoji(session: AsyncSession, team_id: str, emoji: str) -> None:
+    await update_settings(session, team_id, feedback_emoji=emoji)
 
 
 async def _lock_workspace(session: AsyncSession, team_id: str) -> None:
-    """Serialise filing per workspace (PostgreSQL row lock; SQLite already holds its write lock)."""
-    await session.execute(select(Workspace.team_id).where(Workspace.team_id == team_id).with_for_update())
+    """Serialise filing per workspace: a PostgreSQL row lock. SQLite needs none: every
+    transaction there already holds the one write lock from BEGIN IMMEDIATE."""
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(select(Workspace.team_id).where(Workspace.team_id == team_id).with_for_update())
 
 
 async def _next_number(session: AsyncSession, team_id: str) -> int:
@@ -199,16 +201,18 @@ async def withdraw_reaction_vote(session: AsyncSession, team_id: str, reporter: 
 
 
 async def complete_capture(session: AsyncSession, item_id: int, *, text: str, author_id: str | None,
-                           permalink: str | None) -> FeedbackItem | None:
-    item = await session.get(FeedbackItem, item_id)
-    if item is None:
-        return None
-    item.text = text
-    item.author_id = author_id or item.author_id
-    item.permalink = permalink or item.permalink
-    item.capture_state = CaptureState.READY
-    await session.flush()
-    return item
+                           permalink: str | None) -> int | None:
+    """Fill in what the message said; returns the item's number (None: withdrawn meanwhile)."""
+    values: dict[str, object] = {"text": text, "capture_state": CaptureState.READY, "updated_at": utcnow()}
+    if author_id:
+        values["author_id"] = author_id
+    if permalink:
+        values["permalink"] = permalink
+    result = await session.execute(update(FeedbackItem).where(FeedbackItem.id == item_id).values(**values)
+                                   .returning(FeedbackItem.number, FeedbackItem.team_id)
+                                   .execution_options(synchronize_session=False))
+    row = result.first()
+    return int(row[0]) if row else None
 
 
 async def discard_capture(session: AsyncSession, item_id: int) -> None:
