@@ -9,7 +9,8 @@ from bot.logs import request_id
 
 log = logging.getLogger(__name__)
 
-AfterCommit = Callable[[], Awaitable[None]]
+AfterCommit = Callable[[], Awaitable[object]]
+Defer = Callable[[AfterCommit], None]  # what listeners get as `defer`: run this after the commit
 
 
 class BackgroundTasks:

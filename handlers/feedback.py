@@ -17,11 +17,11 @@ from bot.help import FEEDBACK
 from bot.prodops.blocks import help_blocks
 from bot.roles import require_manager
 from bot.runtime import Runtime
+from bot.tasks import Defer
 from bot.workspaces import WorkspaceInfo
 from bot.text import escape
 from models.feedback import FeedbackSource
 
-Defer = Any  # list.append of after-commit callables (see bot.edge)
 
 
 def register(app: ProdOpsApp, rt: Runtime) -> None:

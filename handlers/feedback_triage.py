@@ -17,10 +17,10 @@ from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackV
 from bot.feedback.parsing import Draft, Filters, parse_tags
 from bot.feedback.permissions import require_triage
 from bot.runtime import Runtime
+from bot.tasks import Defer
 from bot.workspaces import WorkspaceInfo
 from models.feedback import FeedbackItem, FeedbackSource, FeedbackStatus
 
-Defer = Any
 ITEM_BLOCK = re.compile(r"^feedback\.item\.(\d+)$")
 
 

@@ -9,13 +9,14 @@ from bot.edge import ProdOpsApp
 from bot.help import COMMANDS
 from bot.home.blocks import home_view
 from bot.runtime import Runtime
+from bot.tasks import Defer
 from bot.roles import may_manage
 
 
 def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.event("app_home_opened")
     async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any],
-                              defer: Any) -> None:
+                              defer: Defer) -> None:
         if event.get("tab", "home") != "home":
             return
         user_id, team_id = event["user"], context["team_id"]

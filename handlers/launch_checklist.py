@@ -17,10 +17,10 @@ from bot.launches.enums import ITEM_BLOCK, ItemRef, LaunchAction, LaunchRef
 from bot.launches.parsing import parse_date
 from bot.roles import can_manage
 from bot.runtime import Runtime
+from bot.tasks import Defer
 from bot.workspaces import WorkspaceInfo
 from models.launch import Decision, Launch, LaunchItem
 
-Defer = Any
 
 
 def _ref(raw: str | None) -> ItemRef:

@@ -18,10 +18,10 @@ from bot.launches.parsing import LaunchCommand, parse_command, parse_date, parse
 from bot.prodops.blocks import help_blocks
 from bot.roles import can_manage, require_manager
 from bot.runtime import Runtime
+from bot.tasks import Defer
 from bot.workspaces import WorkspaceInfo
 from bot.text import channel_mention, escape
 
-Defer = Any
 
 
 async def ensure_member(client: AsyncWebClient, channel_id: str) -> None:

@@ -17,6 +17,7 @@ from bot.prodops.enums import Command
 from bot.prodops.service import StatusReport, parse
 from bot.roles import require_manager
 from bot.runtime import Runtime
+from bot.tasks import Defer
 from bot.text import escape, user_mention
 from bot.workspaces import add_ops_admin, list_ops_admins, remove_ops_admin, set_timezone, WorkspaceInfo
 
@@ -25,7 +26,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.command(Command.PRODOPS)
     async def prodops(
         ack: AsyncAck, command: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
-        client: AsyncWebClient, respond: AsyncRespond, defer: Any,
+        client: AsyncWebClient, respond: AsyncRespond, defer: Defer,
     ) -> None:
         request = parse(command.get("text", ""))
         user_id = command["user_id"]
