@@ -23,7 +23,11 @@ CACHE_SECONDS = 300.0
 
 
 class RoleCheckUnavailable(UserError):
-    """Slack could not tell us the user's role in time."""
+    """Slack could not tell us the user's role in time (or does not know the user)."""
+
+    def __init__(self, message: str, error: str = "") -> None:
+        super().__init__(message)
+        self.error = error  # Slack's error code, e.g. user_not_found, ratelimited
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class UserDirectory:
         except SlackApiError as exc:
             error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
             log.warning("users.info %s failed: %s", user_id, error)
-            raise RoleCheckUnavailable(f"I couldn't check your role with Slack ({error}). Please try again in a moment.") from None
+            raise RoleCheckUnavailable(f"I couldn't check your role with Slack ({error}). Please try again in a moment.",
+                                       error=str(error)) from None
         except Exception as exc:  # timeouts, connection errors
             log.warning("users.info %s failed: %s", user_id, type(exc).__name__)
             raise RoleCheckUnavailable("Slack didn't answer in time while I checked your role. Please try again.") from None

@@ -29,14 +29,16 @@ class Runtime:
     started_at: datetime = field(default_factory=utcnow)
 
     http: aiohttp.ClientSession | None = None
+    lookup: AsyncWebClient | None = None  # short-timeout, no-429-wait client for reads on the ack path
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
         """Call from a running event loop (the shared HTTP session belongs to it)."""
         db = Database(settings.database_url)
         http = make_session()
+        lookup = make_lookup_client(settings, session=http)
         return cls(settings=settings, db=db, client=make_client(settings, session=http), scheduler=Scheduler(db),
-                   users=UserDirectory(make_lookup_client(settings, session=http)), http=http)
+                   users=UserDirectory(lookup), lookup=lookup, http=http)
 
     async def close(self) -> None:
         """Graceful stop: no new jobs, then let after-ack work finish, then dispose the engine."""

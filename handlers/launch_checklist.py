@@ -31,9 +31,6 @@ def _ref(raw: str | None) -> ItemRef:
 
 
 def _ids(action: dict[str, Any]) -> tuple[int, int]:
-    if action.get("value"):
-        ref = _ref(action["value"])
-        return ref.l, ref.i
     match = ITEM_BLOCK.match(str(action.get("block_id", "")))
     if not match:
         raise UserError("That control is out of date; see the checklist message.")
@@ -54,11 +51,11 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         defer(lambda: flows.after_change(rt, client, team_id, launch_id, line))
 
     async def toggle(session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, user: str,
-                     launch_id: int, item_id: int, defer: Defer) -> None:
-        launch, item = await load(session, workspace, launch_id, item_id)
+                     ref: ItemRef, defer: Defer) -> None:
+        launch, item = await load(session, workspace, ref.l, ref.i)
         if item.owner_id != user and not await _is_manager(rt, session, client, launch, user):
             raise PermissionDenied("Only the item's owner, the launch owner and ops admins can check it off.")
-        done = not item.done
+        done = ref.d
         if await service.set_done(session, launch, item, done, user):
             changed(client, workspace, launch, blocks.thread_line(user, "check" if done else "uncheck", item.title), defer)
 
@@ -66,14 +63,14 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
     async def item_toggled(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
                            workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
-        await toggle(session, workspace, client, body["user"]["id"], *_ids(action), defer=defer)
+        await toggle(session, workspace, client, body["user"]["id"], _ref(action.get("value")), defer=defer)
 
     @app.action(LaunchAction.COMPACT_TOGGLE)
     async def compact_toggled(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
                               workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         ref = _ref((action.get("selected_option") or {}).get("value"))
-        await toggle(session, workspace, client, body["user"]["id"], ref.l, ref.i, defer=defer)
+        await toggle(session, workspace, client, body["user"]["id"], ref, defer=defer)
 
     @app.action(LaunchAction.OWNER)
     async def owner_picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,
@@ -86,7 +83,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         owner = action.get("selected_user")
         if await service.set_owner(session, launch, item, owner, user):
             who = f"<@{owner}>" if owner else "nobody"
-            changed(client, workspace, launch, blocks.thread_line(user, "owner", f"{item.title} to {who}"), defer)
+            changed(client, workspace, launch, blocks.thread_line(user, "owner", item.title, suffix=f"to {who}"), defer)
 
     @app.action(LaunchAction.DUE)
     async def due_picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -25,13 +26,17 @@ from bot.text import channel_mention, escape
 
 
 async def ensure_member(client: AsyncWebClient, channel_id: str) -> None:
-    """The checklist lives in the channel: refuse up front if the bot cannot post there."""
+    """The checklist lives in the channel: refuse up front if the bot cannot post there.
+    Called with the short-timeout lookup client, before the request touches the database."""
     try:
         info = (await client.conversations_info(channel=channel_id))["channel"]
     except SlackApiError as exc:
         raise UserError(f"I can't see {channel_mention(channel_id)} ({exc.response.get('error')}). "
                         "Invite me with `/invite @ProdOps` first.", field=Field_.CHANNEL) from None
-    if not (info.get("is_member") or info.get("is_im")):
+    except Exception as exc:  # timeout: Slack is slow, say so rather than miss the ack window
+        raise UserError(f"Slack didn't answer in time about {channel_mention(channel_id)} ({type(exc).__name__}); "
+                        "please try again.", field=Field_.CHANNEL) from None
+    if not info.get("is_member"):
         raise UserError(f"I'm not in {channel_mention(channel_id)}. Invite me with `/invite @ProdOps`, then try again.",
                         field=Field_.CHANNEL)
 
@@ -81,7 +86,10 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         values = view["state"]["values"]
         name = (values.get(Field_.NAME, {}).get(Field_.NAME) or {}).get("value") or ""
         lines = (values.get(Field_.ITEMS, {}).get(Field_.ITEMS) or {}).get("value") or ""
-        meta = TemplateMeta.model_validate_json(view.get("private_metadata") or "{}")
+        try:
+            meta = TemplateMeta.model_validate_json(view.get("private_metadata") or "{}")
+        except ValidationError:
+            raise UserError("That form is out of date; run `/launch template edit` again.", field=Field_.NAME) from None
         await templates.save(session, workspace.team_id, name, parse_template_lines(lines), body["user"]["id"],
                              replace=meta.editing)
         await ack()
@@ -98,12 +106,12 @@ def _modal_date(raw: str | None) -> date:
 
 async def _create(rt: Runtime, session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, *, name: str,
                   when: date, channel: str, template: str | None, owner: str, actor: str, defer: Defer) -> None:
+    await ensure_member(rt.lookup or client, channel)
     template_name, items = await templates.find(session, workspace.team_id, template)
-    await ensure_member(client, channel)
     launch = await service.create(session, workspace.team_id, name=name, launch_date=when, channel_id=channel,
                                   owner_id=owner, template_name=template_name, items=items, actor=actor)
     team_id, launch_id = workspace.team_id, launch.id
-    defer(lambda: flows.render(rt, client, team_id, launch_id))
+    defer(lambda: flows.render_or_tell(rt, client, team_id, launch_id, actor, channel))
 
 
 # -- /launch subcommands ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ class Failure:
     status: int = 200
     retry_after: int | None = None
     times: int = 1
+    match: dict[str, str] | None = None  # only calls with these arguments fail
 
 
 @dataclass
@@ -87,9 +88,10 @@ class FakeSlack:
 
     # -- test controls ---------------------------------------------------------------------
     def fail(self, method: str, error: str | None = None, *, status: int = 200,
-             retry_after: int | None = None, times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail with an error, a status, or a 429."""
-        self.failures.setdefault(method, []).append(Failure(error, status, retry_after, times))
+             retry_after: int | None = None, times: int = 1, match: dict[str, str] | None = None) -> None:
+        """Make the next `times` calls of `method` (with `match`'s arguments) fail with an
+        error, a status, or a 429."""
+        self.failures.setdefault(method, []).append(Failure(error, status, retry_after, times, match))
 
     def add_user(self, user_id: str, *, tz: str = "Europe/London", is_admin: bool = False,
                  is_owner: bool = False, is_bot: bool = False, deleted: bool = False, name: str | None = None) -> None:
@@ -134,12 +136,12 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
         self.calls.append(Call(method, args, token))
-        pending = self.failures.get(method)
-        if pending:
-            failure = pending[0]
+        pending = self.failures.get(method) or []
+        failure = next((f for f in pending if not f.match or all(str(args.get(k)) == v for k, v in f.match.items())), None)
+        if failure is not None:
             failure.times -= 1
             if failure.times <= 0:
-                pending.pop(0)
+                pending.remove(failure)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             status = 429 if failure.retry_after is not None else failure.status
             body = {"ok": False, "error": failure.error or ("ratelimited" if status == 429 else "fatal_error")}

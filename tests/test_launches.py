@@ -56,9 +56,9 @@ def last_render(bot: Bot) -> list[dict]:
     return renders[-1].args["blocks"]
 
 
-def toggle_action(launch_id: int, item_id: int) -> dict:
+def toggle_action(launch_id: int, item_id: int, done: bool = True) -> dict:
     return {"action_id": "launch.item.toggle", "block_id": f"launch.item.{launch_id}.{item_id}", "type": "button",
-            "value": json.dumps({"l": launch_id, "i": item_id})}
+            "value": json.dumps({"l": launch_id, "i": item_id, "d": done})}
 
 
 async def test_new_launch_posts_a_live_checklist_from_the_default_template(bot: Bot, team: str) -> None:
@@ -140,7 +140,15 @@ async def test_clicks_are_audited_rerendered_and_announced_in_the_thread(bot: Bo
     assert "29% ready" in block_text(final)  # 2 of the 7 pre-launch items (T+ work does not gate)
     thread = [c for c in bot.fake.posted(CHANNEL) if c.args.get("thread_ts") == launch.message_ts]
     lines = " ".join(c.args["text"] for c in thread)
-    assert "<@UALICE1> checked off" in lines and f"<@{OWNER}> checked off" in lines and "set the owner of" in lines
+    assert "<@UALICE1> checked off" in lines and f"<@{OWNER}> checked off" in lines
+    assert f"<@{OWNER}> set the owner of Code complete to <@UALICE1>" in lines  # a live mention
+    # A double click (the same button twice) leaves the item checked.
+    again = toggle_action(launch.id, first.id)
+    again["value"] = json.dumps({"l": launch.id, "i": first.id, "d": True})
+    await bot.slack.interaction(block_actions(team, "UALICE1", [again], channel_id=CHANNEL))
+    await bot.settle()
+    ((_, items),) = await launch_rows(bot, team)
+    assert items[0].done and (await audit_actions(bot, launch.id)).count("check") == 2
 
 
 async def test_due_date_and_launch_date_moves(bot: Bot, team: str) -> None:
@@ -215,14 +223,17 @@ async def test_launched_launch_is_archived_after_its_post_launch_items(bot: Bot,
     go = {"action_id": "launch.decide.go", "block_id": "d", "type": "button", "value": json.dumps({"l": launch.id})}
     await bot.slack.interaction(block_actions(team, OWNER, [go]))
     await bot.settle()
+    await create(bot, team, name="Recent", when=-2)
     _, body = await bot.slack.command(team, OWNER, "/launch", "list")
-    assert "Old" not in block_text(body["blocks"])  # T+7 was 13 days ago
+    listed = block_text(body["blocks"])
+    assert "Old" not in listed  # launched, and its T+7 item was 13 days ago
+    assert "Recent" in listed  # no decision yet: still listed
 
 
 async def test_big_launch_renders_compactly_within_slack_limits(bot: Bot, team: str) -> None:
     admin = "UADMINL"
     bot.fake.add_user(admin, is_admin=True)
-    lines = "\n".join(f"engineering | Task {i} | -{i % 20}" for i in range(60))
+    lines = "\n".join(f"engineering | Task {i} | -{i % 20}" for i in range(120))
     _, _ = await bot.slack.command(team, admin, "/launch", "template new")
     await bot.settle()
     view = bot.fake.calls_to("views.open")[-1].args["view"]
@@ -234,13 +245,37 @@ async def test_big_launch_renders_compactly_within_slack_limits(bot: Bot, team: 
     await create(bot, team, name="Big", extra="Huge", user=admin)
     blocks = last_render(bot)
     assert_valid_blocks(blocks)
+    assert len(json.dumps(blocks, ensure_ascii=False)) <= 11_000  # under Slack's reported ~13k msg_blocks_too_long
     select_ = next(b for b in blocks if b["type"] == "actions")["elements"][0]
-    assert select_["type"] == "static_select" and len(select_["options"]) == 60
-    await bot.slack.interaction(block_actions(team, admin, [{**select_, "block_id": "c",
-                                                            "selected_option": select_["options"][0]}]))
-    await bot.settle()
-    ((_, items),) = await launch_rows(bot, team)
+    assert select_["type"] == "static_select" and len(select_["options"]) == 25
+    assert "more: `/launch status` lists them all" in block_text(blocks)
+    pick = {**select_, "block_id": "c", "selected_option": select_["options"][0]}
+    for _ in range(2):  # picked twice (two people, or a stale menu): checked once, never flipped back
+        await bot.slack.interaction(block_actions(team, admin, [pick]))
+        await bot.settle()
+    ((launch, items),) = await launch_rows(bot, team)
     assert sum(i.done for i in items) == 1
+    assert (await audit_actions(bot, launch.id)).count("check") == 1
+
+
+async def test_long_titles_switch_to_the_compact_form_by_size(bot: Bot, team: str) -> None:
+    admin = "UADMINS"
+    bot.fake.add_user(admin, is_admin=True)
+    functions = ["engineering", "product", "marketing", "sales", "support", "legal"]
+    lines = "\n".join(f"{functions[i % 6]} | {'Very long checklist item title ' * 4}{i} | -{i % 9}" for i in range(39))
+    await bot.slack.command(team, admin, "/launch", "template new")
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    values = {"name": {"name": {"type": "plain_text_input", "value": "Wordy"}},
+              "items": {"items": {"type": "plain_text_input", "value": lines}}}
+    await bot.slack.interaction(view_submission(team, admin, view["callback_id"], values,
+                                                private_metadata=view["private_metadata"]))
+    await create(bot, team, name="Wordy <!channel>", extra="Wordy", user=admin)
+    blocks = last_render(bot)
+    assert_valid_blocks(blocks)
+    assert len(json.dumps(blocks, ensure_ascii=False)) <= 11_000 and len(blocks) < 50
+    posted = next(c for c in bot.fake.posted(CHANNEL) if "Launch checklist" in c.args.get("text", ""))
+    assert "<!channel>" not in posted.args["text"] and "&lt;!channel&gt;" in posted.args["text"]
 
 
 async def test_templates_are_for_ops_admins_and_bad_lines_are_named(bot: Bot, team: str) -> None:
@@ -321,6 +356,32 @@ async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str) -> None:
     owner_dms = bot.fake.posted(owner)
     # One DM per Tokyo day: the first run (already evening in Tokyo) and the next Tokyo morning's.
     assert len(owner_dms) == 2 and all("unassigned" in block_text(d.args["blocks"]) for d in owner_dms)
+
+
+async def test_slack_outage_during_nudges_sends_nothing_to_anyone(bot: Bot, team: str) -> None:
+    owner = "UO" + team[-7:]
+    await create(bot, team, when=3, user=owner)
+    ((launch, items),) = await launch_rows(bot, team)
+    overdue = next(i for i in items if i.title == "Code complete")
+    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{overdue.id}",
+            "type": "users_select", "selected_user": "UBUSY01"}
+    await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
+    await bot.settle()
+    bot.fake.reset()
+    bot.fake.add_user(owner, tz="UTC")
+    bot.fake.fail("users.info", retry_after=30, times=1000, match={"user": "UBUSY01"})  # only the assignee's
+    noon = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC).replace(hour=12)
+    await flows.send_nudges(bot.rt, bot.rt.client, now=noon)
+    assert bot.fake.posted("UBUSY01") == []
+    owner_dms = bot.fake.posted(owner)  # the owner still hears about the unassigned items
+    assert len(owner_dms) == 1 and "Code complete" not in block_text(owner_dms[0].args["blocks"])
+    # Mark done from a nudge, after someone else already checked it: it stays done.
+    mark = toggle_action(launch.id, overdue.id, done=True)
+    await bot.slack.interaction(block_actions(team, owner, [mark]))
+    await bot.slack.interaction(block_actions(team, owner, [mark]))
+    await bot.settle()
+    ((_, items),) = await launch_rows(bot, team)
+    assert next(i for i in items if i.id == overdue.id).done
 
 
 async def test_a_person_who_left_hands_nudges_to_the_launch_owner(bot: Bot, team: str) -> None:

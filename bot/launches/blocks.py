@@ -1,6 +1,7 @@
 """Block Kit for launches: the live checklist, go/no-go, status, list, nudges and modals."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -57,7 +58,7 @@ def _item_line(item: ItemView) -> str:
 
 def _item_row(v: LaunchView, item: ItemView) -> Block:
     label = truncate(f"{_mark(item)} {item.title}", BUTTON_TEXT_MAX)
-    toggle = button(label, LaunchAction.TOGGLE, ItemRef(l=v.id, i=item.id).model_dump_json(),
+    toggle = button(label, LaunchAction.TOGGLE, ItemRef(l=v.id, i=item.id, d=not item.done).model_dump_json(),
                     style="danger" if item.overdue else None)
     owner: dict[str, Any] = {"type": "users_select", "action_id": LaunchAction.OWNER,
                              "placeholder": plain("unassigned")}
@@ -68,9 +69,32 @@ def _item_row(v: LaunchView, item: ItemView) -> Block:
     return actions(toggle, owner, due, block_id=item_block_id(v.id, item.id))
 
 
+# Slack rejects messages whose blocks pass ~13,000 characters (msg_blocks_too_long), well
+# below the documented per-block limits; keep the live message inside this budget.
+MESSAGE_CHARS_BUDGET = 11_000
+COMPACT_BUDGETS = ((6_000, 40), (4_000, 25), (2_500, 10))  # (characters of lines, check-off options)
+
+
+def _size(blocks: list[Block]) -> int:
+    return len(json.dumps(blocks, ensure_ascii=False))
+
+
+def fitted_lines(title: str, lines: list[str], limit: int = 2_900) -> str:
+    """Title and lines within one section's limit; what does not fit is counted, not dropped silently."""
+    text, shown = title, 0
+    for line in lines:
+        if len(text) + len(line) + 60 > limit:
+            break
+        text += "\n" + line
+        shown += 1
+    if shown < len(lines):
+        text += f"\n_…and {len(lines) - shown} more: `/launch status` lists them all_"
+    return text
+
+
 def checklist(v: LaunchView) -> tuple[str, list[Block]]:
-    """The live message. One row of controls per item; when that would pass Slack's 50 blocks,
-    a compact form: one text section and one check-off menu per function."""
+    """The live message: one row of controls per item. When that would pass Slack's 50 blocks
+    or its size limit, a compact form: open items listed per function, a check-off menu each."""
     overdue = len(v.overdue)
     top: list[Block] = [
         header(f"🚀 {v.name}"),
@@ -79,26 +103,46 @@ def checklist(v: LaunchView) -> tuple[str, list[Block]]:
         section(f"`{progress_bar(v.readiness)}` *{v.readiness}% ready*"
                 + (f" · :warning: *{overdue} overdue*" if overdue else "")),
     ]
-    groups = v.by_function()
     footer = context("Click an item to check it off or reopen it; pick an owner or a due date beside it. "
                      f"`/launch status \"{escape(v.name)}\"` for a summary.")
-    full = len(top) + len(groups) + len(v.items) + 1
+    text = f"Launch checklist: {escape(v.name)}, {v.readiness}% ready, {when(v)}"
+    full = top + _full_rows(v) + [footer]
+    if len(full) <= MESSAGE_BLOCKS_MAX and _size(full) <= MESSAGE_CHARS_BUDGET:
+        return text, full
+    for lines_budget, options_max in COMPACT_BUDGETS:
+        compact = top + _compact_rows(v, lines_budget, options_max) + [footer]
+        if _size(compact) <= MESSAGE_CHARS_BUDGET:
+            break
+    return text, compact
+
+
+def _full_rows(v: LaunchView) -> list[Block]:
     body: list[Block] = []
-    if full <= MESSAGE_BLOCKS_MAX:
-        for function, items in groups.items():
-            body.append(context(f"*{FUNCTION_LABEL[function]}* · {sum(i.done for i in items)}/{len(items)} done"))
-            body += [_item_row(v, item) for item in items]
-    else:
-        for function, items in groups.items():
-            lines = "\n".join(_item_line(i) for i in items)
-            body.append(section(f"*{FUNCTION_LABEL[function]}*\n{lines}"))
-            options = [{"text": plain(truncate(f"{'Reopen' if i.done else 'Check'}: {i.title}", 75), 75),
-                        "value": ItemRef(l=v.id, i=i.id).model_dump_json()} for i in items[:100]]
+    for function, items in v.by_function().items():
+        body.append(context(f"*{FUNCTION_LABEL[function]}* · {sum(i.done for i in items)}/{len(items)} done"))
+        body += [_item_row(v, item) for item in items]
+    return body
+
+
+def _compact_rows(v: LaunchView, lines_budget: int, options_max: int) -> list[Block]:
+    body: list[Block] = []
+    lines_left, options_left = lines_budget, options_max
+    for function, items in v.by_function().items():
+        open_items = [i for i in items if not i.done]
+        title = f"*{FUNCTION_LABEL[function]}* · {len(items) - len(open_items)}/{len(items)} done"
+        lines = [_item_line(i) for i in open_items]
+        section_text = fitted_lines(title, lines, limit=max(200, min(2_900, lines_left)))
+        lines_left -= len(section_text)
+        body.append(section(section_text))
+        chosen = open_items[:min(25, options_left)]
+        if chosen:
+            options_left -= len(chosen)
+            options = [{"text": plain(truncate(f"Check: {i.title}", 75), 75),
+                        "value": ItemRef(l=v.id, i=i.id, d=True).model_dump_json()} for i in chosen]
             body.append(actions({"type": "static_select", "action_id": LaunchAction.COMPACT_TOGGLE,
-                                 "placeholder": plain("Check off or reopen…"), "options": options},
+                                 "placeholder": plain("Check off…"), "options": options},
                                 block_id=f"launch.compact.{v.id}.{function}"))
-    text = f"Launch checklist: {v.name}, {v.readiness}% ready, {when(v)}"
-    return text, top + body + [footer]
+    return body
 
 
 def recommendation(v: LaunchView) -> str:
@@ -112,18 +156,18 @@ def recommendation(v: LaunchView) -> str:
 
 def go_no_go(v: LaunchView) -> tuple[str, list[Block]]:
     open_groups = v.by_function(open_only=True)
-    lines = "\n".join(f"*{FUNCTION_LABEL[f]}*: " + ", ".join(escape(i.title) for i in items)
-                      for f, items in open_groups.items()) or "Nothing open."
+    lines = [f"*{FUNCTION_LABEL[f]}*: " + truncate(", ".join(escape(i.title) for i in items), 400)
+             for f, items in open_groups.items()] or ["Nothing open."]
     ref = LaunchRef(l=v.id).model_dump_json()
     blocks = [
         header(f"Go/no-go: {v.name}"),
-        section(f"{v.readiness}% ready · {len(v.overdue)} overdue · {when(v)}\n*Open items*\n{lines}"),
+        section(fitted_lines(f"{v.readiness}% ready · {len(v.overdue)} overdue · {when(v)}\n*Open items*", lines)),
         section(recommendation(v)),
         actions(button("Go", LaunchAction.GO, ref, style="primary"),
                 button("No-go", LaunchAction.NO_GO, ref, style="danger"), block_id=f"launch.decide.{v.id}"),
         context(f"The decision is {user_mention(v.owner_id)}'s (or an ops admin's); it is recorded in the audit trail."),
     ]
-    return f"Go/no-go for {v.name}: {v.readiness}% ready", blocks
+    return f"Go/no-go for {escape(v.name)}: {v.readiness}% ready", blocks
 
 
 def status(v: LaunchView) -> list[Block]:
@@ -135,7 +179,7 @@ def status(v: LaunchView) -> list[Block]:
     for function, items in list(groups.items())[:40]:
         overdue = sum(i.overdue for i in items)
         head = f"*{FUNCTION_LABEL[function]}*: {len(items)} open" + (f", {overdue} overdue" if overdue else "")
-        blocks.append(section(head + "\n" + "\n".join(_item_line(i) for i in items)))
+        blocks.append(section(fitted_lines(head, [_item_line(i) for i in items], limit=1_500)))
     return blocks
 
 
@@ -157,7 +201,7 @@ def nudge(person: str, items: list[NudgeItem], today: date) -> tuple[str, list[B
         who = "" if item.assigned else " · _unassigned: you own the launch_"
         blocks.append(section(f"*{escape(item.launch_name)}*: {escape(item.title)} · {state} ({item.due.isoformat()}){who}",
                               accessory=button("Mark done", LaunchAction.TOGGLE,
-                                               ItemRef(l=item.launch_id, i=item.item_id).model_dump_json())))
+                                               ItemRef(l=item.launch_id, i=item.item_id, d=True).model_dump_json())))
     return f"{len(items)} launch item(s) need you today", blocks
 
 
@@ -206,8 +250,9 @@ def template_list(names: list[str]) -> list[Block]:
             context("Ops admins: `/launch template new`, `/launch template edit \"Name\"`.")]
 
 
-def thread_line(actor: str, action: str, detail: str) -> str:
+def thread_line(actor: str, action: str, detail: str, suffix: str = "") -> str:
+    """`detail` is user text (escaped); `suffix` is the bot's own mrkdwn, e.g. a mention."""
     verbs = {"check": "checked off", "uncheck": "reopened", "owner": "set the owner of", "due": "moved the due date of",
              "add": "added", "date": "moved the launch date:", "decision": "decided", "created": "created the launch"}
-    return f"{user_mention(actor)} {verbs.get(action, action)} {mrkdwn_user_text(detail, 500)}".rstrip()
+    return f"{user_mention(actor)} {verbs.get(action, action)} {mrkdwn_user_text(detail, 500)} {suffix}".rstrip()
 

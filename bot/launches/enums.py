@@ -38,8 +38,12 @@ def item_block_id(launch_id: int, item_id: int) -> str:
 
 
 class ItemRef(BaseModel):
+    """A check-off click: the item and the state the clicker asked for, so a double click or
+    two people checking the same item leave it checked instead of flipping it back."""
+
     l: int  # noqa: E741 - short keys keep button values small
     i: int
+    d: bool = True
 
 
 class LaunchRef(BaseModel):

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -63,6 +64,23 @@ async def render(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: i
         return str(posted["ts"])
 
 
+async def render_or_tell(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, user: str,
+                         channel: str) -> str | None:
+    """Render; if Slack refuses the post, tell the person who acted (the next change retries)."""
+    try:
+        return await render(rt, client, team_id, launch_id)
+    except SlackApiError as exc:
+        error = exc.response.get("error", "error")
+        log.warning("checklist of launch %s not posted: %s", launch_id, error)
+        text = (f"I couldn't post the checklist in <#{channel}> (Slack said `{error}`). It is saved: invite me "
+                "with `/invite @ProdOps` if needed; the next change posts it again.")
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError:
+            await client.chat_postMessage(channel=user, text=text)
+        return None
+
+
 async def after_change(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, line: str) -> None:
     """Re-render, then say in the checklist's thread who did what."""
     ts = await render(rt, client, team_id, launch_id)
@@ -92,18 +110,18 @@ async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None 
     people: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
     zones: dict[tuple[str, str], str] = {}
     for (team_id, person), items in grouped.items():
-        user = await _user(rt, client, team_id, person)
-        if user is None or user.deleted:
+        user = await _user(rt, team_id, person)
+        if user is GONE_USER:
             for item in items:
                 people[(team_id, item.launch_owner)].append(item)
-        else:
+        elif user is not None:  # None: Slack did not answer; try this person on the next run
             people[(team_id, person)].extend(items)
             zones[(team_id, person)] = user.tz
     sent = 0
     for (team_id, person), items in people.items():
         if (team_id, person) not in zones:
-            user = await _user(rt, client, team_id, person)
-            if user is None or user.deleted:
+            user = await _user(rt, team_id, person)
+            if user is None or user is GONE_USER:
                 continue
             zones[(team_id, person)] = user.tz
         local = now.astimezone(_zone(zones[(team_id, person)]))
@@ -132,8 +150,13 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-async def _user(rt: Runtime, client: AsyncWebClient, team_id: str, user_id: str):  # noqa: ANN202
+GONE_USER = object()  # left the workspace: their items go to the launch owner
+
+
+async def _user(rt: Runtime, team_id: str, user_id: str) -> Any:
+    """The Slack user, GONE_USER for someone who left, None when Slack did not answer."""
     try:
-        return await rt.users.get(team_id, user_id)
-    except RoleCheckUnavailable:
-        return None
+        user = await rt.users.get(team_id, user_id)
+    except RoleCheckUnavailable as exc:
+        return GONE_USER if exc.error == "user_not_found" else None
+    return GONE_USER if user.deleted else user

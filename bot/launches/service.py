@@ -9,11 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, PermissionDenied, UserError
-from bot.launches.parsing import FUNCTIONS, TemplateItem
+from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem
 from bot.text import escape
 from models.base import utcnow
 from models.launch import Decision, Launch, LaunchAudit, LaunchItem
@@ -96,7 +97,10 @@ async def create(session: AsyncSession, team_id: str, *, name: str, launch_date:
     launch = Launch(team_id=team_id, name=name, name_key=key, launch_date=launch_date, channel_id=channel_id,
                     owner_id=owner_id, template_name=template_name, created_by=actor)
     session.add(launch)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # someone created the same name a moment ago
+        raise UserError(f"A launch named `{escape(name)}` already exists; pick another name.", field="name") from None
     for position, item in enumerate(items):
         session.add(LaunchItem(team_id=team_id, launch_id=launch.id, function=item.function, title=item.title,
                                offset_days=item.offset_days, position=position))
@@ -225,12 +229,19 @@ class NudgeItem:
 async def open_items_due_by(session: AsyncSession, latest_due: date) -> dict[tuple[str, str], list[NudgeItem]]:
     """Open items due on or before `latest_due`, grouped by (team, the person to nudge):
     the item's owner, or the launch owner for unassigned items."""
-    rows = (await session.execute(select(LaunchItem, Launch).join(Launch, Launch.id == LaunchItem.launch_id)
-                                  .where(LaunchItem.done.is_(False)))).all()
+    last_offset = (select(LaunchItem.launch_id, func.max(LaunchItem.offset_days).label("last"))
+                   .group_by(LaunchItem.launch_id).subquery())
+    rows = (await session.execute(
+        select(LaunchItem, Launch, last_offset.c.last)
+        .join(Launch, Launch.id == LaunchItem.launch_id)
+        .join(last_offset, last_offset.c.launch_id == Launch.id)
+        .where(LaunchItem.done.is_(False), Launch.launch_date <= latest_due + timedelta(days=OFFSET_LIMIT))
+    )).all()
     grouped: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
-    for item, launch in rows:
+    for item, launch, last in rows:
         due = launch.launch_date + timedelta(days=item.offset_days)
-        if due > latest_due or launch.decision is Decision.NO_GO:
+        archived = launch.decision is Decision.GO and launch.launch_date + timedelta(days=max(last, 0)) < latest_due - timedelta(days=1)
+        if due > latest_due or launch.decision is Decision.NO_GO or archived:
             continue
         person = item.owner_id or launch.owner_id
         grouped[(launch.team_id, person)].append(
