@@ -20,7 +20,7 @@ from bot.runtime import Runtime
 from bot.tasks import Defer
 from bot.workspaces import WorkspaceInfo
 from bot.text import escape
-from models.feedback import FeedbackSource
+from models.feedback import CaptureState, FeedbackSource
 
 
 
@@ -47,7 +47,8 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         item_id, number, text, once = filed.item.id, filed.item.number, filed.item.text, body["event_id"]
         if filed.created:
             defer(lambda: flows.capture_reacted_message(rt, client, team_id, item_id, reactor, channel, ts, once))
-        elif filed.voted:
+        elif filed.voted and filed.item.capture_state is not CaptureState.PENDING:
+            # A vote on an item still being read is confirmed when the capture completes.
             defer(lambda: flows.confirm(rt, client, team_id, channel, reactor, (number, False, True, text), once))
 
     @app.event("reaction_removed")

@@ -77,9 +77,9 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                                                FeedbackSource.SHORTCUT, draft, author_id=meta.author_id)
             item = filed.item
             created, voted = filed.created, filed.voted
-            if item.permalink is None:
-                item_id, channel, ts = item.id, meta.channel_id, meta.message_ts
-                defer(lambda: _store_permalink(rt, client, item_id, channel, ts))
+            if created:
+                item_id, channel, ts, submitted = item.id, meta.channel_id, meta.message_ts, draft.text
+                defer(lambda: flows.complete_shortcut_capture(rt, client, team_id, item_id, channel, ts, submitted))
         else:
             item = await service.file_text(session, team_id, user, meta.channel_id, draft)
             created = voted = True
@@ -180,10 +180,3 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         page = await service.list_items(session, workspace.team_id, filters, ref.page)
         body = blocks.list_blocks(page, filters)
         defer(lambda: respond(text=f"{page.total} feedback items", blocks=body, replace_original=True))
-
-
-async def _store_permalink(rt: Runtime, client: AsyncWebClient, item_id: int, channel: str, ts: str) -> None:
-    link = await flows.permalink(client, channel, ts)
-    if link:
-        async with rt.db.unit_of_work() as session:
-            await service.set_permalink(session, item_id, link)

@@ -278,3 +278,50 @@ async def test_numbers_are_per_workspace_and_do_not_cross(bot: Bot, team: str) -
                                      .where(FeedbackItem.team_id.in_([team, other]),
                                             FeedbackItem.source == FeedbackSource.COMMAND))
     assert count == 2
+
+
+async def test_shortcut_alone_stores_a_long_message_whole(bot: Bot, team: str) -> None:
+    ts = new_ts()
+    long_text = "Our admins need an audit log of every permission change. " * 80  # ~4,600 characters
+    bot.fake.add_message("CSALES2", ts, long_text, user="UCUST02")
+    await bot.slack.interaction(shortcut_payload(team, "UB00002", "CSALES2", {"ts": ts, "text": long_text, "user": "UCUST02"}))
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    prefilled = next(b for b in view["blocks"] if b.get("block_id") == "text")["element"]["initial_value"]
+    assert len(prefilled) == 3000  # all the form can hold
+    values = {"text": {"text": {"type": "plain_text_input", "value": prefilled}}}
+    await bot.slack.interaction(view_submission(team, "UB00002", view["callback_id"], values,
+                                                private_metadata=view["private_metadata"]))
+    await bot.settle()
+    (item,) = await items(bot, team)
+    assert item.text == long_text and item.permalink and item.source.value == "shortcut"
+
+
+async def test_votes_during_a_pending_capture_are_confirmed_when_it_completes(bot: Bot, team: str) -> None:
+    ts = new_ts()
+    bot.fake.add_message("CSALES1", ts, "Slow exports")
+    bot.fake.fail("conversations.history", status=503, times=3)
+    await bot.slack.event(team, reaction("UA00001", "CSALES1", ts))
+    await bot.settle()
+    await bot.slack.event(team, reaction("UB00002", "CSALES1", ts))  # a vote while still pending
+    await bot.settle()
+    assert bot.fake.calls_to("chat.postEphemeral") == []  # nothing about an item nobody can see yet
+    await flows.sweep_pending_captures(bot.rt, now=utcnow() + timedelta(minutes=2))
+    texts = {c.args["user"]: c.args["text"] for c in bot.fake.calls_to("chat.postEphemeral")}
+    assert set(texts) == {"UA00001", "UB00002"}
+    assert "Filed as feedback" in texts["UA00001"] and "Added your vote" in texts["UB00002"]
+
+
+async def test_everyone_who_reacted_hears_why_nothing_was_filed(bot: Bot, team: str) -> None:
+    ts = new_ts()
+    bot.fake.add_message("CSALES1", ts, "will be deleted")
+    bot.fake.fail("conversations.history", status=503, times=3)
+    await bot.slack.event(team, reaction("UA00001", "CSALES1", ts))
+    await bot.settle()
+    await bot.slack.event(team, reaction("UB00002", "CSALES1", ts))
+    await bot.settle()
+    bot.fake.delete_message("CSALES1", ts)
+    await flows.sweep_pending_captures(bot.rt, now=utcnow() + timedelta(minutes=2))
+    told = {c.args["user"]: c.args["text"] for c in bot.fake.calls_to("chat.postEphemeral")}
+    assert set(told) == {"UA00001", "UB00002"} and all("deleted" in t for t in told.values())
+    assert await items(bot, team) == []

@@ -266,3 +266,12 @@ def test_command_parser_only_raises_user_errors(text: str) -> None:
         if command.action == "file":
             assert command.draft is not None and command.draft.text.strip()
             assert all(t == t.lower() and not t.startswith("#") for t in command.draft.tags)
+
+
+async def test_failed_export_is_reported_to_the_requester(bot: Bot, team: str) -> None:
+    await file_by_command(bot, team, "UR00001", "Something")
+    bot.fake.fail("files.getUploadURLExternal", "not_allowed_token_type")
+    await bot.slack.command(team, "UR00009", "/feedback", "export")
+    await bot.settle()
+    (dm,) = bot.fake.posted("UR00009")
+    assert "couldn't upload your feedback export" in dm.args["text"] and "not_allowed_token_type" in dm.args["text"]

@@ -5,7 +5,7 @@ from typing import Any
 
 from bot.blocks import Block, input_block, actions, button, context, divider, header, mrkdwn, plain, section
 from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
-from bot.feedback.parsing import SETTABLE_STATUSES, Filters
+from bot.feedback.parsing import FORM_TEXT_MAX, SETTABLE_STATUSES, Filters
 from bot.feedback.service import ItemView, Page
 from bot.text import FIELD_TEXT_MAX, mrkdwn_user_text, truncate, user_mention
 from models.feedback import FeedbackStatus, Importance
@@ -166,7 +166,7 @@ def capture_modal(meta: CaptureMeta, text: str = "") -> dict[str, Any]:
     intro = "Filing this message as product feedback." if meta.shortcut else "Describe the feedback."
     blocks = [
         section(intro),
-        _input(Field_.TEXT, "Feedback", _text_input(text, multiline=True, max_length=3000), optional=False),
+        _input(Field_.TEXT, "Feedback", _text_input(text, multiline=True, max_length=FORM_TEXT_MAX), optional=False),
         _input(Field_.CUSTOMER, "Customer / account", _text_input()),
         _input(Field_.AREA, "Product area", _text_input(max_length=100)),
         _input(Field_.TAGS, "Tags", _text_input(), hint="Words separated by spaces or commas, e.g. exports, performance"),
@@ -196,7 +196,7 @@ def edit_modal(v: ItemView) -> dict[str, Any]:
     blocks = [
         _input(Field_.CUSTOMER, "Customer / account", _text_input(v.customer)),
         _input(Field_.AREA, "Product area", _text_input(v.product_area, max_length=100)),
-        _input(Field_.TAGS, "Tags", _text_input(" ".join(v.tags))),
+        _input(Field_.TAGS, "Tags", _text_input(" ".join(v.tags), max_length=3000)),
         _input(Field_.IMPORTANCE, "Importance", _importance_select(v.importance)),
     ]
     return _modal(FeedbackView.EDIT, f"Edit #{v.number}", blocks, ItemRef(number=v.number).model_dump_json())

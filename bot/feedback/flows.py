@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.delivery import claim, deliver_once, send_claimed
 from bot.feedback import blocks, service
-from bot.feedback.parsing import Filters
+from bot.feedback.parsing import FORM_TEXT_MAX, Filters
 from bot.runtime import Runtime
 from models.base import utcnow
 from models.feedback import FeedbackItem, FeedbackStatus
@@ -122,17 +122,40 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
             raise CaptureProblem(BOT_MESSAGE)
     except CaptureProblem as problem:
         async with rt.db.unit_of_work() as session:
+            reporters = await service.reporters(session, item_id)
             await service.discard_capture(session, item_id)
-        await tell(client, channel, reactor, problem.reason)
+        for user in reporters or [reactor]:  # everyone who reacted meanwhile hears why, too
+            await tell(client, channel, user, problem.reason)
         return
     link = await permalink(client, channel, ts)
     async with rt.db.unit_of_work() as session:  # the item and its confirmation's claim, together
-        number = await service.complete_capture(session, item_id, text=message.text, author_id=message.user,
+        number = await service.complete_capture(session, team_id, item_id, text=message.text, author_id=message.user,
                                                 permalink=link)
         claimed = None if number is None else await claim(session, team_id, CONFIRM, f"{number}:{reactor}", once_key)
-    if number is None or claimed is None:  # withdrawn meanwhile, or already confirmed
+        voters = [] if number is None else [u for u in await service.reporters(session, item_id) if u != reactor]
+    if number is None:  # withdrawn meanwhile
         return
-    await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, (number, True, True, message.text)))
+    if claimed is not None:
+        await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, (number, True, True, message.text)))
+    for voter in voters:  # votes that came while the message was being read are confirmed now
+        await confirm(rt, client, team_id, channel, voter, (number, False, True, message.text), "capture")
+
+
+async def complete_shortcut_capture(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int, channel: str,
+                                    ts: str, submitted: str) -> None:
+    """After a shortcut filing: the permalink, and the whole message when the form could only
+    hold its first 3,000 characters and the person did not edit them."""
+    link = await permalink(client, channel, ts)
+    text = submitted
+    if len(submitted) >= FORM_TEXT_MAX:
+        try:
+            message = await read_message(client, channel, ts)
+        except (CaptureProblem, SlackApiError):
+            message = None
+        if message is not None and message.text.startswith(submitted):
+            text = message.text
+    async with rt.db.unit_of_work() as session:
+        await service.complete_capture(session, team_id, item_id, text=text, author_id=None, permalink=link)
 
 
 async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> None:
@@ -185,7 +208,8 @@ async def sweep_outcomes(rt: Runtime) -> None:
 
 
 CSV_COLUMNS = ["number", "status", "votes", "text", "customer", "product_area", "importance", "tags",
-               "owner", "reporters", "author", "channel", "permalink", "created_at", "outcome_note", "merged"]
+               "owner", "reporters", "author", "source", "channel", "message_ts", "permalink", "created_at",
+               "closed_at", "outcome_note", "details", "merged"]
 
 
 def to_csv(items: list[service.ItemView]) -> str:
@@ -196,8 +220,10 @@ def to_csv(items: list[service.ItemView]) -> str:
         writer.writerow([
             v.number, v.status.value, v.votes, _cell(v.text), _cell(v.customer or ""), _cell(v.product_area or ""),
             v.importance.value if v.importance else "", " ".join(v.tags), v.owner_id or "", " ".join(v.reporters),
-            v.author_id or "", v.channel_id or "", v.permalink or "", v.created_at.isoformat(),
-            _cell(v.outcome_note or ""), " ".join(str(n) for n in v.merged_numbers),
+            v.author_id or "", v.source.value, v.channel_id or "", v.message_ts or "", v.permalink or "",
+            v.created_at.isoformat(), v.closed_at.isoformat() if v.closed_at else "", _cell(v.outcome_note or ""),
+            _cell("\n\n".join(f"{user}: {text}" for user, text in v.details)),
+            " ".join(str(n) for n in v.merged_numbers),
         ])
     return out.getvalue()
 
@@ -210,9 +236,14 @@ def _cell(value: str) -> str:
 async def export(rt: Runtime, client: AsyncWebClient, team_id: str, user: str, filters: Filters) -> None:
     async with rt.db.unit_of_work() as session:
         items = await service.all_items(session, team_id, filters)
-    dm = (await client.conversations_open(users=user))["channel"]["id"]
     stamp = utcnow().strftime("%Y%m%d-%H%M")
-    await client.files_upload_v2(
-        channel=dm, content=to_csv(items), filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
-        initial_comment=f"Your feedback export: {len(items)} item{'s' if len(items) != 1 else ''} ({blocks.describe(filters)}).",
-    )
+    try:
+        dm = (await client.conversations_open(users=user))["channel"]["id"]
+        await client.files_upload_v2(
+            channel=dm, content=to_csv(items), filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
+            initial_comment=f"Your feedback export: {len(items)} item{'s' if len(items) != 1 else ''} ({blocks.describe(filters)}).",
+        )
+    except SlackApiError as exc:  # the user was told it is coming: say that it is not
+        error = exc.response.get("error", "error")
+        log.warning("export for %s failed: %s", user, error)
+        await client.chat_postMessage(channel=user, text=f"Sorry, I couldn't upload your feedback export (Slack said `{error}`). Please try again.")

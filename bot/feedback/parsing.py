@@ -19,6 +19,7 @@ SETTABLE_STATUSES = tuple(s for s in FeedbackStatus if s is not FeedbackStatus.M
 SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status", "file"}
 NUMBER_LIKE = re.compile(r"^#?\d+$")
 TEXT_LIMIT = 40_000
+FORM_TEXT_MAX = 3000  # a modal text field holds this much (Slack's max_length)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,9 @@ class ItemView:
     merged_numbers: tuple[int, ...]
     outcome_note: str | None
     pending: bool
+    source: FeedbackSource
+    message_ts: str | None
+    closed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -200,9 +203,13 @@ async def withdraw_reaction_vote(session: AsyncSession, team_id: str, reporter: 
     return item
 
 
-async def complete_capture(session: AsyncSession, item_id: int, *, text: str, author_id: str | None,
+async def complete_capture(session: AsyncSession, team_id: str, item_id: int, *, text: str, author_id: str | None,
                            permalink: str | None) -> int | None:
-    """Fill in what the message said; returns the item's number (None: withdrawn meanwhile)."""
+    """Fill in what the message said; returns the item's number (None: withdrawn meanwhile).
+
+    Takes the workspace's filing lock, so a vote either lands before (and is seen in the
+    reporters read after this) or after (and sees the item ready): never between."""
+    await _lock_workspace(session, team_id)
     values: dict[str, object] = {"text": text, "capture_state": CaptureState.READY, "updated_at": utcnow()}
     if author_id:
         values["author_id"] = author_id
@@ -213,6 +220,11 @@ async def complete_capture(session: AsyncSession, item_id: int, *, text: str, au
                                    .execution_options(synchronize_session=False))
     row = result.first()
     return int(row[0]) if row else None
+
+
+async def reporters(session: AsyncSession, item_id: int) -> list[str]:
+    return list(await session.scalars(select(FeedbackReporter.user_id).where(
+        FeedbackReporter.item_id == item_id).order_by(FeedbackReporter.id)))
 
 
 async def discard_capture(session: AsyncSession, item_id: int) -> None:
@@ -262,6 +274,7 @@ async def view(session: AsyncSession, item: FeedbackItem) -> ItemView:
         details=tuple((r[0], r[1]) for r in reporters if r[1]),
         merged_numbers=merged, outcome_note=item.outcome_note,
         pending=item.capture_state is CaptureState.PENDING,
+        source=item.source, message_ts=item.message_ts, closed_at=item.closed_at,
     )
 
 
