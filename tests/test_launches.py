@@ -56,6 +56,11 @@ def last_render(bot: Bot) -> list[dict]:
     return renders[-1].args["blocks"]
 
 
+def owner_pick(launch_id: int, item_id: int, user: str) -> dict:
+    return {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch_id}.{item_id}",
+            "type": "users_select", "selected_user": user}
+
+
 def toggle_action(launch_id: int, item_id: int, done: bool = True) -> dict:
     return {"action_id": "launch.item.toggle", "block_id": f"launch.item.{launch_id}.{item_id}", "type": "button",
             "value": json.dumps({"l": launch_id, "i": item_id, "d": done})}
@@ -116,8 +121,7 @@ async def test_clicks_are_audited_rerendered_and_announced_in_the_thread(bot: Bo
     bot.fake.add_user("UALICE1")
     bot.fake.add_user("UBOB001")
     # Assign the first item to Alice; Bob (nobody) may not touch the checklist.
-    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{first.id}",
-            "type": "users_select", "selected_user": "UALICE1"}
+    pick = owner_pick(launch.id, first.id, "UALICE1")
     await bot.slack.interaction(block_actions(team, OWNER, [pick], channel_id=CHANNEL))
     await bot.slack.interaction(block_actions(team, "UBOB001", [toggle_action(launch.id, second.id)],
                                               channel_id=CHANNEL, response_url=bot.fake.response_url("bob")))
@@ -331,8 +335,7 @@ async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str) -> None:
     ((launch, items),) = await launch_rows(bot, team)
     bot.fake.add_user("UNYC001", tz="America/New_York")
     qa = next(i for i in items if i.title == "QA sign-off")
-    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{qa.id}",
-            "type": "users_select", "selected_user": "UNYC001"}
+    pick = owner_pick(launch.id, qa.id, "UNYC001")
     await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
     await bot.settle()
     bot.fake.reset()
@@ -363,8 +366,7 @@ async def test_slack_outage_during_nudges_sends_nothing_to_anyone(bot: Bot, team
     await create(bot, team, when=3, user=owner)
     ((launch, items),) = await launch_rows(bot, team)
     overdue = next(i for i in items if i.title == "Code complete")
-    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{overdue.id}",
-            "type": "users_select", "selected_user": "UBUSY01"}
+    pick = owner_pick(launch.id, overdue.id, "UBUSY01")
     await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
     await bot.settle()
     bot.fake.reset()
@@ -389,8 +391,7 @@ async def test_a_person_who_left_hands_nudges_to_the_launch_owner(bot: Bot, team
     await create(bot, team, when=3, user=owner)
     ((launch, items),) = await launch_rows(bot, team)
     overdue = next(i for i in items if i.title == "Code complete")
-    pick = {"action_id": "launch.item.owner", "block_id": f"launch.item.{launch.id}.{overdue.id}",
-            "type": "users_select", "selected_user": "UGONE01"}
+    pick = owner_pick(launch.id, overdue.id, "UGONE01")
     await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
     await bot.settle()
     bot.fake.add_user("UGONE01", deleted=True)
