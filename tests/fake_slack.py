@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -83,6 +84,8 @@ class FakeSlack:
         self.messages: dict[str, list[Message]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.not_member: set[str] = set()  # channels the bot was never invited to
+        # method -> coroutine run (once) before answering: "meanwhile, elsewhere…" in tests
+        self.before: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
 
@@ -136,6 +139,9 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
         self.calls.append(Call(method, args, token))
+        hook = self.before.pop(method, None)
+        if hook is not None:
+            await hook(args)
         pending = self.failures.get(method) or []
         failure = next((f for f in pending if not f.match or all(str(args.get(k)) == v for k, v in f.match.items())), None)
         if failure is not None:

@@ -155,6 +155,28 @@ async def test_clicks_are_audited_rerendered_and_announced_in_the_thread(bot: Bo
     assert items[0].done and (await audit_actions(bot, launch.id)).count("check") == 2
 
 
+async def test_a_change_landing_during_a_render_is_rendered_too(bot: Bot, team: str) -> None:
+    """Another replica's click commits while this replica's chat.update is in flight: the
+    render notices the newer audit entry and renders again, so the message shows both."""
+    from bot.launches import service
+
+    await create(bot, team)
+    ((launch, items),) = await launch_rows(bot, team)
+
+    async def elsewhere(_args: dict) -> None:
+        async with bot.rt.db.unit_of_work() as session:
+            row = await service.get_by_id(session, team, launch.id)
+            await service.set_done(session, row, await service.get_item(session, row, items[1].id), True, "UREMOTE")
+
+    bot.fake.before["chat.update"] = elsewhere
+    await bot.slack.interaction(block_actions(team, OWNER, [toggle_action(launch.id, items[0].id)], channel_id=CHANNEL))
+    await bot.settle()
+    updates = bot.fake.calls_to("chat.update")
+    assert len(updates) == 2
+    labels = [b["elements"][0]["text"]["text"] for b in updates[-1].args["blocks"] if b["type"] == "actions"]
+    assert sum(label.startswith("✅") for label in labels) == 2
+
+
 async def test_due_date_and_launch_date_moves(bot: Bot, team: str) -> None:
     await create(bot, team, when=30)
     ((launch, items),) = await launch_rows(bot, team)

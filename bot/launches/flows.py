@@ -23,6 +23,7 @@ from models.workspace import Workspace
 log = logging.getLogger(__name__)
 
 NUDGE_HOUR = time(9, 0)
+RENDER_ATTEMPTS = 3
 GONE = {"message_not_found", "cant_update_message", "channel_not_found", "is_archived"}
 _render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -40,28 +41,40 @@ async def workspace_today(rt: Runtime, team_id: str) -> date:
 async def render(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int) -> str | None:
     """Re-render the checklist from the database; a deleted message is posted again.
 
-    Renders of one launch run one at a time and each reads the state fresh, so the last one
-    shows every change that landed, whatever order the clicks came in.
+    Each render reads the state fresh; renders of one launch run one at a time per process,
+    and a render that finds the audit trail moved on while it talked to Slack (a change on
+    another replica) renders again, so the message ends up showing every change that landed.
     """
     today = await workspace_today(rt, team_id)
     async with _render_locks[launch_id]:
-        async with rt.db.unit_of_work() as session:
-            launch = await service.get_by_id(session, team_id, launch_id)
-            view = await service.view(session, launch, today)
-        text, body = blocks.checklist(view)
-        if view.message_ts:
-            try:
-                await client.chat_update(channel=view.channel_id, ts=view.message_ts, text=text, blocks=body)
-                return view.message_ts
-            except SlackApiError as exc:
-                if exc.response.get("error") not in GONE:
-                    raise
-                log.info("checklist message of launch %s is gone (%s); posting it again",
-                         launch_id, exc.response.get("error"))
-        posted = await client.chat_postMessage(channel=view.channel_id, text=text, blocks=body)
-        async with rt.db.unit_of_work() as session:
-            await service.set_message(session, launch_id, posted["ts"])
-        return str(posted["ts"])
+        ts: str | None = None
+        for _ in range(RENDER_ATTEMPTS):
+            async with rt.db.unit_of_work() as session:
+                launch = await service.get_by_id(session, team_id, launch_id)
+                view = await service.view(session, launch, today)
+                version = await service.version(session, launch_id)
+            ts = await _publish(rt, client, launch_id, view)
+            async with rt.db.unit_of_work() as session:
+                if await service.version(session, launch_id) == version:
+                    break
+        return ts
+
+
+async def _publish(rt: Runtime, client: AsyncWebClient, launch_id: int, view: service.LaunchView) -> str:
+    text, body = blocks.checklist(view)
+    if view.message_ts:
+        try:
+            await client.chat_update(channel=view.channel_id, ts=view.message_ts, text=text, blocks=body)
+            return view.message_ts
+        except SlackApiError as exc:
+            if exc.response.get("error") not in GONE:
+                raise
+            log.info("checklist message of launch %s is gone (%s); posting it again",
+                     launch_id, exc.response.get("error"))
+    posted = await client.chat_postMessage(channel=view.channel_id, text=text, blocks=body)
+    async with rt.db.unit_of_work() as session:
+        await service.set_message(session, launch_id, posted["ts"])
+    return str(posted["ts"])
 
 
 async def render_or_tell(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, user: str,

@@ -208,6 +208,11 @@ async def decide(session: AsyncSession, launch: Launch, decision: Decision, acto
     await audit(session, launch, actor, "decision", decision.value)
 
 
+async def version(session: AsyncSession, launch_id: int) -> int:
+    """The newest audit entry: every change writes one, so it versions the checklist."""
+    return int(await session.scalar(select(func.max(LaunchAudit.id)).where(LaunchAudit.launch_id == launch_id)) or 0)
+
+
 async def set_message(session: AsyncSession, launch_id: int, ts: str) -> None:
     launch = await session.get(Launch, launch_id)
     if launch is not None:
