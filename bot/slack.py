@@ -1,7 +1,11 @@
 """The one Web API client factory: base URL, retries on 429/5xx/connection errors, timeouts."""
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -10,6 +14,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 
@@ -45,3 +51,16 @@ def make_client(settings: Settings, token: str | None = None,
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+async def tell(client: AsyncWebClient, channel: str | None, user: str, text: str,
+               blocks_: list[dict[str, Any]] | None = None) -> None:
+    """Only the user sees it: ephemeral in the channel, or a DM where that is not possible.
+    Never a thread reply, so customer-facing and Slack Connect channels stay clean."""
+    if channel:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks_)
+            return
+        except SlackApiError as exc:
+            log.info("ephemeral to %s in %s failed (%s); sending a DM", user, channel, exc.response.get("error"))
+    await client.chat_postMessage(channel=user, text=text, blocks=blocks_)

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,6 +17,7 @@ from bot.delivery import claim, deliver_once, send_claimed
 from bot.feedback import blocks, service
 from bot.feedback.parsing import FORM_TEXT_MAX, Filters
 from bot.runtime import Runtime
+from bot.slack import tell
 from models.base import utcnow
 from models.feedback import FeedbackItem, FeedbackStatus
 
@@ -75,19 +75,6 @@ async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None
     except SlackApiError as exc:
         log.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
         return None
-
-
-async def tell(client: AsyncWebClient, channel: str | None, user: str, text: str,
-               blocks_: list[dict[str, Any]] | None = None) -> None:
-    """Only the user sees it: ephemeral in the channel, or a DM where that is not possible.
-    Never a thread reply, so customer-facing and Slack Connect channels stay clean."""
-    if channel:
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks_)
-            return
-        except SlackApiError as exc:
-            log.info("ephemeral to %s in %s failed (%s); sending a DM", user, channel, exc.response.get("error"))
-    await client.chat_postMessage(channel=user, text=text, blocks=blocks_)
 
 
 CONFIRM = "feedback.confirm"
@@ -162,10 +149,7 @@ async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> No
     """Finish reaction captures a crash or a Slack outage left pending."""
     async with rt.db.unit_of_work() as session:
         pending = await service.pending_captures(session, (now or utcnow()) - PENDING_GRACE)
-        where = {row.id: (row.channel_id, row.message_ts) for row in (await session.scalars(
-            select(FeedbackItem).where(FeedbackItem.id.in_([p[0] for p in pending])))).all()}
-    for item_id, team_id, reporter in pending:
-        channel, ts = where.get(item_id, (None, None))
+    for item_id, team_id, reporter, channel, ts in pending:
         if channel and ts:
             try:
                 await capture_reacted_message(rt, rt.client, team_id, item_id, reporter, channel, ts, "sweep")
@@ -198,11 +182,7 @@ async def sweep_outcomes(rt: Runtime) -> None:
         rows = (await session.execute(select(FeedbackItem.team_id, FeedbackItem.number, FeedbackItem.id).where(
             FeedbackItem.status.in_([FeedbackStatus.SHIPPED, FeedbackStatus.DECLINED]),
             FeedbackItem.closed_at > utcnow() - OUTCOME_WINDOW))).all()
-        todo = []
-        for team_id, number, item_id in rows:
-            item = await session.get(FeedbackItem, item_id)
-            assert item is not None
-            todo.append((team_id, number, [r for r in (await service.view(session, item)).reporters]))
+        todo = [(team_id, number, await service.reporters(session, item_id)) for team_id, number, item_id in rows]
     for team_id, number, reporters in todo:
         await notify_outcome(rt, rt.client, team_id, number, reporters)
 

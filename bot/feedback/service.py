@@ -235,17 +235,16 @@ async def discard_capture(session: AsyncSession, item_id: int) -> None:
         await session.flush()
 
 
-async def set_permalink(session: AsyncSession, item_id: int, permalink: str) -> None:
-    await session.execute(update(FeedbackItem).where(FeedbackItem.id == item_id).values(permalink=permalink))
-
-
-async def pending_captures(session: AsyncSession, older_than: datetime, limit: int = 50) -> list[tuple[int, str, str]]:
+async def pending_captures(session: AsyncSession, older_than: datetime,
+                           limit: int = 50) -> list[tuple[int, str, str, str, str]]:
+    """(item id, team, first reporter, channel, ts) of reaction captures still waiting."""
     rows = await session.execute(
-        select(FeedbackItem.id, FeedbackItem.team_id, FeedbackItem.created_by)
+        select(FeedbackItem.id, FeedbackItem.team_id, FeedbackItem.created_by, FeedbackItem.channel_id,
+               FeedbackItem.message_ts)
         .where(FeedbackItem.capture_state == CaptureState.PENDING, FeedbackItem.created_at < older_than)
         .order_by(FeedbackItem.created_at).limit(limit)
     )
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
 async def get_item(session: AsyncSession, team_id: str, number: int) -> FeedbackItem:

@@ -17,6 +17,7 @@ from bot.launches import blocks, service
 from bot.launches.service import NudgeItem
 from bot.roles import RoleCheckUnavailable
 from bot.runtime import Runtime
+from bot.slack import tell
 from models.base import utcnow
 from models.workspace import Workspace
 
@@ -38,16 +39,17 @@ async def workspace_today(rt: Runtime, team_id: str) -> date:
         return today_in(workspace.timezone if workspace else "UTC")
 
 
-async def render(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int) -> str | None:
+async def render(rt: Runtime, client: AsyncWebClient, team_id: str,
+                 launch_id: int) -> tuple[service.LaunchView, str]:
     """Re-render the checklist from the database; a deleted message is posted again.
 
     Each render reads the state fresh; renders of one launch run one at a time per process,
     and a render that finds the audit trail moved on while it talked to Slack (a change on
     another replica) renders again, so the message ends up showing every change that landed.
+    Returns what was shown and the message's ts.
     """
     today = await workspace_today(rt, team_id)
     async with _render_locks[launch_id]:
-        ts: str | None = None
         for _ in range(RENDER_ATTEMPTS):
             async with rt.db.unit_of_work() as session:
                 launch = await service.get_by_id(session, team_id, launch_id)
@@ -57,7 +59,7 @@ async def render(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: i
             async with rt.db.unit_of_work() as session:
                 if await service.version(session, launch_id) == version:
                     break
-        return ts
+        return view, ts
 
 
 async def _publish(rt: Runtime, client: AsyncWebClient, launch_id: int, view: service.LaunchView) -> str:
@@ -78,36 +80,26 @@ async def _publish(rt: Runtime, client: AsyncWebClient, launch_id: int, view: se
 
 
 async def render_or_tell(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, user: str,
-                         channel: str) -> str | None:
+                         channel: str) -> None:
     """Render; if Slack refuses the post, tell the person who acted (the next change retries)."""
     try:
-        return await render(rt, client, team_id, launch_id)
+        await render(rt, client, team_id, launch_id)
     except SlackApiError as exc:
         error = exc.response.get("error", "error")
         log.warning("checklist of launch %s not posted: %s", launch_id, error)
         text = (f"I couldn't post the checklist in <#{channel}> (Slack said `{error}`). It is saved: invite me "
                 "with `/invite @ProdOps` if needed; the next change posts it again.")
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user, text=text)
-        except SlackApiError:
-            await client.chat_postMessage(channel=user, text=text)
-        return None
+        await tell(client, channel, user, text)
 
 
 async def after_change(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, line: str) -> None:
     """Re-render, then say in the checklist's thread who did what."""
-    ts = await render(rt, client, team_id, launch_id)
-    async with rt.db.unit_of_work() as session:
-        channel = (await service.get_by_id(session, team_id, launch_id)).channel_id
-    if ts:
-        await client.chat_postMessage(channel=channel, thread_ts=ts, text=line)
+    view, ts = await render(rt, client, team_id, launch_id)
+    await client.chat_postMessage(channel=view.channel_id, thread_ts=ts, text=line)
 
 
 async def post_go_no_go(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int) -> None:
-    ts = await render(rt, client, team_id, launch_id)
-    today = await workspace_today(rt, team_id)
-    async with rt.db.unit_of_work() as session:
-        view = await service.view(session, await service.get_by_id(session, team_id, launch_id), today)
+    view, ts = await render(rt, client, team_id, launch_id)
     text, body = blocks.go_no_go(view)
     await client.chat_postMessage(channel=view.channel_id, thread_ts=ts, text=text, blocks=body)
 
