@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.text import BUTTON_TEXT_MAX, HEADER_TEXT_MAX, SECTION_TEXT_MAX, truncate
+from bot.text import BUTTON_TEXT_MAX, HEADER_TEXT_MAX, MODAL_TITLE_MAX, OPTION_TEXT_MAX, SECTION_TEXT_MAX, truncate
 
 Block = dict[str, Any]
 
@@ -63,3 +63,17 @@ def input_block(block_id: str, label: str, element: dict[str, Any], *, optional:
     if hint:
         block["hint"] = plain(hint, 2000)
     return block
+
+
+def option(label: str, value: str) -> dict[str, Any]:
+    return {"text": plain(truncate(label, OPTION_TEXT_MAX), OPTION_TEXT_MAX), "value": value}
+
+
+def modal(callback_id: str, title: str, blocks: list[Block], *, submit: str = "Save",
+          metadata: str | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {"type": "modal", "callback_id": callback_id, "title": plain(title, MODAL_TITLE_MAX),
+                            "submit": plain(submit, MODAL_TITLE_MAX), "close": plain("Cancel", MODAL_TITLE_MAX),
+                            "blocks": blocks}
+    if metadata is not None:
+        view["private_metadata"] = metadata
+    return view

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import Block, input_block, actions, button, context, divider, header, mrkdwn, plain, section
+from bot.blocks import Block, actions, button, context, divider, header, input_block, modal, mrkdwn, option, plain, section
 from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
 from bot.feedback.parsing import FORM_TEXT_MAX, SETTABLE_STATUSES, Filters
 from bot.feedback.service import ItemView, Page
@@ -17,8 +17,8 @@ STATUS_EMOJI = {
 }
 
 
-def _option(value: str, label: str | None = None) -> dict[str, Any]:
-    return {"text": plain(label or value.capitalize(), 75), "value": value}
+def _option(value: str) -> dict[str, Any]:
+    return option(value.capitalize(), value)
 
 
 def _quote(text: str, limit: int) -> str:
@@ -158,8 +158,7 @@ def _importance_select(initial: Importance | None = None) -> dict[str, Any]:
 
 
 def _modal(callback_id: str, title: str, blocks: list[Block], metadata: str, submit: str = "Save") -> dict[str, Any]:
-    return {"type": "modal", "callback_id": callback_id, "title": plain(title, 24), "submit": plain(submit, 24),
-            "close": plain("Cancel", 24), "private_metadata": metadata, "blocks": blocks}
+    return modal(callback_id, title, blocks, submit=submit, metadata=metadata)
 
 
 def capture_modal(meta: CaptureMeta, text: str = "") -> dict[str, Any]:

@@ -5,7 +5,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.blocks import Block, input_block, actions, button, context, header, plain, section
+from bot.blocks import Block, actions, button, context, header, input_block, modal, option, plain, section
 from bot.launches.enums import Field_, ItemRef, LaunchAction, LaunchRef, LaunchView as ViewId, TemplateMeta, item_block_id
 from bot.launches.parsing import TemplateItem
 from bot.launches.service import ItemView, LaunchView, NudgeItem
@@ -137,8 +137,7 @@ def _compact_rows(v: LaunchView, lines_budget: int, options_max: int) -> list[Bl
         chosen = open_items[:min(25, options_left)]
         if chosen:
             options_left -= len(chosen)
-            options = [{"text": plain(truncate(f"Check: {i.title}", 75), 75),
-                        "value": ItemRef(l=v.id, i=i.id, d=True).model_dump_json()} for i in chosen]
+            options = [option(f"Check: {i.title}", ItemRef(l=v.id, i=i.id, d=True).model_dump_json()) for i in chosen]
             body.append(actions({"type": "static_select", "action_id": LaunchAction.COMPACT_TOGGLE,
                                  "placeholder": plain("Check off…"), "options": options},
                                 block_id=f"launch.compact.{v.id}.{function}"))
@@ -214,8 +213,8 @@ def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None
                                                                           "exclude_bot_users": True}}
     if channel_id:
         channel["initial_conversation"] = channel_id
-    template = {"type": "static_select", "options": [{"text": plain(truncate(t, 75), 75), "value": t} for t in templates[:100]],
-                "initial_option": {"text": plain(truncate(templates[0], 75), 75), "value": templates[0]}}
+    template = {"type": "static_select", "options": [option(t, t) for t in templates[:100]],
+                "initial_option": option(templates[0], templates[0])}
     blocks = [
         _input(Field_.NAME, "Launch name", {"type": "plain_text_input", "max_length": 80}),
         _input(Field_.DATE, "Launch date", {"type": "datepicker"}),
@@ -223,8 +222,7 @@ def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None
         _input(Field_.TEMPLATE, "Template", template),
         _input(Field_.OWNER, "Launch owner", {"type": "users_select", "initial_user": owner_id}),
     ]
-    return {"type": "modal", "callback_id": ViewId.NEW, "title": plain("New launch", 24),
-            "submit": plain("Create", 24), "close": plain("Cancel", 24), "blocks": blocks}
+    return modal(ViewId.NEW, "New launch", blocks, submit="Create")
 
 
 def template_modal(name: str = "", items: list[TemplateItem] | None = None, editing: str | None = None) -> dict[str, Any]:
@@ -240,9 +238,7 @@ def template_modal(name: str = "", items: list[TemplateItem] | None = None, edit
                hint="function | title | days relative to launch, e.g. marketing | Blog post | -7. "
                     "Functions: engineering, product, marketing, sales, support, legal, post-launch."),
     ]
-    return {"type": "modal", "callback_id": ViewId.TEMPLATE, "title": plain("Launch template", 24),
-            "submit": plain("Save", 24), "close": plain("Cancel", 24), "blocks": blocks,
-            "private_metadata": TemplateMeta(editing=editing).model_dump_json()}
+    return modal(ViewId.TEMPLATE, "Launch template", blocks, metadata=TemplateMeta(editing=editing).model_dump_json())
 
 
 def template_list(names: list[str]) -> list[Block]:
