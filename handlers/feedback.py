@@ -7,6 +7,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import context
 from bot.edge import ProdOpsApp
 from bot.errors import UserError
 from bot.feedback import blocks, flows, service
@@ -87,8 +88,8 @@ def _files_feedback(event: dict[str, Any], workspace: WorkspaceInfo, bot_user_id
 async def _help(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
                 session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     emoji = service.feedback_emoji(workspace)
-    await ack(text="/feedback help", blocks=help_blocks([FEEDBACK]) + [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"In this workspace, react with :{emoji}: to file a message."}]}])
+    await ack(text="/feedback help",
+              blocks=help_blocks([FEEDBACK]) + [context(f"In this workspace, react with :{emoji}: to file a message.")])
 
 
 async def _modal(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],

@@ -56,8 +56,7 @@ def _number_of(action: dict[str, Any]) -> int:
     return int(match.group(1))
 
 
-async def _rerender(rt: Runtime, session: AsyncSession, client: AsyncWebClient, item: FeedbackItem,
-                    respond: AsyncRespond | None, defer: Defer) -> None:
+async def _rerender(session: AsyncSession, item: FeedbackItem, respond: AsyncRespond | None, defer: Defer) -> None:
     """Replace the ephemeral item card the click came from with its new state."""
     body = blocks.item_blocks(await service.view(session, item), can_triage=True)
     number = item.number
@@ -123,7 +122,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
             defer(lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
             return
         await service.set_status(session, item, status, None)
-        await _rerender(rt, session, client, item, respond, defer)
+        await _rerender(session, item, respond, defer)
 
     @app.view(FeedbackView.CLOSE)
     async def close_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], session: AsyncSession,
@@ -146,7 +145,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         item = await service.get_item(session, workspace.team_id, _number_of(action))
         await require_triage(session, rt.users, item, body["user"]["id"])
         await service.set_owner(session, item, action.get("selected_user"))
-        await _rerender(rt, session, client, item, respond, defer)
+        await _rerender(session, item, respond, defer)
 
     @app.action(FeedbackAction.EDIT)
     async def edit_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,

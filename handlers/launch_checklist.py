@@ -46,6 +46,13 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         launch = await service.get_by_id(session, workspace.team_id, launch_id)
         return launch, await service.get_item(session, launch, item_id)
 
+    async def load_for_manager(session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, user: str,
+                               action: dict[str, Any], what: str) -> tuple[Launch, LaunchItem]:
+        launch, item = await load(session, workspace, *_ids(action))
+        if not await _is_manager(rt, session, client, launch, user):
+            raise PermissionDenied(f"Only the launch owner and ops admins can {what}.")
+        return launch, item
+
     def changed(client: AsyncWebClient, workspace: WorkspaceInfo, launch: Launch, line: str, defer: Defer) -> None:
         team_id, launch_id = workspace.team_id, launch.id
         defer(lambda: flows.after_change(rt, client, team_id, launch_id, line))
@@ -77,9 +84,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                            workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         user = body["user"]["id"]
-        launch, item = await load(session, workspace, *_ids(action))
-        if not await _is_manager(rt, session, client, launch, user):
-            raise PermissionDenied("Only the launch owner and ops admins can assign items.")
+        launch, item = await load_for_manager(session, workspace, client, user, action, "assign items")
         owner = action.get("selected_user")
         if await service.set_owner(session, launch, item, owner, user):
             who = f"<@{owner}>" if owner else "nobody"
@@ -90,9 +95,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                          workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         await ack()
         user = body["user"]["id"]
-        launch, item = await load(session, workspace, *_ids(action))
-        if not await _is_manager(rt, session, client, launch, user):
-            raise PermissionDenied("Only the launch owner and ops admins can change due dates.")
+        launch, item = await load_for_manager(session, workspace, client, user, action, "change due dates")
         due: date = parse_date(str(action.get("selected_date") or ""))
         if await service.set_due(session, launch, item, due, user):
             changed(client, workspace, launch, blocks.thread_line(user, "due", f"{item.title} to {due.isoformat()}"), defer)
