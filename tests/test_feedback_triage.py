@@ -275,3 +275,19 @@ async def test_failed_export_is_reported_to_the_requester(bot: Bot, team: str) -
     await bot.settle()
     (dm,) = bot.fake.posted("UR00009")
     assert "couldn't upload your feedback export" in dm.args["text"] and "not_allowed_token_type" in dm.args["text"]
+
+
+async def test_bad_edit_and_empty_details_show_field_errors_and_change_nothing(bot: Bot, team: str) -> None:
+    number = await file_by_command(bot, team, "UR00001", "Keep my tags #keep")
+    boss = await admin(bot, team)
+    edit = {"tags": {"tags": {"type": "plain_text_input", "value": "ok, not!ok"}},
+            "area": {"area": {"type": "plain_text_input", "value": "Billing"}}}
+    _, body = await bot.slack.interaction(view_submission(team, boss, "feedback.edit", edit,
+                                                          private_metadata=json.dumps({"number": number})))
+    assert body["response_action"] == "errors" and "tags" in body["errors"]
+    empty = {"details": {"details": {"type": "plain_text_input", "value": "   "}}}
+    _, body = await bot.slack.interaction(view_submission(team, "UR00001", "feedback.details", empty,
+                                                          private_metadata=json.dumps({"number": number})))
+    assert body["response_action"] == "errors" and "details" in body["errors"]
+    (item,) = await items(bot, team)
+    assert item.tags == ("keep",) and item.product_area is None and item.details == ()

@@ -449,3 +449,25 @@ def test_dates_parse_strictly() -> None:
             continue
         raise AssertionError(bad)
     assert parse_offset("T-7") == -7 and parse_offset("+7") == 7 and parse_offset("0") == 0
+
+
+async def test_stale_or_forged_checklist_controls_change_nothing(bot: Bot, team: str) -> None:
+    await create(bot, team)
+    ((launch, items),) = await launch_rows(bot, team)
+    bad = [
+        {"action_id": "launch.item.toggle", "block_id": "x", "type": "button", "value": "{not json"},
+        {"action_id": "launch.item.toggle", "block_id": "x", "type": "button",
+         "value": json.dumps({"l": launch.id + 999, "i": items[0].id, "d": True})},  # another launch
+        {"action_id": "launch.item.due", "block_id": f"launch.item.{launch.id}.{items[0].id}", "type": "datepicker",
+         "selected_date": "2027-02-30"},
+    ]
+    for n, action in enumerate(bad):
+        await bot.slack.interaction(block_actions(team, OWNER, [action], response_url=bot.fake.response_url(f"b{n}")))
+    await bot.settle()
+    replies = dict(bot.fake.responses)
+    assert "out of date" in replies["b0"]["text"]
+    assert "no longer exists" in replies["b1"]["text"]
+    assert "not a real date" in replies["b2"]["text"]
+    ((_, after),) = await launch_rows(bot, team)
+    assert [(i.done, i.offset_days) for i in after] == [(i.done, i.offset_days) for i in items]
+    assert await audit_actions(bot, launch.id) == ["created"]
