@@ -16,6 +16,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
 from bot.logs import request_id
@@ -55,17 +56,16 @@ class ProdOpsApp(AsyncApp):
     def __init__(self, rt: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.rt = rt
-        self._verifies_signatures = bool(kwargs.get("request_verification_enabled", True))
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
-        if self._verifies_signatures and req.mode == "http" and not _has_integer_timestamp(req):
-            # Bolt's verifier raises on a non-integer timestamp and the error handler would then
-            # see an unverified body: refuse such a request outright, as a bad signature.
-            return BoltResponse(status=401, body="")
+        """Requests arrive verified: from bot/ingress.py over HTTP, or over the Socket Mode socket."""
         token = request_id.set(_request_id(req.body))
         deferred: list[Callable[[], Awaitable[None]]] = []
         try:
             async with self.rt.db.sessions() as session:
+                if not await first_delivery(session, req):
+                    log.info("replayed request ignored")
+                    return BoltResponse(status=200, body="")
                 req.context["session"] = session
                 req.context["defer"] = deferred.append
                 response = await super().async_dispatch(req)
@@ -86,10 +86,24 @@ class ProdOpsApp(AsyncApp):
             request_id.reset(token)
 
 
-def _has_integer_timestamp(req: AsyncBoltRequest) -> bool:
-    values = req.headers.get("x-slack-request-timestamp") or [""]
-    value = values[0] if isinstance(values, (list, tuple)) else str(values)
-    return value.isdigit()
+# Requests Slack never resends: a second copy of the same signed bytes is a replay.
+_REPLAYABLE_KINDS = frozenset({"event_callback", "url_verification"})
+
+
+async def first_delivery(session: AsyncSession, req: AsyncBoltRequest) -> bool:
+    """Record the signature of a command or interaction in the request's own transaction.
+
+    The database arbitrates, so a replay is caught across replicas; a request that fails leaves
+    no record, so nothing is lost. Events are deduplicated by their event id instead (Slack's
+    retries of one event must run once, and they are signed anew).
+    """
+    signature = req.context.get("request_signature")
+    if not signature or request_kind(req.body) in _REPLAYABLE_KINDS:
+        return True
+    return await insert_ignore(
+        session, ProcessedEvent, event_id="sig:" + str(signature).removeprefix("v0=")[:60],
+        team_id=str(req.context.team_id or ""), event_type="signed-request",
+    )
 
 
 def storage_failure(body: dict[str, Any]) -> BoltResponse:

@@ -13,6 +13,13 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 # Slack tokens in any form, plus whatever exact secrets the running config holds.
 TOKEN_PATTERN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
 REDACTED = "[redacted]"
+# C0/C1 controls and Unicode line separators: a logged value must never start a new line.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """Controls as visible backslash escapes, so a value cannot forge a log line or a terminal."""
+    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class RedactingFilter(logging.Filter):
@@ -30,12 +37,14 @@ class RedactingFilter(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
+        record.msg = escape_controls(self.redact(record.getMessage()))
         record.args = None
         if record.exc_info:
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            # A traceback is many lines by nature; each keeps a prefix so none reads as a record.
+            text = self.redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = "\n".join("  | " + escape_controls(line) for line in text.splitlines())
             record.exc_info = None
-        record.request_id = request_id.get()
+        record.request_id = escape_controls(request_id.get())
         return True
 
 
