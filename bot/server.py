@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.edge import ProdOpsApp
+from bot.ingress import events_handler
 from bot.runtime import Runtime
+from bot.socket_mode import Backoff, SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -16,17 +20,23 @@ EVENTS_PATH = "/slack/events"
 SHUTDOWN_TIMEOUT = 15.0
 
 
-def healthz_handler(rt: Runtime):  # noqa: ANN201 - aiohttp handler
+def healthz_handler(rt: Runtime, connected: Callable[[], Awaitable[bool]] | None = None):  # noqa: ANN201
+    """200 when the database answers (and, in Socket Mode, the socket to Slack is up)."""
     async def healthz(_request: web.Request) -> web.Response:
-        if await rt.db.ping():
-            return web.json_response({"status": "ok"})
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        if not await rt.db.ping():
+            return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        if connected is not None and not await connected():
+            return web.json_response({"status": "unavailable", "slack": "not connected"}, status=503)
+        return web.json_response({"status": "ok"})
 
     return healthz
 
 
 def build_web_app(rt: Runtime, app: ProdOpsApp) -> web.Application:
-    web_app = app.web_app(path=EVENTS_PATH, port=rt.settings.port)
+    if rt.settings.slack_signing_secret is None:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
+    web_app = web.Application()
+    web_app.router.add_post(EVENTS_PATH, events_handler(app, rt.settings.slack_signing_secret.get_secret_value()))
     web_app.router.add_get("/healthz", healthz_handler(rt))
     return web_app
 
@@ -77,26 +87,34 @@ async def serve_http(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event | None = 
         await server.stop()
 
 
-async def serve_socket_mode(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event | None = None) -> None:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+async def serve_socket_mode(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event | None = None,
+                            backoff: Backoff = Backoff()) -> None:
+    """Serve over Socket Mode until SIGTERM/SIGINT (or `stop`), connected or not.
 
+    The connection is made in the background, so a signal stops the bot even while Slack cannot
+    be reached; /healthz answers 503 until the socket is up (and whenever it is down).
+    """
     assert rt.settings.slack_app_token is not None
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
-    handler = AsyncSocketModeHandler(app, rt.settings.slack_app_token.get_secret_value())
-    # Health checks still work in Socket Mode: serve /healthz alone.
+    handler = SocketModeHandler(app, rt.settings.slack_app_token.get_secret_value(), backoff)
     health = web.Application()
-    health.router.add_get("/healthz", healthz_handler(rt))
+    health.router.add_get("/healthz", healthz_handler(rt, connected=handler.connected))
     runner = web.AppRunner(health, handle_signals=False, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, rt.settings.host, rt.settings.port).start()
-    await handler.connect_async()
-    await rt.scheduler.start()
-    log.info("connected in Socket Mode; /healthz on %s:%s", rt.settings.host, rt.settings.port)
+    connecting: asyncio.Task[None] | None = None
     try:
+        await web.TCPSite(runner, rt.settings.host, rt.settings.port).start()
+        connecting = asyncio.create_task(handler.connect_async(), name="socket-mode-connect")
+        await rt.scheduler.start()
+        log.info("Socket Mode: connecting to Slack; /healthz on %s:%s", rt.settings.host, rt.settings.port)
         await stop.wait()
     finally:
         log.info("shutting down")
         await handler.close_async()
+        if connecting is not None:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
         await runner.cleanup()
         await rt.close()
