@@ -34,10 +34,10 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") e
 
 
 def bot_settings(database_url: str, api_url: str, **overrides: object) -> Settings:
-    return load_settings(
-        _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api_url, database_url=database_url, host="127.0.0.1", port=0, **overrides,
-    )
+    values: dict[str, object] = {"slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET,
+                                 "slack_api_url": api_url, "database_url": database_url, "host": "127.0.0.1",
+                                 "port": 0, **overrides}
+    return load_settings(_env_file=None, **values)
 
 
 async def reset_postgres(url: str) -> None:

@@ -84,6 +84,7 @@ class FakeSlack:
         self.messages: dict[str, list[Message]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.not_member: set[str] = set()  # channels the bot was never invited to
+        self.socket_url = "wss://127.0.0.1:1/link"  # Socket Mode's WebSocket: nothing listens by default
         # method -> coroutine run (once) before answering: "meanwhile, elsewhere…" in tests
         self.before: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
         self._ts = itertools.count(1)
@@ -173,7 +174,7 @@ class FakeSlack:
                 "team_id": "T_INSTALL", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
 
     def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "wss://127.0.0.1:1/link"}
+        return {"url": self.socket_url}
 
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(args.get("user", ""))
