@@ -4,11 +4,15 @@ It also receives `response_url` posts (under /response/…) and files-upload-v2 
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -43,6 +47,31 @@ class Message:
 
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
+
+# Slack's documented page sizes: (default, maximum) per method.
+HISTORY_LIMIT = (100, 999)
+REPLIES_LIMIT = (1000, 1000)
+MEMBERS_LIMIT = (100, 1000)
+_TS = re.compile(r"^\d+(\.\d+)?$")
+_T = TypeVar("_T")
+
+
+def _flag(value: object) -> bool:
+    return str(value).lower() in {"1", "true"}
+
+
+def _cursor(kind: str, marker: str) -> str:
+    """An opaque cursor in Slack's style (base64 of `next_ts:…` / `user:…`)."""
+    return base64.b64encode(f"{kind}:{marker}".encode()).decode()
+
+
+def _marker(kind: str, cursor: str) -> str | None:
+    try:
+        decoded = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    prefix, _, marker = decoded.partition(":")
+    return marker if prefix == kind and marker else None
 
 
 class FakeSlack:
@@ -216,44 +245,126 @@ class FakeSlack:
         channel, ts = args.get("channel", ""), args.get("message_ts", "")
         return {"channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
 
+    def _readable(self, channel: str) -> dict[str, Any] | None:
+        """The error Slack gives before reading a conversation's messages, if any."""
+        if not channel:
+            return self._err("channel_not_found")
+        if channel in self.not_member:
+            return self._err("not_in_channel")
+        if channel not in self.messages:
+            return self._err("channel_not_found")
+        return None
+
+    def _window(self, args: dict[str, Any]) -> Callable[[Message], bool] | dict[str, Any]:
+        """Slack's time window: `oldest` (default 0) to `latest` (default now), ends excluded
+        unless `inclusive`, which has no effect when neither end is given."""
+        ends: dict[str, Decimal | None] = {}
+        for name in ("oldest", "latest"):
+            value = str(args.get(name) or "")
+            if value and not _TS.match(value):
+                return self._err(f"invalid_ts_{name}")
+            ends[name] = Decimal(value) if value else None
+        oldest, latest = ends["oldest"], ends["latest"]
+        inclusive = _flag(args.get("inclusive"))
+
+        def inside(m: Message) -> bool:
+            ts = Decimal(m.ts)
+            above = oldest is None or (ts >= oldest if inclusive else ts > oldest)
+            below = latest is None or (ts <= latest if inclusive else ts < latest)
+            return above and below
+
+        return inside
+
+    def _limit(self, args: dict[str, Any], bounds: tuple[int, int]) -> int | dict[str, Any]:
+        default, maximum = bounds
+        raw = args.get("limit")
+        if raw in (None, ""):
+            return default
+        try:
+            limit = int(str(raw))
+        except ValueError:
+            return self._err("invalid_arguments")
+        return default if limit < 1 else min(limit, maximum)
+
+    def _page(self, items: Sequence[_T], args: dict[str, Any], limit: int, kind: str,
+              key: Callable[[_T], str]) -> dict[str, Any]:
+        """One page of `items` from the request's cursor, with has_more and the next cursor
+        (Slack's cursor pagination); `items` under "page", or an invalid_cursor error."""
+        start = 0
+        if args.get("cursor"):
+            marker = _marker(kind, str(args["cursor"]))
+            start = next((i for i, item in enumerate(items) if key(item) == marker), -1)
+            if start < 0:
+                return self._err("invalid_cursor")
+        page, rest = list(items[start:start + limit]), items[start + limit:]
+        out: dict[str, Any] = {"page": page, "has_more": bool(rest)}
+        if rest:
+            out["response_metadata"] = {"next_cursor": _cursor(kind, key(rest[0]))}
+        return out
+
+    def _answer(self, page: dict[str, Any], field_name: str, wire: Callable[[Any], Any]) -> dict[str, Any]:
+        if page.get("ok") is False:
+            return page
+        return {field_name: [wire(item) for item in page.pop("page")], **page}
+
     def _wire(self, m: Message) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "message", "text": m.text, "ts": m.ts}
         if m.user:
             out["user"] = m.user
         if m.bot_id:
             out["bot_id"] = m.bot_id
+        replies = [r for r in self.messages.get(m.channel, []) if r.thread_ts == m.ts and r.ts != m.ts]
         if m.thread_ts:
             out["thread_ts"] = m.thread_ts
+        elif replies:  # a thread's parent carries its own ts as thread_ts, and a reply count
+            out["thread_ts"] = m.ts
+        if replies:
+            out["reply_count"] = len(replies)
         return out
 
     def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = args.get("channel", "")
-        if channel not in self.messages:
-            return self._err("channel_not_found")
-        latest = args.get("latest")
-        inclusive = str(args.get("inclusive", "")).lower() in {"1", "true"}
-        top = [m for m in self.messages[channel] if m.thread_ts in (None, m.ts)]
-        if latest:
-            top = [m for m in top if (m.ts <= latest if inclusive else m.ts < latest)]
-        top.sort(key=lambda m: m.ts, reverse=True)
-        limit = int(args.get("limit", 100))
-        return {"messages": [self._wire(m) for m in top[:limit]], "has_more": len(top) > limit}
+        """Top-level messages only (thread replies are not in history), newest first."""
+        channel = str(args.get("channel") or "")
+        if (error := self._readable(channel)) is not None:
+            return error
+        inside = self._window(args)
+        limit = self._limit(args, HISTORY_LIMIT)
+        if isinstance(inside, dict):
+            return inside
+        if isinstance(limit, dict):
+            return limit
+        top = sorted((m for m in self.messages[channel] if m.thread_ts in (None, m.ts) and inside(m)),
+                     key=lambda m: Decimal(m.ts), reverse=True)
+        return self._answer(self._page(top, args, limit, "next_ts", lambda m: m.ts), "messages", self._wire)
 
     def m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel, ts = args.get("channel", ""), args.get("ts", "")
-        if channel not in self.messages:
-            return self._err("channel_not_found")
+        """The thread of `ts` (its parent's ts or any reply's): the parent always comes first on
+        the first page (and counts towards `limit`), then the replies within the time window,
+        oldest first; later pages hold replies only."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if (error := self._readable(channel)) is not None:
+            return error
         target = next((m for m in self.messages[channel] if m.ts == ts), None)
         if target is None:
             return self._err("thread_not_found")
+        inside = self._window(args)
+        limit = self._limit(args, REPLIES_LIMIT)
+        if isinstance(inside, dict):
+            return inside
+        if isinstance(limit, dict):
+            return limit
         root = target.thread_ts or target.ts
-        thread = sorted((m for m in self.messages[channel] if m.ts == root or m.thread_ts == root),
-                        key=lambda m: m.ts)
-        return {"messages": [self._wire(m) for m in thread], "has_more": False}
+        parent = [m for m in self.messages[channel] if m.ts == root]
+        replies = sorted((m for m in self.messages[channel] if m.thread_ts == root and m.ts != root and inside(m)),
+                         key=lambda m: Decimal(m.ts))
+        return self._answer(self._page(parent + replies, args, limit, "next_ts", lambda m: m.ts),
+                            "messages", self._wire)
 
     def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        users = str(args.get("users", ""))
-        return {"channel": {"id": "D" + users.split(",")[0]}}
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users and not args.get("channel"):
+            return self._err("users_list_not_supplied")
+        return {"channel": {"id": str(args.get("channel") or "D" + users[0])}}
 
     def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
@@ -261,7 +372,13 @@ class FakeSlack:
                             "is_im": channel.startswith("D")}}
 
     def m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"members": sorted(self.users)}
+        """Every known user is in every channel; paged like Slack's."""
+        if not args.get("channel"):
+            return self._err("channel_not_found")
+        limit = self._limit(args, MEMBERS_LIMIT)
+        if isinstance(limit, dict):
+            return limit
+        return self._answer(self._page(sorted(self.users), args, limit, "user", lambda u: u), "members", str)
 
     def _view(self, args: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
         view = dict(args.get("view") or {})

@@ -42,15 +42,20 @@ async def test_reaction_files_the_message_and_confirms_to_the_reactor_only(bot: 
 
 
 async def test_thread_reply_is_read_with_replies(bot: Bot, team: str) -> None:
-    parent, reply = new_ts(), new_ts()
+    """Slack answers replies with the parent first: the reply itself must still be what is filed."""
+    parent, before, reply, after = new_ts(), new_ts(), new_ts(), new_ts()
     bot.fake.add_message("CSUP001", parent, "parent message")
+    bot.fake.add_message("CSUP001", before, "an earlier reply", thread_ts=parent, user="UOTHER1")
     bot.fake.add_message("CSUP001", reply, "the reply with the feedback", thread_ts=parent, user="UCUST01")
+    bot.fake.add_message("CSUP001", after, "a later reply", thread_ts=parent, user="UOTHER1")
     await bot.slack.event(team, reaction("UREACT1", "CSUP001", reply))
     await bot.settle()
     (item,) = await items(bot, team)
-    assert item.text == "the reply with the feedback" and item.author_id == "UCUST01"
+    assert item.text == "the reply with the feedback" and item.author_id == "UCUST01" and not item.pending
     (call,) = bot.fake.calls_to("conversations.replies")
-    assert call.args["ts"] == reply
+    assert call.args["ts"] == reply and call.args["oldest"] == reply
+    (confirmation,) = bot.fake.calls_to("chat.postEphemeral")
+    assert f"#{item.number}" in confirmation.args["text"]
 
 
 async def test_votes_one_per_person_and_retries_change_nothing(bot: Bot, team: str) -> None:
@@ -295,6 +300,23 @@ async def test_shortcut_alone_stores_a_long_message_whole(bot: Bot, team: str) -
     await bot.settle()
     (item,) = await items(bot, team)
     assert item.text == long_text and item.permalink and item.source.value == "shortcut"
+
+
+async def test_shortcut_on_a_long_thread_reply_stores_it_whole(bot: Bot, team: str) -> None:
+    parent, reply = new_ts(), new_ts()
+    long_text = "The export dialog forgets the chosen columns every time. " * 80  # ~4,600 characters
+    bot.fake.add_message("CSUP002", parent, "How do you like the new exports?")
+    bot.fake.add_message("CSUP002", reply, long_text, thread_ts=parent, user="UCUST02")
+    await bot.slack.interaction(shortcut_payload(
+        team, "UB00002", "CSUP002", {"ts": reply, "thread_ts": parent, "text": long_text, "user": "UCUST02"}))
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    values = {"text": {"text": {"type": "plain_text_input", "value": long_text[:3000]}}}
+    await bot.slack.interaction(view_submission(team, "UB00002", view["callback_id"], values,
+                                                private_metadata=view["private_metadata"]))
+    await bot.settle()
+    (item,) = await items(bot, team)
+    assert item.text == long_text and item.message_ts == reply
 
 
 async def test_votes_during_a_pending_capture_are_confirmed_when_it_completes(bot: Bot, team: str) -> None:

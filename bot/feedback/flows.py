@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -51,13 +52,9 @@ class CaptureProblem(Exception):
 
 
 async def read_message(client: AsyncWebClient, channel: str, ts: str) -> SlackMessage:
-    """The message at `ts`: history for top-level messages, replies for thread replies."""
+    """The message at `ts`: history for top-level messages, its thread for a thread reply."""
     try:
-        history = await client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
-        found = next((m for m in history.get("messages", []) if m.get("ts") == ts), None)
-        if found is None:  # a thread reply is not in history; its thread holds it
-            replies = await client.conversations_replies(channel=channel, ts=ts, inclusive=True, limit=1)
-            found = next((m for m in replies.get("messages", []) if m.get("ts") == ts), None)
+        found = await _top_level_message(client, channel, ts) or await _thread_reply(client, channel, ts)
     except SlackApiError as exc:
         code = str(exc.response.get("error", ""))
         if code in UNREADABLE:
@@ -67,6 +64,25 @@ async def read_message(client: AsyncWebClient, channel: str, ts: str) -> SlackMe
         raise CaptureProblem(UNREADABLE["message_not_found"])
     from_bot = bool(found.get("bot_id") or found.get("subtype") == "bot_message")
     return SlackMessage(text=str(found.get("text") or ""), user=found.get("user"), from_bot=from_bot)
+
+
+async def _top_level_message(client: AsyncWebClient, channel: str, ts: str) -> dict[str, Any] | None:
+    """History, newest first, up to and including `ts`: its first message is the one at `ts`
+    when that is a top-level message (a thread reply is not in history)."""
+    history = await client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+    return _with_ts(history.get("messages"), ts)
+
+
+async def _thread_reply(client: AsyncWebClient, channel: str, ts: str) -> dict[str, Any] | None:
+    """conversations.replies takes a reply's own ts and answers with its whole thread: the
+    parent always first (counted in `limit`), then the replies oldest first. `inclusive` only
+    applies with `oldest`/`latest`, so the window starts at `ts` and has room for the parent."""
+    replies = await client.conversations_replies(channel=channel, ts=ts, oldest=ts, inclusive=True, limit=2)
+    return _with_ts(replies.get("messages"), ts)
+
+
+def _with_ts(messages: list[dict[str, Any]] | None, ts: str) -> dict[str, Any] | None:
+    return next((m for m in messages or [] if m.get("ts") == ts), None)
 
 
 async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None:
