@@ -111,9 +111,9 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
         launch = await service.get_by_id(session, workspace.team_id, ref.l)
         if not await _is_manager(rt, session, client, launch, user):
             raise PermissionDenied(f"The go/no-go decision is the launch owner's (<@{launch.owner_id}>) or an ops admin's.")
-        await service.decide(session, launch, decision, user)
-        label = "GO :white_check_mark:" if decision is Decision.GO else "NO-GO :no_entry:"
-        changed(client, workspace, launch, blocks.thread_line(user, "decision", label), defer)
+        if await service.decide(session, launch, decision, user):
+            label = "GO :white_check_mark:" if decision is Decision.GO else "NO-GO :no_entry:"
+            changed(client, workspace, launch, blocks.thread_line(user, "decision", label), defer)
 
     @app.action(LaunchAction.GO)
     async def go_clicked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], session: AsyncSession,

@@ -174,8 +174,10 @@ async def _date(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dic
     assert request.when
     user = command["user_id"]
     launch = await _launch_admin(rt, session, client, workspace, user, request.name or "", "move the launch date")
-    old = launch.launch_date
-    await service.move(session, launch, request.when, user)
+    old = await service.move(session, launch, request.when, user)
+    if old is None:
+        await ack(text=f"*{escape(launch.name)}* already launches {request.when.isoformat()}; nothing changed.")
+        return
     team_id, launch_id = workspace.team_id, launch.id
     line = blocks.thread_line(user, "date", f"{old.isoformat()} → {request.when.isoformat()}")
     defer(lambda: flows.after_change(rt, client, team_id, launch_id, line))

@@ -4,6 +4,7 @@ It also receives `response_url` posts (under /response/…) and files-upload-v2 
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import itertools
@@ -43,6 +44,22 @@ class Message:
     bot_id: str | None = None
     thread_ts: str | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Gate:
+    """Holds calls until `count` of them are waiting, then lets them all through at once:
+    simultaneous requests that all got as far as this call before any went further."""
+
+    count: int
+    arrived: int = 0
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait(self) -> None:
+        self.arrived += 1
+        if self.arrived >= self.count:
+            self.opened.set()
+        await self.opened.wait()
 
 
 BOT_USER_ID = "UBOT"
@@ -116,6 +133,7 @@ class FakeSlack:
         self.socket_url = "wss://127.0.0.1:1/link"  # Socket Mode's WebSocket: nothing listens by default
         # method -> coroutine run (once) before answering: "meanwhile, elsewhere…" in tests
         self.before: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
+        self.gates: dict[str, Gate] = {}  # method -> calls held until enough are waiting
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
 
@@ -125,6 +143,10 @@ class FakeSlack:
         """Make the next `times` calls of `method` (with `match`'s arguments) fail with an
         error, a status, or a 429."""
         self.failures.setdefault(method, []).append(Failure(error, status, retry_after, times, match))
+
+    def gate(self, method: str, count: int) -> None:
+        """Hold calls of `method` until `count` of them wait, then answer them all."""
+        self.gates[method] = Gate(count)
 
     def add_user(self, user_id: str, *, tz: str = "Europe/London", is_admin: bool = False,
                  is_owner: bool = False, is_bot: bool = False, deleted: bool = False, name: str | None = None) -> None:
@@ -169,6 +191,8 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
         self.calls.append(Call(method, args, token))
+        if method in self.gates:
+            await self.gates[method].wait()
         hook = self.before.pop(method, None)
         if hook is not None:
             await hook(args)

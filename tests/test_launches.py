@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.launches import flows
 from models.launch import Launch, LaunchAudit, LaunchItem
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
+from tests.replicas import second_replica
 from tests.slack_requests import block_actions, view_submission
 
 CHANNEL = "CLAUNCH1"
@@ -471,3 +474,113 @@ async def test_stale_or_forged_checklist_controls_change_nothing(bot: Bot, team:
     ((_, after),) = await launch_rows(bot, team)
     assert [(i.done, i.offset_days) for i in after] == [(i.done, i.offset_days) for i in items]
     assert await audit_actions(bot, launch.id) == ["created"]
+
+
+# -- replicas: identical changes race on one database (hardening issue, item 9) ---------------
+
+@pytest.fixture
+async def other(bot: Bot) -> AsyncIterator[Bot]:
+    """A second replica on the same database and fake Slack, stopped after the test."""
+    async with second_replica(bot) as replica:
+        yield replica
+
+
+ADMIN = "UADMINR"  # a Slack admin: may change anything, and is looked up with users.info
+
+
+def thread_lines(bot: Bot, launch: Launch, words: str) -> list[str]:
+    return [c.args["text"] for c in bot.fake.posted(CHANNEL)
+            if c.args.get("thread_ts") == launch.message_ts and words in c.args.get("text", "")]
+
+
+def read_before_anyone_writes(bot: Bot, requests: int) -> None:
+    """Make simultaneous requests all read the launch before any of them writes: each reads,
+    then checks the clicker's role with Slack (users.info), and those calls are held until all
+    `requests` are waiting. SQLite takes its write lock at BEGIN, so there one request at a time
+    gets that far and nothing is held."""
+    bot.fake.add_user(ADMIN, is_admin=True)
+    if bot.rt.db.backend == "postgresql":
+        bot.fake.gate("users.info", requests)
+
+
+async def from_both(bot: Bot, other: Bot, team: str, action: dict, times: int = 6) -> None:
+    """`times` simultaneous clicks by the admin on the same control, alternating between the
+    two replicas (each its own click: its own trigger id, so no request is a replay)."""
+    read_before_anyone_writes(bot, times)
+    replicas = [bot, other] * (times // 2)
+    await asyncio.gather(*(r.slack.interaction(block_actions(team, ADMIN, [action], channel_id=CHANNEL))
+                           for r in replicas))
+    await bot.settle()
+    await other.settle()
+
+
+async def test_concurrent_check_offs_on_two_replicas_are_written_and_announced_once(
+        bot: Bot, other: Bot, team: str) -> None:
+    await create(bot, team)
+    ((launch, items),) = await launch_rows(bot, team)
+    await from_both(bot, other, team, toggle_action(launch.id, items[0].id))
+    assert (await audit_actions(bot, launch.id)).count("check") == 1
+    assert len(thread_lines(bot, launch, f"<@{ADMIN}> checked off")) == 1
+    ((_, items),) = await launch_rows(bot, team)
+    assert items[0].done and items[0].done_by == ADMIN
+
+
+@pytest.mark.parametrize("change", ["owner", "due", "decision"])
+async def test_concurrent_identical_changes_on_two_replicas_land_once(
+        bot: Bot, other: Bot, team: str, change: str) -> None:
+    await create(bot, team)
+    ((launch, items),) = await launch_rows(bot, team)
+    qa = next(i for i in items if i.title == "QA sign-off")
+    action, line = {
+        "owner": (owner_pick(launch.id, qa.id, "UALICE1"), "set the owner of QA sign-off to <@UALICE1>"),
+        "due": ({"action_id": "launch.item.due", "block_id": f"launch.item.{launch.id}.{qa.id}",
+                 "type": "datepicker", "selected_date": days(27)}, f"moved the due date of QA sign-off to {days(27)}"),
+        "decision": ({"action_id": "launch.decide.go", "block_id": "d", "type": "button",
+                      "value": json.dumps({"l": launch.id})}, "decided GO"),
+    }[change]
+    await from_both(bot, other, team, action)
+    assert (await audit_actions(bot, launch.id)).count(change) == 1
+    assert len(thread_lines(bot, launch, line)) == 1
+    ((launch, items),) = await launch_rows(bot, team)
+    qa = next(i for i in items if i.title == "QA sign-off")
+    assert {"owner": qa.owner_id == "UALICE1",
+            "due": (launch.launch_date + timedelta(days=qa.offset_days)).isoformat() == days(27),
+            "decision": launch.decision is not None and launch.decision.value == "go"}[change]
+
+
+async def test_concurrent_moves_to_the_same_date_shift_done_items_once(bot: Bot, other: Bot, team: str) -> None:
+    await create(bot, team, when=30)
+    ((launch, items),) = await launch_rows(bot, team)
+    code = next(i for i in items if i.title == "Code complete")
+    await bot.slack.interaction(block_actions(team, OWNER, [toggle_action(launch.id, code.id)], channel_id=CHANNEL))
+    await bot.settle()
+    read_before_anyone_writes(bot, 6)
+    move = f'date "Mobile v2" {days(37)}'
+    await asyncio.gather(*(r.slack.command(team, ADMIN, "/launch", move) for r in [bot, other] * 3))
+    await bot.settle()
+    await other.settle()
+    ((launch, items),) = await launch_rows(bot, team)
+    due = {i.title: (launch.launch_date + timedelta(days=i.offset_days)).isoformat() for i in items}
+    assert launch.launch_date.isoformat() == days(37)
+    assert due["Code complete"] == days(20) and due["QA sign-off"] == days(32)  # done keeps its date; open moved
+    assert (await audit_actions(bot, launch.id)).count("date") == 1
+    assert len(thread_lines(bot, launch, "moved the launch date")) == 1
+
+
+async def test_a_change_to_the_same_value_writes_and_posts_nothing(bot: Bot, team: str) -> None:
+    await create(bot, team, when=30)
+    ((launch, items),) = await launch_rows(bot, team)
+    before = len(bot.fake.calls)
+    unchanged = [
+        owner_pick(launch.id, items[0].id, OWNER) | {"selected_user": None},  # unassigned already
+        {"action_id": "launch.item.due", "block_id": f"launch.item.{launch.id}.{items[0].id}", "type": "datepicker",
+         "selected_date": (launch.launch_date + timedelta(days=items[0].offset_days)).isoformat()},
+        toggle_action(launch.id, items[0].id, done=False),  # already open
+    ]
+    for action in unchanged:
+        await bot.slack.interaction(block_actions(team, OWNER, [action], channel_id=CHANNEL))
+    _, body = await bot.slack.command(team, OWNER, "/launch", f'date "Mobile v2" {days(30)}')
+    assert "already launches" in body["text"]
+    await bot.settle()
+    assert await audit_actions(bot, launch.id) == ["created"]
+    assert bot.fake.calls[before:] == []

@@ -2,21 +2,28 @@
 
 Due dates are stored as days relative to launch day, so moving the launch moves them.
 Sessions flush only; the edge commits.
+
+A change to the value something already has writes nothing (no audit entry, so the caller
+posts no thread line). Whether it changed is decided by the database, not by what this request
+read earlier: several replicas (or one replica's concurrent requests) may have read the same
+old state, and exactly one of them may write the change.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.errors import NotFound, PermissionDenied, UserError
 from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem
 from bot.text import escape
-from models.base import utcnow
+from models.base import Base, utcnow
 from models.launch import Decision, Launch, LaunchAudit, LaunchItem
 
 
@@ -153,45 +160,70 @@ def require_launch_admin(launch: Launch, user_id: str, is_manager: bool, action:
         raise PermissionDenied(f"Only the launch owner (<@{launch.owner_id}>) and ops admins can {action}.")
 
 
-async def set_done(session: AsyncSession, launch: Launch, item: LaunchItem, done: bool, actor: str) -> bool:
-    """True when this changed anything (a double click changes nothing the second time)."""
-    if item.done == done:
+async def _write_if_changed(session: AsyncSession, row: Base, differs: ColumnElement[bool], **values: Any) -> bool:
+    """`UPDATE … SET values WHERE id = :id AND differs`: True when this call changed the row.
+
+    The database arbitrates: on PostgreSQL a concurrent identical UPDATE waits for the first
+    one's row lock, re-checks `differs` against the committed row and matches nothing; SQLite
+    serialises writers from BEGIN. The loaded object is brought up to date only when the row
+    was written, so it never claims a change that did not happen.
+    """
+    model = type(row)
+    result = await session.execute(
+        update(model).where(model.id == row.id, differs).values(**values)  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
         return False
-    item.done, item.done_by, item.done_at = done, (actor if done else None), (utcnow() if done else None)
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    return True
+
+
+async def set_done(session: AsyncSession, launch: Launch, item: LaunchItem, done: bool, actor: str) -> bool:
+    """True when this changed anything: a double click, or the same click on another replica at
+    the same moment, changes nothing the second time."""
+    values = {"done": done, "done_by": actor if done else None, "done_at": utcnow() if done else None}
+    if not await _write_if_changed(session, item, LaunchItem.done.is_distinct_from(done), **values):
+        return False
     await audit(session, launch, actor, "check" if done else "uncheck", item.title, item)
     return True
 
 
 async def set_owner(session: AsyncSession, launch: Launch, item: LaunchItem, owner_id: str | None, actor: str) -> bool:
-    if item.owner_id == owner_id:
+    if not await _write_if_changed(session, item, LaunchItem.owner_id.is_distinct_from(owner_id), owner_id=owner_id):
         return False
-    item.owner_id = owner_id
     await audit(session, launch, actor, "owner", f"{item.title} → {owner_id or 'unassigned'}", item)
     return True
 
 
 async def set_due(session: AsyncSession, launch: Launch, item: LaunchItem, due: date, actor: str) -> bool:
     offset = (due - launch.launch_date).days
-    if item.offset_days == offset:
+    if not await _write_if_changed(session, item, LaunchItem.offset_days != offset, offset_days=offset):
         return False
-    item.offset_days = offset
     await audit(session, launch, actor, "due", f"{item.title} → {due.isoformat()}", item)
     return True
 
 
-async def move(session: AsyncSession, launch: Launch, new_date: date, actor: str) -> int:
-    """Move launch day; open items move with it, done items keep the date they had."""
-    delta = (new_date - launch.launch_date).days
+async def move(session: AsyncSession, launch: Launch, new_date: date, actor: str) -> date | None:
+    """Move launch day; open items move with it, done items keep the date they had. Returns the
+    date it moved from, or None when it already launches on `new_date`.
+
+    The launch row is re-read under a row lock (SELECT … FOR UPDATE on PostgreSQL; SQLite holds
+    its write lock from BEGIN), so of simultaneous moves each sees the date the previous one
+    left and done items are shifted by exactly the distance actually moved."""
+    await session.execute(select(Launch).where(Launch.id == launch.id).with_for_update()
+                          .execution_options(populate_existing=True))
+    old = launch.launch_date
+    delta = (new_date - old).days
     if delta == 0:
-        return 0
+        return None
     done_items = (await session.scalars(select(LaunchItem).where(
         LaunchItem.launch_id == launch.id, LaunchItem.done.is_(True)))).all()
     for item in done_items:
         item.offset_days -= delta
-    old = launch.launch_date
     launch.launch_date = new_date
     await audit(session, launch, actor, "date", f"{old.isoformat()} → {new_date.isoformat()}")
-    return delta
+    return old
 
 
 async def add_item(session: AsyncSession, launch: Launch, item: TemplateItem, actor: str) -> LaunchItem:
@@ -203,9 +235,13 @@ async def add_item(session: AsyncSession, launch: Launch, item: TemplateItem, ac
     return row
 
 
-async def decide(session: AsyncSession, launch: Launch, decision: Decision, actor: str) -> None:
-    launch.decision, launch.decided_by, launch.decided_at = decision, actor, utcnow()
+async def decide(session: AsyncSession, launch: Launch, decision: Decision, actor: str) -> bool:
+    """True when this recorded the decision; the decision it already has changes nothing."""
+    values = {"decision": decision, "decided_by": actor, "decided_at": utcnow()}
+    if not await _write_if_changed(session, launch, Launch.decision.is_distinct_from(decision), **values):
+        return False
     await audit(session, launch, actor, "decision", decision.value)
+    return True
 
 
 async def version(session: AsyncSession, launch_id: int) -> int:
