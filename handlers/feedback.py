@@ -47,7 +47,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                                            author_id=event.get("item_user"))
         item_id, number, text, once = filed.item.id, filed.item.number, filed.item.text, body["event_id"]
         if filed.created:
-            defer(lambda: flows.capture_reacted_message(rt, client, team_id, item_id, reactor, channel, ts, once))
+            defer(lambda: flows.capture_reacted_message(rt, client, team_id, item_id, reactor, channel, ts))
         elif filed.voted and filed.item.capture_state is not CaptureState.PENDING:
             # A vote on an item still being read is confirmed when the capture completes.
             defer(lambda: flows.confirm(rt, client, team_id, channel, reactor, (number, False, True, text), once))

@@ -347,3 +347,36 @@ async def test_everyone_who_reacted_hears_why_nothing_was_filed(bot: Bot, team: 
     told = {c.args["user"]: c.args["text"] for c in bot.fake.calls_to("chat.postEphemeral")}
     assert set(told) == {"UA00001", "UB00002"} and all("deleted" in t for t in told.values())
     assert await items(bot, team) == []
+
+
+async def test_a_capture_the_sweeper_finishes_meanwhile_is_confirmed_once(bot: Bot, team: str) -> None:
+    """The after-ack read is still waiting on Slack when the sweeper's grace runs out: both
+    finish the capture, and still each person hears about it once."""
+    ts = new_ts()
+    bot.fake.add_message("CSALES1", ts, "Exports need a progress bar")
+
+    async def meanwhile(args: dict[str, object]) -> None:
+        await bot.slack.event(team, reaction("UB00002", "CSALES1", ts))  # a vote while it is pending
+        await flows.sweep_pending_captures(bot.rt, now=utcnow() + flows.PENDING_GRACE + timedelta(seconds=1))
+
+    bot.fake.before["conversations.history"] = meanwhile
+    await bot.slack.event(team, reaction("UA00001", "CSALES1", ts))
+    await bot.settle()
+    (item,) = await items(bot, team)
+    assert item.text == "Exports need a progress bar" and not item.pending and item.votes == 2
+    told = [c.args["user"] for c in bot.fake.calls_to("chat.postEphemeral")]
+    assert sorted(told) == ["UA00001", "UB00002"]
+
+
+async def test_a_capture_both_find_unreadable_is_explained_once(bot: Bot, team: str) -> None:
+    bot.fake.add_message("CSALES1", new_ts(), "another message")
+
+    async def meanwhile(args: dict[str, object]) -> None:
+        await flows.sweep_pending_captures(bot.rt, now=utcnow() + flows.PENDING_GRACE + timedelta(seconds=1))
+
+    bot.fake.before["conversations.history"] = meanwhile
+    await bot.slack.event(team, reaction("UA00001", "CSALES1", "1600000000.000002"))
+    await bot.settle()
+    assert await items(bot, team) == []
+    (told,) = bot.fake.calls_to("chat.postEphemeral")
+    assert "deleted" in told.args["text"]

@@ -94,6 +94,7 @@ async def permalink(client: AsyncWebClient, channel: str, ts: str) -> str | None
 
 
 CONFIRM = "feedback.confirm"
+CAPTURED = "capture"  # the period of confirmations a completed capture sends: once per person per item
 
 
 def _confirmation_sender(client: AsyncWebClient, channel: str | None, user: str,
@@ -113,11 +114,13 @@ async def confirm(rt: Runtime, client: AsyncWebClient, team_id: str, channel: st
 
 
 async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int,
-                                  reactor: str, channel: str, ts: str, once_key: str) -> None:
+                                  reactor: str, channel: str, ts: str) -> None:
     """Read the message a reaction filed, complete the item, confirm to the reactor.
 
     A definite "can't" (not in channel, deleted, a bot's message) drops the pending item and
-    tells the reactor how to fix it; a Slack outage leaves it pending for the sweeper.
+    tells the reactor how to fix it; a Slack outage leaves it pending for the sweeper. The
+    after-ack work and the sweeper may both get here for one capture: only the one that
+    completes (or drops) the item speaks, so everyone hears about it once.
     """
     try:
         message = await read_message(client, channel, ts)
@@ -125,23 +128,22 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
             raise CaptureProblem(BOT_MESSAGE)
     except CaptureProblem as problem:
         async with rt.db.unit_of_work() as session:
-            reporters = await service.reporters(session, item_id)
-            await service.discard_capture(session, item_id)
-        for user in reporters or [reactor]:  # everyone who reacted meanwhile hears why, too
+            reporters = await service.discard_capture(session, item_id)
+        for user in reporters or []:  # everyone who reacted meanwhile hears why, too
             await tell(client, channel, user, problem.reason)
         return
     link = await permalink(client, channel, ts)
     async with rt.db.unit_of_work() as session:  # the item and its confirmation's claim, together
         number = await service.complete_capture(session, team_id, item_id, text=message.text, author_id=message.user,
-                                                permalink=link)
-        claimed = None if number is None else await claim(session, team_id, CONFIRM, f"{number}:{reactor}", once_key)
+                                                permalink=link, pending_only=True)
+        claimed = None if number is None else await claim(session, team_id, CONFIRM, f"{number}:{reactor}", CAPTURED)
         voters = [] if number is None else [u for u in await service.reporters(session, item_id) if u != reactor]
-    if number is None:  # withdrawn meanwhile
+    if number is None:  # withdrawn, or finished by someone else, meanwhile
         return
     if claimed is not None:
         await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, (number, True, True, message.text)))
     for voter in voters:  # votes that came while the message was being read are confirmed now
-        await confirm(rt, client, team_id, channel, voter, (number, False, True, message.text), "capture")
+        await confirm(rt, client, team_id, channel, voter, (number, False, True, message.text), CAPTURED)
 
 
 async def complete_shortcut_capture(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int, channel: str,
@@ -168,7 +170,7 @@ async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> No
     for item_id, team_id, reporter, channel, ts in pending:
         if channel and ts:
             try:
-                await capture_reacted_message(rt, rt.client, team_id, item_id, reporter, channel, ts, "sweep")
+                await capture_reacted_message(rt, rt.client, team_id, item_id, reporter, channel, ts)
             except Exception:
                 log.exception("pending capture %s still failing", item_id)
 

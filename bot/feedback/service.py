@@ -204,19 +204,24 @@ async def withdraw_reaction_vote(session: AsyncSession, team_id: str, reporter: 
 
 
 async def complete_capture(session: AsyncSession, team_id: str, item_id: int, *, text: str, author_id: str | None,
-                           permalink: str | None) -> int | None:
-    """Fill in what the message said; returns the item's number (None: withdrawn meanwhile).
+                           permalink: str | None, pending_only: bool = False) -> int | None:
+    """Fill in what the message said; returns the item's number (None: withdrawn meanwhile or,
+    with `pending_only`, already finished by someone else).
 
-    Takes the workspace's filing lock, so a vote either lands before (and is seen in the
-    reporters read after this) or after (and sees the item ready): never between."""
+    A reaction capture can be finished twice at once (the after-ack work and the sweeper):
+    `pending_only` makes this a compare-and-set, so exactly one of them gets the number and
+    confirms. Takes the workspace's filing lock, so a vote either lands before (and is seen in
+    the reporters read after this) or after (and sees the item ready): never between."""
     await _lock_workspace(session, team_id)
     values: dict[str, object] = {"text": text, "capture_state": CaptureState.READY, "updated_at": utcnow()}
     if author_id:
         values["author_id"] = author_id
     if permalink:
         values["permalink"] = permalink
-    result = await session.execute(update(FeedbackItem).where(FeedbackItem.id == item_id).values(**values)
-                                   .returning(FeedbackItem.number, FeedbackItem.team_id)
+    query = update(FeedbackItem).where(FeedbackItem.id == item_id)
+    if pending_only:
+        query = query.where(FeedbackItem.capture_state == CaptureState.PENDING)
+    result = await session.execute(query.values(**values).returning(FeedbackItem.number)
                                    .execution_options(synchronize_session=False))
     row = result.first()
     return int(row[0]) if row else None
@@ -227,12 +232,17 @@ async def reporters(session: AsyncSession, item_id: int) -> list[str]:
         FeedbackReporter.item_id == item_id).order_by(FeedbackReporter.id)))
 
 
-async def discard_capture(session: AsyncSession, item_id: int) -> None:
-    """A pending item whose message cannot be read is dropped: nothing half-filed stays."""
-    item = await session.get(FeedbackItem, item_id)
-    if item is not None and item.capture_state is CaptureState.PENDING:
-        await session.delete(item)
-        await session.flush()
+async def discard_capture(session: AsyncSession, item_id: int) -> list[str] | None:
+    """A pending item whose message cannot be read is dropped: nothing half-filed stays.
+    Returns its reporters, to tell why; None when it was not pending any more (someone else
+    finished or dropped it, and they do the telling)."""
+    item = await session.get(FeedbackItem, item_id, with_for_update=True)
+    if item is None or item.capture_state is not CaptureState.PENDING:
+        return None
+    told = await reporters(session, item_id)
+    await session.delete(item)
+    await session.flush()
+    return told
 
 
 async def pending_captures(session: AsyncSession, older_than: datetime,
