@@ -180,7 +180,7 @@ async def test_slash_command_files_text_with_tags_and_customer(bot: Bot, team: s
     assert_valid_blocks(body["blocks"])
     assert "&lt;@U123&gt;" in json.dumps(body["blocks"])
     (item,) = await items(bot, team)
-    assert item.text == "Bulk edit for Exports please <@U123>"
+    assert item.text == "Bulk edit for #Exports please <@U123>"  # stored as typed; trailing labels lifted
     assert item.customer == "Acme Corp" and item.tags == ("exports", "perf")
     assert f"#{item.number}" in body["text"]
 

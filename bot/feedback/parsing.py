@@ -9,9 +9,18 @@ from bot.errors import UserError
 from bot.text import escape
 from models.feedback import FeedbackStatus
 
-TAG = re.compile(r"(?<![\w&])#([A-Za-z0-9][\w-]{0,62})")
-TRAILING_TAGS = re.compile(r"(?:(?:^|\s+)#[A-Za-z0-9][\w-]{0,62})+\s*$")
-CUSTOMER = re.compile(r"(?i)\bcustomer:(?:\"([^\"]{1,255})\"|(\S{1,255}))")
+# `/feedback <text>`: the text is kept exactly as typed between its first and last word. Only
+# labels at its ends are lifted out: a run of `#tag` / `customer:` tokens at the very end, and one
+# `customer:` token at the very start. An inline `#tag` also tags the item but keeps its place in
+# the text; a `#` with digits only (`#4521`) is a reference, not a tag. See README "/feedback".
+TAG_TOKEN = r"#(?P<tag>[A-Za-z0-9][\w-]{0,62})"
+CUSTOMER_TOKEN = (r"(?i:customer):(?:[\"\u201c](?P<quoted>[^\"\u201c\u201d\n]{1,255})[\"\u201d]"
+                  r"|(?P<name>[^\s\"\u201c\u201d]\S{0,254}))")
+# An inline tag starts a word: "#exports." tags the item; "C#", "a/#b" and "#R&D" do not.
+TAG = re.compile(r"(?<!\S)" + TAG_TOKEN + r"(?![\w&-])")
+END_TOKEN = re.compile(r"(?<!\S)(?:" + TAG_TOKEN + "|" + CUSTOMER_TOKEN + r")\Z")
+LEADING_CUSTOMER = re.compile(r"\s*" + CUSTOMER_TOKEN + r"(?=\s|\Z)")
+END_TOKEN_MAX = 300  # no end token is longer (customer:"<255>"), so a search looks this far back
 NUMBER = re.compile(r"^#?(\d{1,9})$")
 EMOJI = re.compile(r"^:?([a-z0-9_+'-]{1,100}):?$")
 OPEN_STATUSES = (FeedbackStatus.NEW, FeedbackStatus.TRIAGED, FeedbackStatus.PLANNED)
@@ -71,22 +80,77 @@ def parse_tags(text: str) -> tuple[str, ...]:
     return tuple(tags)
 
 
+def tag_of(word: str) -> str | None:
+    """The tag `#word` stands for, or None: a tag has a letter (`#4521` is a ticket reference)."""
+    tag = normalise_tag(word)
+    if re.fullmatch(r"[a-z0-9][\w-]{0,62}", tag) and any(c.isalpha() for c in tag):
+        return tag
+    return None
+
+
+def _customer(match: re.Match[str]) -> str | None:
+    name = (match.group("quoted") or match.group("name") or "").strip()
+    return name or None
+
+
+@dataclass(frozen=True)
+class DraftParts:
+    """Where the labels end and the text begins: `text[start:end]` is kept as typed."""
+
+    start: int
+    end: int
+    customers: tuple[str, ...]
+    end_tags: tuple[str, ...]
+
+
+def split_draft(text: str) -> DraftParts:
+    """Lift the labels off the ends of `text`, scanning back from the end, then the start."""
+    end = len(text.rstrip())
+    customers: list[str] = []
+    end_tags: list[str] = []
+    while end:
+        match = END_TOKEN.search(text, max(0, end - END_TOKEN_MAX), end)
+        if match is None:
+            break
+        if match.group("tag") is not None:
+            tag = tag_of(match.group("tag"))
+            if tag is None:
+                break
+            end_tags.insert(0, tag)
+        else:
+            name = _customer(match)
+            if name is None:
+                break
+            customers.insert(0, name)
+        end = match.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+    start, lead = 0, []
+    while (match := LEADING_CUSTOMER.match(text, start, end)) and (name := _customer(match)):
+        lead.append(name)
+        start = match.end()
+    start = min(end, len(text) - len(text[start:].lstrip()))
+    customers[:0] = lead
+    return DraftParts(start, end, tuple(customers), tuple(end_tags))
+
+
 def parse_draft(text: str) -> Draft:
-    """`/feedback <text>`: `#tag` words become tags and `customer:Name` sets the customer."""
-    customer = None
-    match = CUSTOMER.search(text)
-    if match:
-        customer = (match.group(1) or match.group(2)).strip()
-        text = text[: match.start()] + text[match.end():]
-    tags = tuple(dict.fromkeys(normalise_tag(t) for t in TAG.findall(text)))
-    body = TRAILING_TAGS.sub("", text)  # "... #perf #ux" at the end are labels, not words
-    body = TAG.sub(lambda m: m.group(1), body)  # an inline "#exports" keeps its word
-    body = re.sub(r"[ \t]+", " ", body).strip()
+    """`/feedback <text>`: the text as typed; `#tags` and `customer:Name` at its ends are labels."""
+    parts = split_draft(text)
+    body = text[parts.start: parts.end]
     if not body:
-        raise UserError("Write the feedback itself, e.g. `/feedback Exports time out on big boards #exports customer:Acme`.")
+        raise UserError("Write the feedback itself, e.g. `/feedback Exports time out on big boards "
+                        "#exports customer:Acme` (`#tags` at the end and `customer:` are read as "
+                        "labels, not as the feedback).")
+    if len(parts.customers) > 1:
+        names = " and ".join(f"`{escape(c)}`" for c in parts.customers)
+        raise UserError(f"Name one customer per feedback; I read {names}. "
+                        'For a name with spaces write `customer:"Two Words"`.')
     if len(body) > TEXT_LIMIT:
         raise UserError(f"That feedback is {len(body):,} characters; the limit is {TEXT_LIMIT:,}.")
-    return Draft(text=body, customer=customer, tags=tags)
+    inline = (tag for word in TAG.findall(body) if (tag := tag_of(word)))
+    tags = tuple(dict.fromkeys([*inline, *parts.end_tags]))
+    return Draft(text=body, customer=parts.customers[0] if parts.customers else None, tags=tags)
 
 
 def parse_number(token: str) -> int:
@@ -144,8 +208,7 @@ def parse_command(text: str) -> FeedbackCommand:
     stripped = text.strip()
     if not stripped:
         return FeedbackCommand("modal")
-    head, _, rest = stripped.partition(" ")
-    head = head.lower()
+    head, rest = _head(stripped)
     words = rest.split()
     if head == "file":
         return FeedbackCommand("file", draft=parse_draft(rest))
@@ -158,6 +221,13 @@ def parse_command(text: str) -> FeedbackCommand:
     except UserError as exc:
         raise UserError(f"{exc.message}\n_To file feedback that starts with “{escape(head)}”, write "
                         f"`/feedback file {escape(head)} …`._") from None
+
+
+def _head(text: str) -> tuple[str, str]:
+    """The first word (lower case) and everything after the whitespace that follows it, as typed."""
+    match = re.match(r"(\S+)\s*", text)
+    assert match is not None  # text is stripped and not empty
+    return match.group(1).lower(), text[match.end():]
 
 
 def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand:
