@@ -49,8 +49,12 @@ async def claim(
     *,
     now: datetime | None = None,
     stale_after: timedelta = STALE_AFTER,
+    retry_failed_after: timedelta = timedelta(0),
 ) -> Claim | None:
-    """Return a Claim when this caller may post, None when someone else has or is posting."""
+    """Return a Claim when this caller may post, None when someone else has or is posting.
+
+    A failed claim is reclaimable once `retry_failed_after` has passed since it failed, so a
+    sweeper that runs every minute can space out its retries of a post Slack keeps refusing."""
     now = now or utcnow()
     token = str(uuid.uuid4())
     if await insert_ignore(
@@ -58,12 +62,15 @@ async def claim(
         status=DeliveryStatus.CLAIMED, claim_token=token, claimed_at=now,
     ):
         return Claim(team_id, kind, key, period, token)
+    failed = Delivery.status == DeliveryStatus.FAILED
+    if retry_failed_after:
+        failed = and_(failed, Delivery.updated_at <= now - retry_failed_after)
     reclaim = (
         update(Delivery)
         .where(
             _same_key(team_id, kind, key, period),
             or_(
-                Delivery.status == DeliveryStatus.FAILED,
+                failed,
                 and_(Delivery.status == DeliveryStatus.CLAIMED, Delivery.claimed_at < now - stale_after),
             ),
         )

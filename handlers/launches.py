@@ -27,12 +27,20 @@ from bot.text import channel_mention, escape
 
 async def ensure_member(client: AsyncWebClient, channel_id: str) -> None:
     """The checklist lives in the channel: refuse up front if the bot cannot post there.
-    Called with the short-timeout lookup client, before the request touches the database."""
+    Called with the short-timeout lookup client, before the request touches the database.
+
+    Only Slack's membership answers (not_in_channel, channel_not_found, is_member false) ask
+    for an invite; any other Slack error says nothing about membership, so the person is told
+    Slack could not be reached and to try again."""
     try:
         info = (await client.conversations_info(channel=channel_id))["channel"]
     except SlackApiError as exc:
-        raise UserError(f"I can't see {channel_mention(channel_id)} ({exc.response.get('error')}). "
-                        "Invite me with `/invite @ProdOps` first.", field=Field_.CHANNEL) from None
+        error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+        if error in flows.NOT_INVITED:
+            raise UserError(f"I can't see {channel_mention(channel_id)} ({error}). "
+                            "Invite me with `/invite @ProdOps` first.", field=Field_.CHANNEL) from None
+        raise UserError(f"I couldn't reach Slack to check {channel_mention(channel_id)} (Slack said `{error}`). "
+                        "Nothing was created; please try again in a moment.", field=Field_.CHANNEL) from None
     except Exception as exc:  # timeout: Slack is slow, say so rather than miss the ack window
         raise UserError(f"Slack didn't answer in time about {channel_mention(channel_id)} ({type(exc).__name__}); "
                         "please try again.", field=Field_.CHANNEL) from None
@@ -52,6 +60,7 @@ NUDGE_SECONDS = 15 * 60  # fine enough for 09:00 in every timezone, half-hour on
 def register(app: ProdOpsApp, rt: Runtime) -> None:
     rt.scheduler.register_interval("system:launch-nudges", "launch nudges",
                                    lambda: flows.send_nudges(rt, rt.client), NUDGE_SECONDS)
+    rt.scheduler.register_sweeper(lambda: flows.sweep_unposted_checklists(rt))
 
     @app.command("/launch")
     async def launch_command(ack: AsyncAck, command: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
@@ -110,8 +119,9 @@ async def _create(rt: Runtime, session: AsyncSession, workspace: WorkspaceInfo, 
     template_name, items = await templates.find(session, workspace.team_id, template)
     launch = await service.create(session, workspace.team_id, name=name, launch_date=when, channel_id=channel,
                                   owner_id=owner, template_name=template_name, items=items, actor=actor)
-    team_id, launch_id = workspace.team_id, launch.id
-    defer(lambda: flows.render_or_tell(rt, client, team_id, launch_id, actor, channel))
+    posting = await flows.claim_checklist_post(session, workspace.team_id, launch.id)
+    launch_id = launch.id
+    defer(lambda: flows.post_new_checklist(rt, client, posting, launch_id, actor, channel))
 
 
 # -- /launch subcommands ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.launches import flows
+from models.base import utcnow
 from models.launch import Launch, LaunchAudit, LaunchItem
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
@@ -584,3 +585,68 @@ async def test_a_change_to_the_same_value_writes_and_posts_nothing(bot: Bot, tea
     await bot.settle()
     assert await audit_actions(bot, launch.id) == ["created"]
     assert bot.fake.calls[before:] == []
+
+
+# -- checklists Slack refused at creation (hardening issue, item 10) --------------------------
+
+def checklist_posts(bot: Bot, channel: str) -> list:
+    return [c for c in bot.fake.posted(channel) if "Launch checklist" in c.args.get("text", "")]
+
+
+async def test_a_checklist_slack_refused_at_creation_is_posted_once_by_the_replicas_sweepers(
+        bot: Bot, other: Bot, team: str) -> None:
+    channel = "C" + team[-8:]  # the sweepers cover every workspace: only this test posts here
+    bot.fake.add_user(OWNER)
+    bot.fake.fail("chat.postMessage", status=503, times=3, match={"channel": channel})  # the try and both retries
+    _, body = await bot.slack.command(team, OWNER, "/launch", f'new "Atlas" {days(30)}', channel_id=channel)
+    assert "Created *Atlas*" in body["text"]
+    await bot.settle()
+    ((launch, _),) = await launch_rows(bot, team)
+    assert launch.message_ts is None and len(checklist_posts(bot, channel)) == 3
+    (notice,) = bot.fake.calls_to("chat.postEphemeral")
+    assert notice.args["user"] == OWNER and "The launch is saved" in notice.args["text"]
+    assert "try again every few minutes" in notice.args["text"] and "invite" not in notice.args["text"]
+    # Retries are spaced out; then the sweepers of both replicas run at once and one posts it.
+    await flows.sweep_unposted_checklists(bot.rt, now=utcnow() + timedelta(minutes=1))
+    assert len(checklist_posts(bot, channel)) == 3
+    later = utcnow() + flows.RETRY_SPACING + timedelta(minutes=1)
+    await asyncio.gather(flows.sweep_unposted_checklists(bot.rt, now=later),
+                         flows.sweep_unposted_checklists(other.rt, now=later))
+    posts = checklist_posts(bot, channel)
+    assert len(posts) == 4
+    assert_valid_blocks(posts[-1].args["blocks"])
+    ((launch, _),) = await launch_rows(bot, team)
+    (message,) = bot.fake.messages[channel]
+    assert launch.message_ts == message.ts and "Atlas" in block_text(message.blocks)
+    await flows.sweep_unposted_checklists(other.rt, now=later + timedelta(hours=1))
+    assert len(checklist_posts(bot, channel)) == 4
+
+
+async def test_a_checklist_the_bot_may_not_post_yet_goes_up_after_the_invite(bot: Bot, team: str) -> None:
+    channel = "C" + team[-8:]
+    bot.fake.add_user(OWNER)
+    bot.fake.fail("chat.postMessage", "not_in_channel", match={"channel": channel})  # removed since the check
+    await bot.slack.command(team, OWNER, "/launch", f'new "Atlas" {days(30)}', channel_id=channel)
+    await bot.settle()
+    (notice,) = bot.fake.calls_to("chat.postEphemeral")
+    assert "`not_in_channel`" in notice.args["text"] and "invite me with `/invite @ProdOps`" in notice.args["text"]
+    await flows.sweep_unposted_checklists(bot.rt, now=utcnow() + flows.RETRY_SPACING + timedelta(minutes=1))
+    ((launch, _),) = await launch_rows(bot, team)
+    assert launch.message_ts and len(checklist_posts(bot, channel)) == 2
+
+
+async def test_a_slack_error_while_checking_the_channel_is_not_a_request_for_an_invite(bot: Bot, team: str) -> None:
+    bot.fake.add_user(OWNER)
+    new = f'new "Atlas" {days(30)}'
+    bot.fake.fail("conversations.info", status=503)
+    _, body = await bot.slack.command(team, OWNER, "/launch", new, channel_id=CHANNEL)
+    assert "couldn't reach Slack" in body["text"] and "try again" in body["text"] and "nvite" not in body["text"]
+    bot.fake.fail("conversations.info", retry_after=30)
+    _, body = await bot.slack.command(team, OWNER, "/launch", new, channel_id=CHANNEL)
+    assert "`ratelimited`" in body["text"] and "nvite" not in body["text"]
+    assert await launch_rows(bot, team) == []
+    for error in ("channel_not_found", "not_in_channel"):
+        bot.fake.fail("conversations.info", error)
+        _, body = await bot.slack.command(team, OWNER, "/launch", new, channel_id=CHANNEL)
+        assert f"({error})" in body["text"] and "Invite me with `/invite @ProdOps`" in body["text"]
+    assert await launch_rows(bot, team) == []

@@ -1,5 +1,5 @@
 """Launch work that talks to Slack, after the ack: the live checklist message, thread lines,
-and the daily nudges."""
+the sweeper that posts checklists Slack refused at first, and the daily nudges."""
 from __future__ import annotations
 
 import asyncio
@@ -9,15 +9,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import deliver_once
+from bot.delivery import Claim, claim, deliver_once, send_claimed
 from bot.launches import blocks, service
 from bot.launches.service import NudgeItem
 from bot.roles import RoleCheckUnavailable
 from bot.runtime import Runtime
 from bot.slack import tell
+from bot.text import channel_mention
 from models.base import utcnow
 from models.workspace import Workspace
 
@@ -26,6 +29,11 @@ log = logging.getLogger(__name__)
 NUDGE_HOUR = time(9, 0)
 RENDER_ATTEMPTS = 3
 GONE = {"message_not_found", "cant_update_message", "channel_not_found", "is_archived"}
+NOT_INVITED = {"not_in_channel", "channel_not_found"}  # inviting the bot fixes these
+CHECKLIST_POST = "launch.checklist"  # delivery kind of a launch's first checklist message
+FIRST_POST = "first"
+RETRY_SPACING = timedelta(minutes=5)  # between the sweeper's attempts at a post Slack refused
+RETRY_WINDOW = timedelta(days=1)  # how long after creation the sweeper keeps trying
 _render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
 
@@ -79,17 +87,74 @@ async def _publish(rt: Runtime, client: AsyncWebClient, launch_id: int, view: se
     return str(posted["ts"])
 
 
-async def render_or_tell(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, user: str,
-                         channel: str) -> None:
-    """Render; if Slack refuses the post, tell the person who acted (the next change retries)."""
+async def claim_checklist_post(session: AsyncSession, team_id: str, launch_id: int,
+                               now: datetime | None = None) -> Claim | None:
+    """Claim the launch's first checklist post in the database: the creating request claims it
+    in the transaction that saves the launch, so a crash before the post leaves a pending
+    delivery; the sweeper reclaims it once it failed (spaced out) or went stale."""
+    return await claim(session, team_id, CHECKLIST_POST, str(launch_id), FIRST_POST, now=now,
+                       retry_failed_after=RETRY_SPACING)
+
+
+async def post_checklist(rt: Runtime, client: AsyncWebClient, c: Claim, launch_id: int) -> None:
+    """Render under the claim: marked sent once Slack took the message, failed (for the
+    sweeper to retry) when it did not."""
+    async def send() -> None:
+        await render(rt, client, c.team_id, launch_id)
+
+    await send_claimed(rt.db, c, send)
+
+
+def not_posted_notice(channel: str, error: str) -> str:
+    where = channel_mention(channel)
+    if error in NOT_INVITED:
+        return (f"I couldn't post the checklist in {where} (Slack said `{error}`). The launch is saved: invite me "
+                "with `/invite @ProdOps` and I'll post it there within a few minutes.")
+    return (f"Slack didn't take the checklist for {where} (`{error}`). The launch is saved; "
+            "I'll try again every few minutes until the checklist is up.")
+
+
+def _slack_error(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    return type(exc).__name__
+
+
+async def post_new_checklist(rt: Runtime, client: AsyncWebClient, c: Claim | None, launch_id: int, user: str,
+                             channel: str) -> None:
+    """The creating request's post; when Slack refuses it, the creator hears that the launch is
+    saved and what happens next (the sweeper retries)."""
+    if c is None:  # a claim already existed for this new launch's id: whoever holds it posts
+        log.warning("checklist of launch %s already claimed at creation", launch_id)
+        return
     try:
-        await render(rt, client, team_id, launch_id)
-    except SlackApiError as exc:
-        error = exc.response.get("error", "error")
-        log.warning("checklist of launch %s not posted: %s", launch_id, error)
-        text = (f"I couldn't post the checklist in <#{channel}> (Slack said `{error}`). It is saved: invite me "
-                "with `/invite @ProdOps` if needed; the next change posts it again.")
-        await tell(client, channel, user, text)
+        await post_checklist(rt, client, c, launch_id)
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("checklist of launch %s not posted: %s", launch_id, _slack_error(exc))
+        await tell(client, channel, user, not_posted_notice(channel, _slack_error(exc)))
+
+
+async def sweep_unposted_checklists(rt: Runtime, now: datetime | None = None) -> int:
+    """Post the checklists that never appeared: Slack refused the first post (down, rate
+    limited past the retries, the bot not invited yet) or a crash left it unsent. Each post is
+    claimed in the database, so the sweepers of several replicas post it once. Returns how many
+    this call posted."""
+    now = now or utcnow()
+    async with rt.db.unit_of_work() as session:
+        pending = await service.unposted(session, created_after=now - RETRY_WINDOW)
+    posted = 0
+    for team_id, launch_id in pending:
+        async with rt.db.unit_of_work() as session:
+            c = await claim_checklist_post(session, team_id, launch_id, now=now)
+        if c is None:  # posted, being posted, or refused too recently
+            continue
+        try:
+            await post_checklist(rt, rt.client, c, launch_id)
+        except Exception as exc:  # recorded on the claim; retried on a later sweep
+            log.warning("checklist of launch %s still not posted: %s", launch_id, _slack_error(exc))
+            continue
+        posted += 1
+    return posted
 
 
 async def after_change(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, line: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -247,6 +247,14 @@ async def decide(session: AsyncSession, launch: Launch, decision: Decision, acto
 async def version(session: AsyncSession, launch_id: int) -> int:
     """The newest audit entry: every change writes one, so it versions the checklist."""
     return int(await session.scalar(select(func.max(LaunchAudit.id)).where(LaunchAudit.launch_id == launch_id)) or 0)
+
+
+async def unposted(session: AsyncSession, created_after: datetime) -> list[tuple[str, int]]:
+    """(team, launch id) of launches created after `created_after` whose checklist message was
+    never posted: a launch without a message ts."""
+    rows = await session.execute(select(Launch.team_id, Launch.id).where(
+        Launch.message_ts.is_(None), Launch.created_at > created_after).order_by(Launch.id))
+    return [(team_id, launch_id) for team_id, launch_id in rows.all()]
 
 
 async def set_message(session: AsyncSession, launch_id: int, ts: str) -> None:
