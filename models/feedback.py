@@ -50,7 +50,8 @@ class FeedbackItem(Timestamped, Base):
         # One item per Slack message; NULL ts (typed with /feedback) never collides.
         UniqueConstraint("team_id", "channel_id", "message_ts"),
         Index("ix_feedback_items_team_id_status_created_at", "team_id", "status", "created_at"),
-        Index("ix_feedback_items_capture_state_created_at", "capture_state", "created_at"),
+        # The sweeper's queue: pending captures by when they are next due, soonest first.
+        Index("ix_feedback_items_capture_state_capture_next_at", "capture_state", "capture_next_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +63,10 @@ class FeedbackItem(Timestamped, Base):
     importance: Mapped[Importance | None] = mapped_column(_enum(Importance), default=None)
     status: Mapped[FeedbackStatus] = mapped_column(_enum(FeedbackStatus), default=FeedbackStatus.NEW)
     capture_state: Mapped[CaptureState] = mapped_column(_enum(CaptureState), default=CaptureState.READY)
+    # While PENDING: how often reading the message failed, and when to try next (or when a
+    # sweeper's lease on it runs out); NULL once the capture is done.
+    capture_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    capture_next_at: Mapped[datetime | None] = mapped_column(default=None)
     source: Mapped[FeedbackSource] = mapped_column(_enum(FeedbackSource))
     channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.feedback import flows
+from bot.feedback import flows, service
 from models.base import utcnow
 from models.feedback import CaptureState, FeedbackItem, FeedbackSource
 from tests.blockkit import assert_valid_blocks
@@ -357,7 +357,7 @@ async def test_a_capture_the_sweeper_finishes_meanwhile_is_confirmed_once(bot: B
 
     async def meanwhile(args: dict[str, object]) -> None:
         await bot.slack.event(team, reaction("UB00002", "CSALES1", ts))  # a vote while it is pending
-        await flows.sweep_pending_captures(bot.rt, now=utcnow() + flows.PENDING_GRACE + timedelta(seconds=1))
+        await flows.sweep_pending_captures(bot.rt, now=utcnow() + service.PENDING_GRACE + timedelta(seconds=1))
 
     bot.fake.before["conversations.history"] = meanwhile
     await bot.slack.event(team, reaction("UA00001", "CSALES1", ts))
@@ -372,7 +372,7 @@ async def test_a_capture_both_find_unreadable_is_explained_once(bot: Bot, team: 
     bot.fake.add_message("CSALES1", new_ts(), "another message")
 
     async def meanwhile(args: dict[str, object]) -> None:
-        await flows.sweep_pending_captures(bot.rt, now=utcnow() + flows.PENDING_GRACE + timedelta(seconds=1))
+        await flows.sweep_pending_captures(bot.rt, now=utcnow() + service.PENDING_GRACE + timedelta(seconds=1))
 
     bot.fake.before["conversations.history"] = meanwhile
     await bot.slack.event(team, reaction("UA00001", "CSALES1", "1600000000.000002"))
@@ -380,3 +380,44 @@ async def test_a_capture_both_find_unreadable_is_explained_once(bot: Bot, team: 
     assert await items(bot, team) == []
     (told,) = bot.fake.calls_to("chat.postEphemeral")
     assert "deleted" in told.args["text"]
+
+
+async def capture_states(bot: Bot, team: str) -> list[CaptureState]:
+    async with bot.rt.db.unit_of_work() as session:
+        return list(await session.scalars(select(FeedbackItem.capture_state).where(FeedbackItem.team_id == team)))
+
+
+async def test_poison_captures_are_given_up_and_never_starve_a_recovering_one(bot: Bot, team: str) -> None:
+    """60 captures Slack refuses with an error the bot does not know, and a newer one waiting
+    on a 503: the newer one is filed as soon as Slack recovers, and each poison capture is
+    retried with a growing pause, then dropped with one message to its reactor."""
+    poison = {f"UP{i:05d}": new_ts() for i in range(60)}
+    for ts in poison.values():
+        bot.fake.add_message("CEKM001", ts, "behind a revoked key")
+    good = new_ts()
+    bot.fake.add_message("CSALES1", good, "Webhooks retry forever")
+    bot.fake.fail("conversations.history", "ekm_access_denied", times=10**6, match={"channel": "CEKM001"})
+    bot.fake.fail("conversations.history", status=503, times=3, match={"channel": "CSALES1"})
+    await asyncio.gather(*(bot.slack.event(team, reaction(user, "CEKM001", ts)) for user, ts in poison.items()))
+    await bot.settle()
+    await bot.slack.event(team, reaction("UGOOD01", "CSALES1", good))
+    await bot.settle()
+    start, filed_after = utcnow(), None
+    for minute in range(2, 120):
+        await flows.sweep_pending_captures(bot.rt, now=start + timedelta(minutes=minute))
+        states = await capture_states(bot, team)
+        if filed_after is None and CaptureState.READY in states:
+            filed_after = minute
+        if CaptureState.PENDING not in states:
+            break
+    assert filed_after is not None and filed_after <= 3  # the second sweep: right behind 50 older ones
+    (item,) = await items(bot, team)
+    assert item.text == "Webhooks retry forever" and item.reporters == ("UGOOD01",)
+    told: dict[str, list[str]] = {}
+    for call in bot.fake.calls_to("chat.postEphemeral") + bot.fake.posted():
+        told.setdefault(call.args["user" if "user" in call.args else "channel"], []).append(call.args["text"])
+    assert len(told.pop("UGOOD01")) == 1 and set(told) == set(poison)
+    assert all(len(texts) == 1 and "ekm_access_denied" in texts[0] and "nothing was filed" in texts[0]
+               for texts in told.values())
+    reads = [c.args["latest"] for c in bot.fake.calls_to("conversations.history") if c.args["channel"] == "CEKM001"]
+    assert max(reads.count(ts) for ts in poison.values()) <= 10  # backed off, not retried every sweep

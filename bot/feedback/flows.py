@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
@@ -19,12 +20,12 @@ from bot.feedback import blocks, service
 from bot.feedback.parsing import FORM_TEXT_MAX, Filters
 from bot.runtime import Runtime
 from bot.slack import tell
+from bot.text import escape
 from models.base import utcnow
 from models.feedback import FeedbackItem, FeedbackStatus
 
 log = logging.getLogger(__name__)
 
-PENDING_GRACE = timedelta(minutes=1)
 OUTCOME_WINDOW = timedelta(days=2)
 
 # What to tell a reactor when Slack won't give us the message, by Slack error code.
@@ -36,6 +37,10 @@ UNREADABLE = {
     "message_not_found": "That message seems to have been deleted, so there is nothing to file.",
 }
 BOT_MESSAGE = "Messages from bots (including mine) aren't filed as feedback."
+# Reading failed in a way that may pass: an outage, or a Slack error this bot does not know.
+SLACK_FAILURES = (SlackClientError, aiohttp.ClientError, TimeoutError)
+GAVE_UP = ("I couldn't file that message as feedback: for an hour Slack kept failing to give it to me "
+           "(`{error}`), so I stopped trying and nothing was filed. React again later, or type it with `/feedback`.")
 
 
 @dataclass(frozen=True)
@@ -114,13 +119,14 @@ async def confirm(rt: Runtime, client: AsyncWebClient, team_id: str, channel: st
 
 
 async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int,
-                                  reactor: str, channel: str, ts: str) -> None:
+                                  reactor: str, channel: str, ts: str, now: datetime | None = None) -> None:
     """Read the message a reaction filed, complete the item, confirm to the reactor.
 
     A definite "can't" (not in channel, deleted, a bot's message) drops the pending item and
-    tells the reactor how to fix it; a Slack outage leaves it pending for the sweeper. The
-    after-ack work and the sweeper may both get here for one capture: only the one that
-    completes (or drops) the item speaks, so everyone hears about it once.
+    tells the reactor how to fix it; any other failure leaves it pending for the sweeper to
+    retry later (see _read_failed). The after-ack work and the sweeper may both get here for
+    one capture: only the one that completes (or drops) the item speaks, so everyone hears
+    about it once.
     """
     try:
         message = await read_message(client, channel, ts)
@@ -129,8 +135,10 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
     except CaptureProblem as problem:
         async with rt.db.unit_of_work() as session:
             reporters = await service.discard_capture(session, item_id)
-        for user in reporters or []:  # everyone who reacted meanwhile hears why, too
-            await tell(client, channel, user, problem.reason)
+        await _tell_each(client, channel, reporters or [], problem.reason)  # everyone who reacted meanwhile, too
+        return
+    except SLACK_FAILURES as exc:
+        await _read_failed(rt, client, item_id, channel, exc, now or utcnow())
         return
     link = await permalink(client, channel, ts)
     async with rt.db.unit_of_work() as session:  # the item and its confirmation's claim, together
@@ -144,6 +152,35 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
         await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, (number, True, True, message.text)))
     for voter in voters:  # votes that came while the message was being read are confirmed now
         await confirm(rt, client, team_id, channel, voter, (number, False, True, message.text), CAPTURED)
+
+
+async def _read_failed(rt: Runtime, client: AsyncWebClient, item_id: int, channel: str, exc: BaseException,
+                       now: datetime) -> None:
+    """Slack did not give us the message, for a reason that may pass: try again later, after a
+    growing pause, so a capture that keeps failing waits its turn behind the others; once it
+    has failed for an hour, drop it and tell everyone who reacted."""
+    error = _failure_code(exc)
+    log.warning("capture %s: reading the message failed (%s); will retry", item_id, error)
+    async with rt.db.unit_of_work() as session:
+        gave_up = await service.capture_failed(session, item_id, now)
+    if gave_up:
+        log.warning("capture %s: gave up after repeated failures (%s)", item_id, error)
+    await _tell_each(client, channel, gave_up, GAVE_UP.format(error=escape(error)))
+
+
+def _failure_code(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    return type(exc).__name__
+
+
+async def _tell_each(client: AsyncWebClient, channel: str, users: list[str], text: str) -> None:
+    """Each of them hears it, even when telling one of them fails."""
+    for user in users:
+        try:
+            await tell(client, channel, user, text)
+        except SLACK_FAILURES as exc:
+            log.warning("could not tell %s about their capture: %s", user, _failure_code(exc))
 
 
 async def complete_shortcut_capture(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int, channel: str,
@@ -164,15 +201,15 @@ async def complete_shortcut_capture(rt: Runtime, client: AsyncWebClient, team_id
 
 
 async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> None:
-    """Finish reaction captures a crash or a Slack outage left pending."""
+    """Retry the reaction captures a crash or a Slack failure left pending, as they fall due."""
+    now = now or utcnow()
     async with rt.db.unit_of_work() as session:
-        pending = await service.pending_captures(session, (now or utcnow()) - PENDING_GRACE)
-    for item_id, team_id, reporter, channel, ts in pending:
-        if channel and ts:
-            try:
-                await capture_reacted_message(rt, rt.client, team_id, item_id, reporter, channel, ts)
-            except Exception:
-                log.exception("pending capture %s still failing", item_id)
+        due = await service.due_captures(session, now)
+    for item_id, team_id, reporter, channel, ts in due:
+        try:
+            await capture_reacted_message(rt, rt.client, team_id, item_id, reporter, channel, ts, now)
+        except Exception:  # not a failed read (those are counted): a bug or the database; its lease brings it back
+            log.exception("pending capture %s failed", item_id)
 
 
 async def notify_outcome(rt: Runtime, client: AsyncWebClient, team_id: str, number: int, reporters: list[str]) -> None:

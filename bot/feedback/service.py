@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,14 @@ from models.workspace import Workspace
 DEFAULT_EMOJI = "memo"
 PAGE_SIZE = 10
 CLOSED = (FeedbackStatus.SHIPPED, FeedbackStatus.DECLINED)
+
+# Reaction captures whose message could not be read yet (README "Feedback flows").
+PENDING_GRACE = timedelta(minutes=1)  # the after-ack read's own time before a sweeper may step in
+CAPTURE_LEASE = timedelta(minutes=5)  # a sweeper's hold on the captures it took (a crash frees them)
+RETRY_FIRST = timedelta(minutes=1)  # then doubling ...
+RETRY_MAX = timedelta(minutes=15)  # ... up to this
+GIVE_UP_AFTER = timedelta(hours=1)  # failing this long since filing (and at least ...
+GIVE_UP_MIN_ATTEMPTS = 3  # ... this many tries, so a bot back from downtime still tries): dropped
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,7 @@ async def file_message(session: AsyncSession, team_id: str, reporter: str, chann
             session, team_id, reporter, source, channel_id=channel_id, message_ts=message_ts,
             author_id=author_id, text=draft.text if draft else "",
             capture_state=CaptureState.READY if draft else CaptureState.PENDING,
+            capture_next_at=None if draft else utcnow() + PENDING_GRACE,
         )
         if draft:
             _apply_draft(item, draft)
@@ -213,7 +222,8 @@ async def complete_capture(session: AsyncSession, team_id: str, item_id: int, *,
     confirms. Takes the workspace's filing lock, so a vote either lands before (and is seen in
     the reporters read after this) or after (and sees the item ready): never between."""
     await _lock_workspace(session, team_id)
-    values: dict[str, object] = {"text": text, "capture_state": CaptureState.READY, "updated_at": utcnow()}
+    values: dict[str, object] = {"text": text, "capture_state": CaptureState.READY, "capture_next_at": None,
+                                 "updated_at": utcnow()}
     if author_id:
         values["author_id"] = author_id
     if permalink:
@@ -245,16 +255,48 @@ async def discard_capture(session: AsyncSession, item_id: int) -> list[str] | No
     return told
 
 
-async def pending_captures(session: AsyncSession, older_than: datetime,
-                           limit: int = 50) -> list[tuple[int, str, str, str, str]]:
-    """(item id, team, first reporter, channel, ts) of reaction captures still waiting."""
-    rows = await session.execute(
+async def due_captures(session: AsyncSession, now: datetime,
+                       limit: int = 50) -> list[tuple[int, str, str, str, str]]:
+    """(item id, team, first reporter, channel, ts) of reaction captures due another try, the
+    longest due first, so captures that keep failing (pushed back by their backoff) never keep
+    newer ones from their turn. Each is leased to the caller until `now + CAPTURE_LEASE`:
+    another sweeper (another replica) skips it meanwhile; finishing, retrying later or
+    dropping it replaces the lease."""
+    rows = (await session.execute(
         select(FeedbackItem.id, FeedbackItem.team_id, FeedbackItem.created_by, FeedbackItem.channel_id,
                FeedbackItem.message_ts)
-        .where(FeedbackItem.capture_state == CaptureState.PENDING, FeedbackItem.created_at < older_than)
-        .order_by(FeedbackItem.created_at).limit(limit)
-    )
+        .where(FeedbackItem.capture_state == CaptureState.PENDING, FeedbackItem.capture_next_at <= now)
+        .order_by(FeedbackItem.capture_next_at, FeedbackItem.id).limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's one writer needs no row locks
+    )).all()
+    if rows:
+        await session.execute(update(FeedbackItem).where(FeedbackItem.id.in_([r[0] for r in rows]))
+                              .values(capture_next_at=now + CAPTURE_LEASE)
+                              .execution_options(synchronize_session=False))
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The pause after the n-th failed read: 1, 2, 4, 8, then every 15 minutes."""
+    return min(RETRY_FIRST * 2 ** min(attempts - 1, 10), RETRY_MAX)
+
+
+async def capture_failed(session: AsyncSession, item_id: int, now: datetime) -> list[str]:
+    """Count a failed read of a pending capture and schedule the next try, or give up on it
+    when it has failed for long enough: then it is dropped and its reporters are returned, to
+    be told. Nobody to tell while it will be retried, or when it is no longer pending."""
+    item = await session.get(FeedbackItem, item_id, with_for_update=True)
+    if item is None or item.capture_state is not CaptureState.PENDING:
+        return []
+    item.capture_attempts += 1
+    if now - item.created_at >= GIVE_UP_AFTER and item.capture_attempts >= GIVE_UP_MIN_ATTEMPTS:
+        told = await reporters(session, item_id)
+        await session.delete(item)
+        await session.flush()
+        return told
+    item.capture_next_at = now + retry_delay(item.capture_attempts)
+    await session.flush()
+    return []
 
 
 async def get_item(session: AsyncSession, team_id: str, number: int) -> FeedbackItem:
