@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from bot.launches import flows
+from bot.launches.parsing import NAME_MAX
+from bot.quotes import DOUBLE, QUOTES, SINGLE
 from models.base import utcnow
 from models.launch import Launch, LaunchAudit, LaunchItem
 from tests.blockkit import assert_valid_blocks, block_text
@@ -650,3 +654,44 @@ async def test_a_slack_error_while_checking_the_channel_is_not_a_request_for_an_
         _, body = await bot.slack.command(team, OWNER, "/launch", new, channel_id=CHANNEL)
         assert f"({error})" in body["text"] and "Invite me with `/invite @ProdOps`" in body["text"]
     assert await launch_rows(bot, team) == []
+
+
+# -- names in straight or typographic quotes (hardening issue, item 12) -----------------------
+
+async def test_names_in_typographic_quotes(bot: Bot, team: str) -> None:
+    bot.fake.add_user(OWNER)
+    typed = {"“Atlas GA”": "Atlas GA", "„Zwei Wörter“": "Zwei Wörter", "‘Bob’s launch’": "Bob’s launch",
+             "“Users’ choice”": "Users’ choice", "'Plain single'": "Plain single", '"Mixed style”': "Mixed style"}
+    for n, (quoted_name, name) in enumerate(typed.items()):
+        _, body = await bot.slack.command(team, OWNER, "/launch", f"new {quoted_name} {days(30 + n)}", channel_id=CHANNEL)
+        assert f"Created *{name}*" in body["text"], body
+    await bot.settle()
+    assert sorted(launch.name for launch, _ in await launch_rows(bot, team)) == sorted(typed.values())
+    _, body = await bot.slack.command(team, OWNER, "/launch", "status ‘atlas ga’")
+    assert "Atlas GA" in block_text(body["blocks"])
+    _, body = await bot.slack.command(team, OWNER, "/launch", f"date „Atlas GA“ {days(40)}")
+    assert "now launches" in body["text"]
+    _, body = await bot.slack.command(team, OWNER, "/launch", f"new “Atlas {days(40)}")
+    assert "A quote is not closed" in body["text"]
+
+
+NAME_WORDS = st.text(st.characters(categories=("L", "M", "N", "P", "S"), exclude_characters=QUOTES + "&<>"),
+                     min_size=1, max_size=12)  # Slack sends &, < and > as entities: not typed names
+NAMES = st.lists(NAME_WORDS, min_size=1, max_size=8).map(" ".join).filter(lambda name: len(name) <= NAME_MAX)
+QUOTE_PAIRS = st.one_of(st.tuples(st.sampled_from(DOUBLE), st.sampled_from(DOUBLE)),
+                        st.tuples(st.sampled_from(SINGLE), st.sampled_from(SINGLE)))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # each example is its own workspace
+@given(name=NAMES, when=st.dates(date(2000, 1, 1), date(2099, 12, 31)), quotes=QUOTE_PAIRS)
+async def test_any_quotes_around_a_new_launch_name_give_exactly_that_name(
+        bot: Bot, name: str, when: date, quotes: tuple[str, str]) -> None:
+    team = "T" + uuid.uuid4().hex[:10].upper()
+    opening, closing = quotes
+    _, body = await bot.slack.command(team, OWNER, "/launch", f"new {opening}{name}{closing} {when.isoformat()}",
+                                      channel_id=CHANNEL)
+    assert body["text"].startswith("Created *"), body
+    await bot.settle()
+    ((launch, _),) = await launch_rows(bot, team)
+    assert launch.name == name and launch.launch_date == when

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.errors import UserError
+from bot.quotes import QUOTES, quoted
 from bot.text import escape
 from models.feedback import FeedbackStatus
 
@@ -14,8 +15,8 @@ from models.feedback import FeedbackStatus
 # `customer:` token at the very start. An inline `#tag` also tags the item but keeps its place in
 # the text; a `#` with digits only (`#4521`) is a reference, not a tag. See README "/feedback".
 TAG_TOKEN = r"#(?P<tag>[A-Za-z0-9][\w-]{0,62})"
-CUSTOMER_TOKEN = (r"(?i:customer):(?:[\"\u201c](?P<quoted>[^\"\u201c\u201d\n]{1,255})[\"\u201d]"
-                  r"|(?P<name>[^\s\"\u201c\u201d]\S{0,254}))")
+CUSTOMER_TOKEN = (r"(?i:customer):(?:" + quoted("quoted", 255)  # straight or curly quotes (bot/quotes.py)
+                  + r"|(?P<name>[^\s" + re.escape(QUOTES) + r"]\S{0,254}))")
 # An inline tag starts a word: "#exports." tags the item; "C#", "a/#b" and "#R&D" do not.
 TAG = re.compile(r"(?<!\S)" + TAG_TOKEN + r"(?![\w&-])")
 END_TOKEN = re.compile(r"(?<!\S)(?:" + TAG_TOKEN + "|" + CUSTOMER_TOKEN + r")\Z")

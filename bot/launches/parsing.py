@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from bot.errors import UserError
+from bot.quotes import UnclosedQuote, split_words
 from bot.text import escape
 
 FUNCTIONS = ("engineering", "product", "marketing", "sales", "support", "legal", "post-launch")
@@ -102,10 +102,11 @@ def parse_template_lines(text: str) -> list[TemplateItem]:
 
 
 def _split(text: str) -> list[str]:
+    """Words, with names quoted the way people type them: straight or curly (bot/quotes.py)."""
     try:
-        return shlex.split(text)
-    except ValueError:
-        raise UserError("A quote is not closed; put names with spaces in double quotes, e.g. `\"Mobile v2\"`.") from None
+        return split_words(text)
+    except UnclosedQuote:
+        raise UserError("A quote is not closed; put names with spaces in quotes, e.g. `\"Mobile v2\"`.") from None
 
 
 USAGE_NEW = 'Usage: `/launch new "Name" YYYY-MM-DD [template]`, or `/launch new` for the form.'
