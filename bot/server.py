@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import web
 
@@ -41,13 +41,22 @@ def build_web_app(rt: Runtime, app: ProdOpsApp) -> web.Application:
     return web_app
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT set `stop` while serving; the previous handling is restored afterwards."""
     loop = asyncio.get_running_loop()
+    installed = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
             loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             pass
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 class HttpServer:
@@ -78,13 +87,13 @@ class HttpServer:
 async def serve_http(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event | None = None) -> None:
     """Serve until SIGTERM/SIGINT (or `stop`)."""
     stop = stop or asyncio.Event()
-    _stop_on_signals(stop)
     server = HttpServer(rt, app)
-    try:
-        await server.start()
-        await stop.wait()
-    finally:
-        await server.stop()
+    with _stop_on_signals(stop):
+        try:
+            await server.start()
+            await stop.wait()
+        finally:
+            await server.stop()
 
 
 async def serve_socket_mode(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event | None = None,
@@ -94,9 +103,13 @@ async def serve_socket_mode(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event | 
     The connection is made in the background, so a signal stops the bot even while Slack cannot
     be reached; /healthz answers 503 until the socket is up (and whenever it is down).
     """
-    assert rt.settings.slack_app_token is not None
     stop = stop or asyncio.Event()
-    _stop_on_signals(stop)
+    with _stop_on_signals(stop):
+        await _serve_socket_mode(rt, app, stop, backoff)
+
+
+async def _serve_socket_mode(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event, backoff: Backoff) -> None:
+    assert rt.settings.slack_app_token is not None
     handler = SocketModeHandler(app, rt.settings.slack_app_token.get_secret_value(), backoff)
     health = web.Application()
     health.router.add_get("/healthz", healthz_handler(rt, connected=handler.connected))
