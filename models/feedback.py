@@ -58,8 +58,8 @@ class FeedbackItem(Timestamped, Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
     number: Mapped[int]
     text: Mapped[str] = mapped_column(Text, default="")
-    customer: Mapped[str | None] = mapped_column(String(255), default=None)
-    product_area: Mapped[str | None] = mapped_column(String(100), default=None)
+    customer: Mapped[str | None] = mapped_column(String(1200), default=None)
+    product_area: Mapped[str | None] = mapped_column(String(500), default=None)
     importance: Mapped[Importance | None] = mapped_column(_enum(Importance), default=None)
     status: Mapped[FeedbackStatus] = mapped_column(_enum(FeedbackStatus), default=FeedbackStatus.NEW)
     capture_state: Mapped[CaptureState] = mapped_column(_enum(CaptureState), default=CaptureState.READY)

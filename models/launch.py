@@ -22,8 +22,9 @@ class LaunchTemplate(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(80))
-    name_key: Mapped[str] = mapped_column(String(80))  # lower-cased name: unique per workspace
+    # User text is stored in bot/usertext.py's form (longer than typed): widths leave room for it.
+    name: Mapped[str] = mapped_column(String(400))
+    name_key: Mapped[str] = mapped_column(String(400))  # lower-cased name: unique per workspace
     # [{"function": "engineering", "title": "Code complete", "offset_days": -10}, …]
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(32))
@@ -38,8 +39,8 @@ class Launch(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(80))
-    name_key: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(400))
+    name_key: Mapped[str] = mapped_column(String(400))
     launch_date: Mapped[date]
     channel_id: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[str] = mapped_column(String(32))
@@ -60,7 +61,7 @@ class LaunchItem(Timestamped, Base):
     team_id: Mapped[str] = mapped_column(String(32))
     launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"), index=True)
     function: Mapped[str] = mapped_column(String(32))
-    title: Mapped[str] = mapped_column(String(150))
+    title: Mapped[str] = mapped_column(String(800))
     offset_days: Mapped[int]  # due date relative to launch day: moving the launch moves it
     owner_id: Mapped[str | None] = mapped_column(String(32), default=None)
     done: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,91 @@
+"""Migration 0005: rows stored before the one text representation are converted, and running it
+again over converted rows changes nothing (SQLite always, PostgreSQL in a throwaway database)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from alembic import command
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from bot.config import Settings
+from bot.db import create_engine
+from bot.migrate import alembic_config, upgrade
+from models.feedback import FeedbackItem, FeedbackReporter, FeedbackSource
+from models.launch import Launch, LaunchItem, LaunchTemplate
+from models.workspace import Workspace
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:  # noqa: ANN001
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/old.sqlite3"
+        return
+    server = Settings.model_validate({"database_url": os.environ["TEST_DATABASE_URL"]}).database_url
+    name = "mig_" + uuid.uuid4().hex[:10]
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def test_old_rows_are_converted_once(empty_database: str) -> None:
+    await upgrade(empty_database, "0004")
+    engine = create_engine(empty_database)
+    async with engine.begin() as conn:
+        session = AsyncSession(bind=conn)
+        session.add(Workspace(team_id="TMIG"))
+        await session.flush()
+        typed = FeedbackItem(team_id="TMIG", number=1, text="R&D can't open <export>", customer="AT&T",
+                             source=FeedbackSource.COMMAND, created_by="U1")
+        wired = FeedbackItem(team_id="TMIG", number=2, text="R&amp;D &lt;x&gt; <https://a.example|docs> <!here>",
+                             source=FeedbackSource.COMMAND, created_by="U1", outcome_note="Fixed <b> & shipped")
+        session.add_all([typed, wired])
+        await session.flush()
+        session.add(FeedbackReporter(team_id="TMIG", item_id=typed.id, user_id="U1", source=FeedbackSource.COMMAND,
+                                     details="Needs Q&A"))
+        launch = Launch(team_id="TMIG", name="R&D <GA>", name_key="r&d <ga>", launch_date=date(2027, 3, 6),
+                        channel_id="C1", owner_id="U1", template_name="default", created_by="U1")
+        session.add(launch)
+        session.add(LaunchTemplate(team_id="TMIG", name="Q&A", name_key="q&a", created_by="U1",
+                                   items=[{"function": "legal", "title": "T&C review", "offset_days": -7}]))
+        await session.flush()
+        session.add(LaunchItem(team_id="TMIG", launch_id=launch.id, function="sales", title="Deck <v2> & FAQ",
+                               offset_days=-5))
+        await session.flush()
+    expected = {
+        "items": [("R&amp;D can't open &lt;export&gt;", "AT&amp;T", None),
+                  ("R&amp;D &lt;x&gt; <https://a.example|docs> <!here>", None, "Fixed &lt;b&gt; &amp; shipped")],
+        "details": ["Needs Q&amp;A"],
+        "launch": ("R&amp;D &lt;GA&gt;", "r&amp;d &lt;ga&gt;"),
+        "template": ("Q&amp;A", "T&amp;C review"),
+        "title": ["Deck &lt;v2&gt; &amp; FAQ"],
+    }
+    for _ in range(2):  # converted, then down to 0004 and up again over converted rows: unchanged
+        await upgrade(empty_database)
+        async with engine.connect() as conn:
+            items = (await conn.execute(select(FeedbackItem.text, FeedbackItem.customer, FeedbackItem.outcome_note)
+                                        .order_by(FeedbackItem.number))).all()
+            details = (await conn.execute(select(FeedbackReporter.details))).scalars().all()
+            launch_row = (await conn.execute(select(Launch.name, Launch.name_key))).one()
+            template = (await conn.execute(select(LaunchTemplate.name, LaunchTemplate.items))).one()
+            titles = (await conn.execute(select(LaunchItem.title))).scalars().all()
+        assert [tuple(r) for r in items] == expected["items"]
+        assert list(details) == expected["details"]
+        assert tuple(launch_row) == expected["launch"]
+        assert (template[0], template[1][0]["title"]) == expected["template"]
+        assert list(titles) == expected["title"]
+        await asyncio.to_thread(command.downgrade, alembic_config(empty_database), "0004")
+    await engine.dispose()
