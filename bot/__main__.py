@@ -5,11 +5,14 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot import __version__
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import DEFAULT_API_URL, ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 
 log = logging.getLogger("bot")
@@ -24,27 +27,45 @@ def _secrets(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
+# A Slack outage at start is waited out (with back-off, for this long), not reported as a bad token.
+STARTUP_WAIT_SECONDS = 120.0
+OUTAGE_ERRORS = {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+
+
 async def verify_token(settings: Settings) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
     from bot.slack import make_client
 
     client = make_client(settings)
-    try:
-        auth = await client.auth_test()
-    except SlackApiError as exc:
-        raise StartupError(f"SLACK_BOT_TOKEN was rejected by Slack ({exc.response.get('error', 'error')})") from None
-    except Exception as exc:
-        raise StartupError(f"SLACK_API_URL: could not reach the Slack Web API ({type(exc).__name__})") from None
+    auth = await _ask_slack(settings, "SLACK_BOT_TOKEN", client.auth_test)
     log.info("authenticated as %s in %s", auth.get("user"), auth.get("team"))
     if settings.slack_app_token is not None:
-        from slack_sdk.web.async_client import AsyncWebClient
-
         app_client = AsyncWebClient(base_url=settings.slack_api_url)
+        token = settings.slack_app_token.get_secret_value()
+        await _ask_slack(settings, "SLACK_APP_TOKEN", lambda: app_client.apps_connections_open(app_token=token))
+
+
+async def _ask_slack(settings: Settings, variable: str, call: Callable[[], Awaitable[Any]]) -> Any:
+    """Slack's answer; StartupError when it rejects the token, or stays unreachable too long."""
+    delay, deadline = 1.0, time.monotonic() + STARTUP_WAIT_SECONDS
+    while True:
         try:
-            await app_client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+            return await call()
         except SlackApiError as exc:
-            raise StartupError(f"SLACK_APP_TOKEN was rejected by Slack ({exc.response.get('error', 'error')})") from None
-        except Exception as exc:
-            raise StartupError(f"SLACK_API_URL: could not reach the Slack Web API ({type(exc).__name__})") from None
+            error, status = str(exc.response.get("error") or "error"), exc.response.status_code
+            if status < 500 and status != 429 and error not in OUTAGE_ERRORS:
+                raise StartupError(f"{variable} was rejected by Slack ({error})") from None
+            reason = f"Slack answered HTTP {status} ({error})"
+        except Exception as exc:  # DNS, refused connection, timeout: the network, not the token
+            reason = f"no connection ({type(exc).__name__})"
+        if time.monotonic() + delay > deadline:
+            where = f"SLACK_API_URL {settings.slack_api_url}" if settings.slack_api_url != DEFAULT_API_URL else "slack.com"
+            raise StartupError(f"could not reach Slack at {where} to check {variable}: {reason}. "
+                               "Check this machine's network or proxy, then start the bot again.")
+        log.warning("could not reach Slack to check %s (%s); trying again in %g s", variable, reason, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
 
 
 async def migrate_or_fail(settings: Settings) -> None:

@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/prodops.sqlite3"
 
 
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and never its value."""
 
@@ -20,7 +23,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, description="Bot token xoxb-…")
     slack_signing_secret: SecretStr | None = Field(None, description="Verifies HTTP requests")
     slack_app_token: SecretStr | None = Field(None, description="xapp-… app token: Socket Mode")
-    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+    slack_api_url: str = Field(DEFAULT_API_URL, description="Slack Web API base URL")
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy async URL")
     host: str = "0.0.0.0"
     port: int = Field(3000, ge=0, le=65535)  # 0: any free port

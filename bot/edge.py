@@ -22,6 +22,7 @@ from bot.errors import UserError
 from bot.logs import request_id
 from bot.runtime import Runtime
 from bot.sql import insert_ignore
+from bot.usertext import plain
 from bot.workspaces import WorkspaceInfo, ensure_workspace
 from models.event import ProcessedEvent
 
@@ -131,12 +132,27 @@ async def dedupe_events(body: dict[str, Any], context: AsyncBoltContext, next: C
     return None
 
 
+def team_of(body: dict[str, Any]) -> str | None:
+    """The workspace a payload came from when Bolt found none: an org-wide (Enterprise Grid)
+    install has no team in `authorizations`, so it is the envelope's, the user's or the view's."""
+    for candidate in (body.get("team"), body.get("team_id"), body.get("user"), body.get("view")):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+        if isinstance(candidate, dict):
+            found = candidate.get("id") if candidate is body.get("team") else candidate.get("team_id")
+            if isinstance(found, str) and found:
+                return found
+    return None
+
+
 def make_workspace_injector(rt: Runtime) -> Callable[..., Awaitable[None]]:
     async def inject_workspace(body: dict[str, Any], context: AsyncBoltContext,
                                next: Callable[[], Awaitable[None]]) -> None:
         """Create the workspace row on first contact and hand listeners its snapshot as
         `workspace`. Cached only once committed: a rolled-back first contact is not cached."""
-        team_id = context.team_id or (body.get("team") or {}).get("id")
+        team_id = context.team_id or team_of(body)
+        if team_id and not context.team_id:
+            context["team_id"] = team_id
         if team_id:
             info = rt.workspaces.get(team_id)
             if info is None:
@@ -166,8 +182,10 @@ def make_error_handler(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | No
         if kind == "command":
             return ephemeral(message)
         if kind == "view_submission" and isinstance(error, UserError) and error.field:
+            # A field error shows as plain text under the input: the message is written in
+            # mrkdwn for every other surface, so render what it quotes as the person typed it.
             return BoltResponse(
-                status=200, body={"response_action": "errors", "errors": {error.field: message}}
+                status=200, body={"response_action": "errors", "errors": {error.field: plain(message)}}
             )
         if kind == "event_callback":
             # Unexpected failures stay 500 so Slack retries; a refusal is final.

@@ -22,6 +22,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from bot import payloads
 from bot.edge import ProdOpsApp
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,12 @@ def events_handler(app: ProdOpsApp, signing_secret: str, clock: Clock | None = N
         except MalformedBody as exc:
             log.warning("signed request refused: %s", exc)
             return web.Response(status=400)
+        if (reason := payloads.problem(body)) is not None:
+            log.warning("signed request refused: not shaped as Slack sends it (%s)", reason)
+            return web.Response(status=400)
+        if body.get("type") == "app_rate_limited":  # Slack's notice that it dropped events: ack it
+            log.warning("Slack rate-limited events to this app for workspace %s", body.get("team_id"))
+            return web.Response(status=200)
         response = await app.async_dispatch(bolt_request(raw.decode("utf-8"), body, request, signature))
         return await to_aiohttp_response(response)
 

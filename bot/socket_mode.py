@@ -26,26 +26,51 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger(__name__)
 
 
+
 @dataclass(frozen=True)
 class Backoff:
-    """Seconds between connection attempts: doubling from `first` up to `longest`."""
+    """Seconds between connection attempts (doubling from `first` up to `longest`), and how
+    long one attempt may take: a handshake that never completes (a proxy or firewall that
+    swallows traffic) is a failed attempt too."""
 
     first: float = 1.0
     longest: float = 60.0
+    attempt: float = 20.0
 
 
 def describe(error: BaseException) -> str:
     """One line about why a connection attempt failed, without a traceback or a token."""
     if isinstance(error, SlackApiError):
-        return f"Slack said {error.response.get('error', 'error')}"
+        return f"Slack said {error.response.get('error', 'error')} (HTTP {error.response.status_code})"
+    if isinstance(error, asyncio.TimeoutError):
+        return "no answer in time"
     text = str(error).splitlines()[0][:200] if str(error) else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class PatientSocketModeClient(SocketModeClient):
     def __init__(self, app_token: str, web_client: AsyncWebClient, backoff: Backoff, **kwargs: object) -> None:
+        # apps.connections.open without the client's own retry handlers: the loop below is the
+        # one place that retries, so each failed attempt is one log line and one back-off step.
+        web_client = AsyncWebClient(base_url=web_client.base_url, timeout=web_client.timeout,
+                                    session=web_client.session, ssl=web_client.ssl, proxy=web_client.proxy)
         super().__init__(app_token=app_token, web_client=web_client, **kwargs)  # type: ignore[arg-type]
         self.backoff = backoff
+
+    async def connect_to_new_endpoint(self, force: bool = False) -> None:
+        """The SDK's reconnect (after a drop, or Slack's `disconnect` message), through the same
+        back-off loop as the first connection instead of the SDK's fixed-interval retries."""
+        try:
+            acquired = await asyncio.wait_for(self.connect_operation_lock.acquire(), timeout=5)
+        except asyncio.TimeoutError:
+            return  # another reconnect is under way
+        try:
+            if force or not await self.is_connected():
+                self.wss_uri = None
+                await self.connect()
+        finally:
+            if acquired:
+                self.connect_operation_lock.release()
 
     async def issue_new_wss_url(self) -> str:
         """The SDK's, without its own error log: the caller logs one line per attempt."""
@@ -56,7 +81,7 @@ class PatientSocketModeClient(SocketModeClient):
         delay = self.backoff.first
         while not self.closed:
             try:
-                await self._connect_once()
+                await asyncio.wait_for(self._connect_once(), self.backoff.attempt)
                 return
             except asyncio.CancelledError:
                 raise

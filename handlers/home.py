@@ -11,15 +11,16 @@ from bot.home.blocks import home_view
 from bot.runtime import Runtime
 from bot.tasks import Defer
 from bot.roles import may_manage
+from bot.workspaces import WorkspaceInfo
 
 
 def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.event("app_home_opened")
-    async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any],
+    async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, workspace: WorkspaceInfo,
                               defer: Defer) -> None:
         if event.get("tab", "home") != "home":
             return
-        user_id, team_id = event["user"], context["team_id"]
+        user_id, team_id = event["user"], workspace.team_id
 
         async def publish() -> None:
             async with rt.db.unit_of_work() as own_session:  # the role lookup may call Slack: after the ack

@@ -73,3 +73,27 @@ async def test_rejected_app_token_stops_socket_mode(bot: Bot, tmp_path: Path) ->
     )
     assert code == 2 and "SLACK_APP_TOKEN was rejected by Slack (invalid_auth)" in output
     assert "secret-app-token" not in output
+
+
+async def test_a_slack_outage_at_start_is_waited_out_not_blamed_on_the_token(bot: Bot, tmp_path: Path) -> None:
+    # 503 past the client's own retries (three calls), then Slack answers: the bot starts.
+    bot.fake.fail("auth.test", status=503, times=3)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT", "LOG_"))}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=str(tmp_path), stderr=asyncio.subprocess.PIPE,
+        env={**clean, "PYTHONPATH": str(Path.cwd()), "SLACK_BOT_TOKEN": SECRET_TOKEN, "SLACK_SIGNING_SECRET": "s" * 32,
+             "SLACK_API_URL": bot.fake.api_url, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3",
+             "HOST": "127.0.0.1", "PORT": "0"})
+    assert proc.stderr is not None
+    lines: list[str] = []
+    try:
+        while not any("serving HTTP" in line for line in lines):
+            line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+            assert line, "".join(lines)
+            lines.append(line)
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 10)
+    output = "".join(lines)
+    assert "rejected" not in output and "could not reach Slack to check SLACK_BOT_TOKEN (Slack answered HTTP 503" in output
+    assert len(bot.fake.calls_to("auth.test")) == 4

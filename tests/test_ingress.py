@@ -169,3 +169,57 @@ async def test_malformed_bodies_get_401_unsigned_and_400_signed_never_a_tracebac
     assert "Traceback" not in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert bot.fake.calls == []
+
+
+def signed_json(body: dict | str, content_type: str = "application/json") -> tuple[bytes, dict[str, str]]:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return raw.encode(), signed_headers(raw, content_type=content_type)
+
+
+async def test_signed_bodies_not_shaped_as_slack_sends_them_get_400(bot: Bot, team: str, caplog) -> None:
+    event = {"type": "event_callback", "team_id": team, "event_id": "Ev1", "api_app_id": "A"}
+    reaction_event = {"type": "reaction_added", "user": "U1", "reaction": "memo"}
+    bodies = [
+        {**event, "event": "str"}, {**event, "event": None}, {**event, "event": [1]},
+        {**event, "event": {**reaction_event, "item": "str"}},
+        {**event, "event": {**reaction_event, "item": {"type": "message", "channel": 5, "ts": None}}},
+        {**event, "event_id": ["a"], "event": {"type": "app_home_opened", "user": "U1"}},
+        {**event, "authorizations": "x", "event": {"type": "app_home_opened", "user": "U1"}},
+        {"type": "url_verification", "challenge": None},
+    ]
+    forms = [interaction_form({"type": "view_submission", "user": {"id": "U1"}, "view": None}),
+             interaction_form({"type": "view_submission", "user": {"id": "U1"},
+                               "view": {"id": "V1", "state": None}}),
+             interaction_form({"type": "view_submission", "user": {"id": "U1"},
+                               "view": {"id": "V1", "state": {"values": "x"}}}),
+             interaction_form({"type": "block_actions", "user": "U1", "actions": []}),
+             urlencode({"command": "/feedback"}),
+             urlencode({"command": "/feedback", "team_id": team, "channel_id": "C1", "trigger_id": "t"})]
+    caplog.set_level(logging.INFO)
+    for body in bodies:
+        raw, headers = signed_json(body)
+        assert await post_raw(bot, raw, headers) == 400, body
+    for form in forms:
+        raw, headers = signed_json(form, FORM)
+        assert await post_raw(bot, raw, headers) == 400, form
+    await bot.settle()
+    assert "Traceback" not in caplog.text and bot.fake.calls == []
+
+
+async def test_org_wide_install_and_rate_limit_notices_are_served(bot: Bot, team: str) -> None:
+    """Enterprise Grid org-wide installs carry no team in `authorizations`; the workspace is the
+    envelope's. `app_rate_limited` is acknowledged (Slack disables apps that fail it)."""
+    org_event = {"type": "event_callback", "team_id": team, "enterprise_id": "E0ORG", "api_app_id": "A",
+                 "event_id": "EvOrg" + team, "is_ext_shared_channel": False,
+                 "event": {"type": "app_home_opened", "user": "UORG001", "tab": "home", "channel": "D1"},
+                 "authorizations": [{"enterprise_id": "E0ORG", "team_id": None, "user_id": "UBOT",
+                                     "is_bot": True, "is_enterprise_install": True}],
+                 "is_enterprise_install": True}
+    raw, headers = signed_json(org_event)
+    assert await post_raw(bot, raw, headers) == 200
+    await bot.settle()
+    (publish,) = bot.fake.calls_to("views.publish")
+    assert publish.args["user_id"] == "UORG001"
+    raw, headers = signed_json({"token": "t", "type": "app_rate_limited", "team_id": team,
+                                "minute_rate_limited": 1518467820, "api_app_id": "A"})
+    assert await post_raw(bot, raw, headers) == 200

@@ -45,10 +45,13 @@ class LogWatch(logging.Handler):
 
 
 class SlackSocket:
-    """Slack's side of a Socket Mode connection: says hello, sends an envelope, takes the ack."""
+    """Slack's side of a Socket Mode connection: says hello, sends an envelope, takes the ack;
+    with `then_disconnect`, asks the client to reconnect (as Slack does every few hours)."""
 
-    def __init__(self, envelope: dict[str, Any]) -> None:
+    def __init__(self, envelope: dict[str, Any], then_disconnect: bool = False) -> None:
         self.envelope = envelope
+        self.then_disconnect = then_disconnect
+        self.connections = 0
         self.acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.app = web.Application()
         self.app.router.add_get("/link", self.link)
@@ -63,11 +66,14 @@ class SlackSocket:
     async def link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
+        self.connections += 1
         await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
-        await ws.send_str(json.dumps(self.envelope))
+        await ws.send_str(json.dumps({**self.envelope, "envelope_id": f"env-{self.connections}"}))
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 await self.acks.put(json.loads(msg.data))
+                if self.then_disconnect and self.connections == 1:
+                    await ws.send_str(json.dumps({"type": "disconnect", "reason": "refresh_requested"}))
         return ws
 
 
@@ -130,3 +136,55 @@ async def test_sigterm_stops_a_bot_that_cannot_reach_slack(bot: Bot, tmp_path: P
     output = "".join(lines) + (rest or b"").decode()
     assert "Traceback" not in output and APP_TOKEN not in output
     assert "shutting down" in output
+
+
+async def serve_in_process(bot: Bot, backoff: Backoff) -> tuple[asyncio.Event, asyncio.Task[None], int]:
+    port = free_port()
+    rt = Runtime.create(bot_settings(bot.rt.settings.database_url, bot.fake.api_url, slack_app_token=APP_TOKEN,
+                                     port=port))
+    stop = asyncio.Event()
+    return stop, asyncio.create_task(serve_socket_mode(rt, build_app(rt), stop, backoff)), port
+
+
+async def test_a_handshake_that_never_completes_is_a_failed_attempt(bot: Bot) -> None:
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)  # accepts the connection, never answers
+    silent = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    bot.fake.socket_url = f"ws://127.0.0.1:{silent.sockets[0].getsockname()[1]}/link"
+    failures = LogWatch("cannot connect to Slack", 2)
+    logging.getLogger("bot.socket_mode").addHandler(failures)
+    stop, serving, port = await serve_in_process(bot, Backoff(first=0.01, longest=0.02, attempt=0.2))
+    try:
+        await asyncio.wait_for(failures.seen.wait(), 10)
+        assert all("no answer in time" in m for m, _ in failures.lines)
+        assert await healthz(bot, port) == 503
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, 10)
+        logging.getLogger("bot.socket_mode").removeHandler(failures)
+        silent.close()
+
+
+async def test_a_reconnect_during_a_slack_outage_backs_off_one_line_per_attempt(bot: Bot, team: str) -> None:
+    command = {"team_id": team, "team_domain": "acme", "channel_id": "C_GENERAL", "user_id": "USOCK02",
+               "command": "/feedback", "text": "list", "response_url": "", "trigger_id": "t.s2"}
+    stand_in = SlackSocket({"type": "slash_commands", "accepts_response_payload": True, "payload": command},
+                           then_disconnect=True)
+    bot.fake.socket_url = await stand_in.start()
+    failures = LogWatch("cannot connect to Slack", 3)
+    logging.getLogger("bot.socket_mode").addHandler(failures)
+    stop, serving, _ = await serve_in_process(bot, Backoff(first=0.01, longest=0.04))
+    try:
+        first = await asyncio.wait_for(stand_in.acks.get(), 10)
+        assert first["envelope_id"] == "env-1"
+        bot.fake.fail("apps.connections.open", status=503, times=3)  # Slack is down as it asks us to reconnect
+        second = await asyncio.wait_for(stand_in.acks.get(), 10)
+        assert second["envelope_id"] == "env-2" and stand_in.connections == 2
+        assert [m.rsplit("retrying in ", 1)[1] for m, _ in failures.lines] == ["0.01 s", "0.02 s", "0.04 s"]
+        assert all(exc is None for _, exc in failures.lines)
+        assert len(bot.fake.calls_to("apps.connections.open")) == 5  # one call per attempt: no hidden retries
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, 10)
+        logging.getLogger("bot.socket_mode").removeHandler(failures)
+        await stand_in.runner.cleanup()
