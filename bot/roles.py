@@ -76,6 +76,21 @@ class UserDirectory:
         self._cache[(team_id, user_id)] = (now + self._ttl, user)
         return user
 
+    def known_names(self, team_id: str, user_ids: list[str]) -> dict[str, str]:
+        """Names already looked up (no Slack call): for plain text shown under a deadline."""
+        return {uid: hit[1].name for uid in user_ids if (hit := self._cache.get((team_id, uid)))}
+
+    async def names(self, team_id: str, user_ids: list[str], limit: int = 200) -> dict[str, str]:
+        """Names of mentioned people for plain text with no deadline (exports); the ones Slack
+        cannot tell are left out, and the text shows their id instead."""
+        found = self.known_names(team_id, user_ids)
+        for user_id in [u for u in user_ids if u not in found][:limit]:
+            try:
+                found[user_id] = (await self.get(team_id, user_id)).name
+            except RoleCheckUnavailable:
+                continue
+        return found
+
 
 async def can_manage(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
     """Ops admins of the workspace, and Slack workspace admins/owners, manage the bot.

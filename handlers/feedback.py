@@ -7,6 +7,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import usertext
 from bot.blocks import context
 from bot.edge import ProdOpsApp
 from bot.errors import UserError
@@ -32,7 +33,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.command("/feedback")
     async def feedback_command(ack: AsyncAck, command: dict[str, Any], session: AsyncSession,
                                workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-        request = parse_command(command.get("text", ""))
+        request = parse_command(usertext.from_slack(command.get("text", "")))
         await COMMANDS[request.action](rt, ack, request, command, session, workspace, client, defer)
 
     @app.event("reaction_added")
@@ -61,14 +62,16 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
 
     @app.shortcut(FeedbackShortcut.FILE_MESSAGE)
     async def file_message_shortcut(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient,
-                                    defer: Defer) -> None:
+                                    workspace: WorkspaceInfo, defer: Defer) -> None:
         await ack()
         message = shortcut.get("message") or {}
         if message.get("bot_id") or message.get("subtype") == "bot_message":
             raise UserError(flows.BOT_MESSAGE)
         meta = CaptureMeta(channel_id=(shortcut.get("channel") or {}).get("id"), message_ts=message.get("ts"),
                            author_id=message.get("user"), shortcut=True)
-        view = blocks.capture_modal(meta, str(message.get("text") or ""))
+        text = usertext.from_slack(str(message.get("text") or ""))
+        names = rt.users.known_names(workspace.team_id, usertext.mentioned_users(text))
+        view = blocks.capture_modal(meta, text, names)
         defer(lambda: client.views_open(trigger_id=shortcut["trigger_id"], view=view))
 
 

@@ -10,6 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import usertext
 from bot.edge import ProdOpsApp
 from bot.errors import UserError
 from bot.feedback import blocks, flows, service
@@ -25,11 +26,12 @@ ITEM_BLOCK = re.compile(r"^feedback\.item\.(\d+)$")
 
 
 def _value(values: dict[str, Any], field: Field_) -> str | None:
+    """A submitted field: a select's value, or typed text in the one representation (usertext)."""
     element = (values.get(field) or {}).get(field) or {}
     if element.get("type") == "static_select":
         return (element.get("selected_option") or {}).get("value")
     value = element.get("value")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return usertext.from_typed(value.strip()) if isinstance(value, str) and value.strip() else None
 
 
 def draft_from(values: dict[str, Any]) -> Draft:

@@ -36,7 +36,7 @@ async def test_reaction_files_the_message_and_confirms_to_the_reactor_only(bot: 
     assert f"#{item.number}" in ephemeral.args["text"]
     assert_valid_blocks(ephemeral.args["blocks"])
     rendered = json.dumps(ephemeral.args["blocks"])
-    assert "&lt;!channel&gt;" in rendered and "<!channel>" not in rendered
+    assert "rows @channel" in rendered and "<!channel>" not in rendered  # shown, never a broadcast
     assert "Add details" in rendered
     assert bot.fake.posted() == []  # nothing visible to others: no message, no thread reply
 
@@ -178,7 +178,7 @@ async def test_slash_command_files_text_with_tags_and_customer(bot: Bot, team: s
         team, "UA00001", "/feedback", 'Bulk edit for #Exports please <@U123> customer:"Acme Corp" #perf')
     assert status == 200
     assert_valid_blocks(body["blocks"])
-    assert "&lt;@U123&gt;" in json.dumps(body["blocks"])
+    assert "please <@U123>" in json.dumps(body["blocks"])  # a mention, in an ephemeral only the filer sees
     (item,) = await items(bot, team)
     assert item.text == "Bulk edit for #Exports please <@U123>"  # stored as typed; trailing labels lifted
     assert item.customer == "Acme Corp" and item.tags == ("exports", "perf")

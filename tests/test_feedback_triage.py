@@ -90,12 +90,13 @@ async def test_search_finds_words_in_text_and_customer(bot: Bot, team: str) -> N
 
 
 async def test_show_offers_triage_only_to_those_allowed(bot: Bot, team: str) -> None:
-    number = await file_by_command(bot, team, "UA00001", "Webhooks <https://evil.example|click me> please")
+    # Typed link syntax arrives entity-escaped (as Slack sends it) and must stay inert text.
+    number = await file_by_command(bot, team, "UA00001", "Webhooks &lt;https://evil.example|click me&gt; please")
     plain_user(bot, "UA00001")
     _, body = await bot.slack.command(team, "UA00001", "/feedback", f"show {number}")
     assert_valid_blocks(body["blocks"])
     rendered = json.dumps(body["blocks"])
-    assert "&lt;https://evil.example|click me&gt;" in rendered
+    assert "&lt;https://evil.example|click me&gt;" in rendered and "<https://evil" not in rendered
     assert "users_select" not in rendered and "Add details" in rendered
     boss = await admin(bot, team)
     _, body = await bot.slack.command(team, boss, "/feedback", f"show {number}")
@@ -134,7 +135,8 @@ async def test_status_owner_and_closing_the_loop(bot: Bot, team: str) -> None:
     for dm in dms.values():
         assert_valid_blocks(dm["blocks"])
         rendered = json.dumps(dm["blocks"])
-        assert "Live in 2.4 &lt;!here&gt;" in rendered and "CSALES1" in rendered  # note and original link
+        assert "Live in 2.4 @here" in rendered and "<!here>" not in rendered  # the note, never a broadcast
+        assert "CSALES1" in rendered  # the original link
     # Running it again (the sweeper, a retry) sends nothing twice.
     await flows.sweep_outcomes(bot.rt)
     await bot.slack.command(team, "UOWNER1", "/feedback", f"status {n} shipped")

@@ -7,7 +7,8 @@ from bot.blocks import Block, actions, button, context, divider, header, input_b
 from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
 from bot.feedback.parsing import FORM_TEXT_MAX, SETTABLE_STATUSES, Filters
 from bot.feedback.service import ItemView, Page
-from bot.text import FIELD_TEXT_MAX, mrkdwn_user_text, truncate, user_mention
+from bot import usertext
+from bot.text import FIELD_TEXT_MAX, truncate, user_mention
 from models.feedback import FeedbackStatus, Importance
 
 PREVIEW = 200
@@ -22,7 +23,7 @@ def _option(value: str) -> dict[str, Any]:
 
 
 def _quote(text: str, limit: int) -> str:
-    body = mrkdwn_user_text(text, limit) if text else "_(no text)_"
+    body = usertext.mrkdwn(text, limit=limit) if text else "_(no text)_"
     return "\n".join("> " + line for line in body.splitlines()) or "> "
 
 
@@ -45,8 +46,8 @@ def _fields(v: ItemView) -> list[dict[str, str]]:
     values = [
         ("Votes", str(v.votes)),
         ("Owner", user_mention(v.owner_id) if v.owner_id else "unassigned"),
-        ("Customer", mrkdwn_user_text(v.customer, 200) if v.customer else "–"),
-        ("Area", mrkdwn_user_text(v.product_area, 100) if v.product_area else "–"),
+        ("Customer", usertext.mrkdwn(v.customer, limit=200) if v.customer else "–"),
+        ("Area", usertext.mrkdwn(v.product_area, limit=100) if v.product_area else "–"),
         ("Importance", v.importance.value if v.importance else "–"),
         ("Tags", " ".join(f"`#{t}`" for t in v.tags) or "–"),
     ]
@@ -68,9 +69,9 @@ def item_blocks(v: ItemView, can_triage: bool) -> list[Block]:
         source.append("merged: " + ", ".join(f"#{n}" for n in v.merged_numbers))
     blocks.append(context(" · ".join(source)))
     if v.outcome_note:
-        blocks.append(section("*Outcome note:* " + mrkdwn_user_text(v.outcome_note, 2000)))
+        blocks.append(section("*Outcome note:* " + usertext.mrkdwn(v.outcome_note, limit=2000)))
     for user_id, details in v.details[:5]:
-        blocks.append(context(f"{user_mention(user_id)} added: " + mrkdwn_user_text(details, 1500)))
+        blocks.append(context(f"{user_mention(user_id)} added: " + usertext.mrkdwn(details, limit=1500)))
     ref = ItemRef(number=v.number).model_dump_json()
     elements: list[dict[str, Any]] = []
     if can_triage:
@@ -94,12 +95,12 @@ def item_blocks(v: ItemView, can_triage: bool) -> list[Block]:
 def _summary(v: ItemView) -> str:
     votes = f"{v.votes} vote" + ("" if v.votes == 1 else "s")
     extra = " · ".join(x for x in (
-        mrkdwn_user_text(v.customer, 60) if v.customer else "",
-        mrkdwn_user_text(v.product_area, 40) if v.product_area else "",
+        usertext.mrkdwn(v.customer, limit=60) if v.customer else "",
+        usertext.mrkdwn(v.product_area, limit=40) if v.product_area else "",
         " ".join(f"#{t}" for t in v.tags[:5]),
     ) if x)
     first = f"{STATUS_EMOJI[v.status]} *#{v.number}* · {v.status.value} · {votes}" + (f" · {extra}" if extra else "")
-    return first + "\n" + mrkdwn_user_text(" ".join(v.text.split()), PREVIEW)
+    return first + "\n" + usertext.mrkdwn(" ".join(v.text.split()), limit=PREVIEW)
 
 
 def describe(filters: Filters) -> str:
@@ -108,9 +109,9 @@ def describe(filters: Filters) -> str:
         parts.append(filters.status.value)
     parts += [f"#{t}" for t in filters.tags]
     if filters.area:
-        parts.append(f"area {mrkdwn_user_text(filters.area, 100)}")
+        parts.append(f"area {usertext.mrkdwn(filters.area, limit=100)}")
     if filters.words:
-        parts.append("“" + mrkdwn_user_text(" ".join(filters.words), 200) + "”")
+        parts.append("“" + usertext.mrkdwn(" ".join(filters.words), limit=200) + "”")
     order = "most-voted first" if filters.sort == "top" else "newest first"
     return (", ".join(parts) or "all open and closed items") + f"; {order}"
 
@@ -142,10 +143,12 @@ def _input(field: Field_, label: str, element: dict[str, Any], optional: bool = 
     return input_block(field, label, element, optional=optional, hint=hint)
 
 
-def _text_input(initial: str | None = None, multiline: bool = False, max_length: int = 255) -> dict[str, Any]:
+def _text_input(initial: str | None = None, multiline: bool = False, max_length: int = 255,
+                names: dict[str, str] | None = None) -> dict[str, Any]:
+    """`initial` is stored user text; the field shows its characters (plain), never entities."""
     element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
     if initial:
-        element["initial_value"] = initial[:max_length]
+        element["initial_value"] = usertext.plain(initial, names=names)[:max_length]
     return element
 
 
@@ -161,11 +164,11 @@ def _modal(callback_id: str, title: str, blocks: list[Block], metadata: str, sub
     return modal(callback_id, title, blocks, submit=submit, metadata=metadata)
 
 
-def capture_modal(meta: CaptureMeta, text: str = "") -> dict[str, Any]:
+def capture_modal(meta: CaptureMeta, text: str = "", names: dict[str, str] | None = None) -> dict[str, Any]:
     intro = "Filing this message as product feedback." if meta.shortcut else "Describe the feedback."
     blocks = [
         section(intro),
-        _input(Field_.TEXT, "Feedback", _text_input(text, multiline=True, max_length=FORM_TEXT_MAX), optional=False),
+        _input(Field_.TEXT, "Feedback", _text_input(text, multiline=True, max_length=FORM_TEXT_MAX, names=names), optional=False),
         _input(Field_.CUSTOMER, "Customer / account", _text_input()),
         _input(Field_.AREA, "Product area", _text_input(max_length=100)),
         _input(Field_.TAGS, "Tags", _text_input(), hint="Words separated by spaces or commas, e.g. exports, performance"),
@@ -208,7 +211,7 @@ def outcome_dm(v: ItemView) -> tuple[str, list[Block]]:
     blocks: list[Block] = [section(f"*{headline}*\n" + _quote(v.text, 500))]
     if v.outcome_note:
         who = f" from {user_mention(v.owner_id)}" if v.owner_id else ""
-        blocks.append(section(f"*Note{who}:* " + mrkdwn_user_text(v.outcome_note, 2000)))
+        blocks.append(section(f"*Note{who}:* " + usertext.mrkdwn(v.outcome_note, limit=2000)))
     if v.permalink:
         blocks.append(context(f"<{v.permalink}|Original message>"))
     blocks.append(divider())

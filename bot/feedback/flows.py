@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot import usertext
 from bot.delivery import claim, deliver_once, send_claimed
 from bot.feedback import blocks, service
 from bot.feedback.parsing import FORM_TEXT_MAX, Filters
@@ -68,7 +69,8 @@ async def read_message(client: AsyncWebClient, channel: str, ts: str) -> SlackMe
     if found is None:
         raise CaptureProblem(UNREADABLE["message_not_found"])
     from_bot = bool(found.get("bot_id") or found.get("subtype") == "bot_message")
-    return SlackMessage(text=str(found.get("text") or ""), user=found.get("user"), from_bot=from_bot)
+    return SlackMessage(text=usertext.from_slack(str(found.get("text") or "")), user=found.get("user"),
+                        from_bot=from_bot)
 
 
 async def _top_level_message(client: AsyncWebClient, channel: str, ts: str) -> dict[str, Any] | None:
@@ -185,19 +187,28 @@ async def _tell_each(client: AsyncWebClient, channel: str, users: list[str], tex
 
 async def complete_shortcut_capture(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int, channel: str,
                                     ts: str, submitted: str) -> None:
-    """After a shortcut filing: the permalink, and the whole message when the form could only
-    hold its first 3,000 characters and the person did not edit them."""
+    """After a shortcut filing: the permalink, and the message itself when the person did not
+    edit the form's copy of it. The form holds plain text (mentions as names, links as labels,
+    at most 3,000 characters); the message keeps its mentions, links and full length."""
     link = await permalink(client, channel, ts)
     text = submitted
-    if len(submitted) >= FORM_TEXT_MAX:
-        try:
-            message = await read_message(client, channel, ts)
-        except (CaptureProblem, SlackApiError):
-            message = None
-        if message is not None and message.text.startswith(submitted):
-            text = message.text
+    try:
+        message: SlackMessage | None = await read_message(client, channel, ts)
+    except (CaptureProblem, SlackApiError):
+        message = None
+    if message is not None and _unedited_copy(rt, team_id, submitted, message.text):
+        text = message.text
     async with rt.db.unit_of_work() as session:
         await service.complete_capture(session, team_id, item_id, text=text, author_id=None, permalink=link)
+
+
+def _unedited_copy(rt: Runtime, team_id: str, submitted: str, original: str) -> bool:
+    typed = usertext.plain(submitted).strip()
+    names = rt.users.known_names(team_id, usertext.mentioned_users(original))
+    for shown in {usertext.plain(original).strip(), usertext.plain(original, names=names).strip()}:
+        if typed == shown or (len(typed) >= FORM_TEXT_MAX - 1 and shown.startswith(typed)):
+            return True
+    return False
 
 
 async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> None:
@@ -247,20 +258,30 @@ CSV_COLUMNS = ["number", "status", "votes", "text", "customer", "product_area", 
                "closed_at", "outcome_note", "details", "merged"]
 
 
-def to_csv(items: list[service.ItemView]) -> str:
+def to_csv(items: list[service.ItemView], names: dict[str, str] | None = None) -> str:
+    """User text as a spreadsheet shows it: plain characters, links as "label (url)", mentions
+    as names (`names`) or ids."""
+    def cell(text: str | None) -> str:
+        return _cell(usertext.export(text or "", names=names))
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for v in items:
         writer.writerow([
-            v.number, v.status.value, v.votes, _cell(v.text), _cell(v.customer or ""), _cell(v.product_area or ""),
+            v.number, v.status.value, v.votes, cell(v.text), cell(v.customer), cell(v.product_area),
             v.importance.value if v.importance else "", " ".join(v.tags), v.owner_id or "", " ".join(v.reporters),
             v.author_id or "", v.source.value, v.channel_id or "", v.message_ts or "", v.permalink or "",
-            v.created_at.isoformat(), v.closed_at.isoformat() if v.closed_at else "", _cell(v.outcome_note or ""),
-            _cell("\n\n".join(f"{user}: {text}" for user, text in v.details)),
+            v.created_at.isoformat(), v.closed_at.isoformat() if v.closed_at else "", cell(v.outcome_note),
+            _cell("\n\n".join(f"{user}: {usertext.export(text, names=names)}" for user, text in v.details)),
             " ".join(str(n) for n in v.merged_numbers),
         ])
     return out.getvalue()
+
+
+def _mentioned(items: list[service.ItemView]) -> list[str]:
+    texts = [t for v in items for t in (v.text, v.customer, v.product_area, v.outcome_note, *(d for _, d in v.details)) if t]
+    return list(dict.fromkeys(u for t in texts for u in usertext.mentioned_users(t)))
 
 
 def _cell(value: str) -> str:
@@ -272,10 +293,11 @@ async def export(rt: Runtime, client: AsyncWebClient, team_id: str, user: str, f
     async with rt.db.unit_of_work() as session:
         items = await service.all_items(session, team_id, filters)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
+    names = await rt.users.names(team_id, _mentioned(items))
     try:
         dm = (await client.conversations_open(users=user))["channel"]["id"]
         await client.files_upload_v2(
-            channel=dm, content=to_csv(items), filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
+            channel=dm, content=to_csv(items, names), filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
             initial_comment=f"Your feedback export: {len(items)} item{'s' if len(items) != 1 else ''} ({blocks.describe(filters)}).",
         )
     except SlackApiError as exc:  # the user was told it is coming: say that it is not

@@ -7,7 +7,7 @@ from typing import Literal
 
 from bot.errors import UserError
 from bot.quotes import QUOTES, quoted
-from bot.text import escape
+from bot.usertext import mrkdwn
 from models.feedback import FeedbackStatus
 
 # `/feedback <text>`: the text is kept exactly as typed between its first and last word. Only
@@ -75,7 +75,7 @@ def parse_tags(text: str) -> tuple[str, ...]:
             continue
         tag = normalise_tag(word)
         if not re.fullmatch(r"[a-z0-9][\w-]{0,62}", tag):
-            raise UserError(f"`{escape(word)}` is not a tag: use letters, digits, `-` and `_`.", field="tags")
+            raise UserError(f"`{mrkdwn(word)}` is not a tag: use letters, digits, `-` and `_`.", field="tags")
         if tag not in tags:
             tags.append(tag)
     return tuple(tags)
@@ -144,7 +144,7 @@ def parse_draft(text: str) -> Draft:
                         "#exports customer:Acme` (`#tags` at the end and `customer:` are read as "
                         "labels, not as the feedback).")
     if len(parts.customers) > 1:
-        names = " and ".join(f"`{escape(c)}`" for c in parts.customers)
+        names = " and ".join(f"`{mrkdwn(c)}`" for c in parts.customers)
         raise UserError(f"Name one customer per feedback; I read {names}. "
                         'For a name with spaces write `customer:"Two Words"`.')
     if len(body) > TEXT_LIMIT:
@@ -157,7 +157,7 @@ def parse_draft(text: str) -> Draft:
 def parse_number(token: str) -> int:
     match = NUMBER.match(token.strip())
     if not match:
-        raise UserError(f"`{escape(token)}` is not a feedback number; use one like `#12` or `12`.")
+        raise UserError(f"`{mrkdwn(token)}` is not a feedback number; use one like `#12` or `12`.")
     return int(match.group(1))
 
 
@@ -168,7 +168,7 @@ def parse_status(word: str) -> FeedbackStatus:
         status = None
     if status is None or status not in SETTABLE_STATUSES:
         allowed = ", ".join(s.value for s in SETTABLE_STATUSES)
-        raise UserError(f"`{escape(word)}` is not a status. Use one of: {allowed}.")
+        raise UserError(f"`{mrkdwn(word)}` is not a status. Use one of: {allowed}.")
     return status
 
 
@@ -182,7 +182,7 @@ def parse_filters(words: list[str]) -> Filters:
         if lowered.startswith("#"):
             tag = normalise_tag(word)
             if not re.fullmatch(r"[a-z0-9][\w-]{0,62}", tag):
-                raise UserError(f"`{escape(word)}` is not a tag: use letters, digits, `-` and `_`.")
+                raise UserError(f"`{mrkdwn(word)}` is not a tag: use letters, digits, `-` and `_`.")
             tags.append(tag)
         elif lowered in {"top", "votes"}:
             sort = "top"
@@ -194,7 +194,7 @@ def parse_filters(words: list[str]) -> Filters:
             area = lowered.removeprefix("area:")
         else:
             raise UserError(
-                f"I don't understand `{escape(word)}`. Filters are a status ({', '.join(s.value for s in SETTABLE_STATUSES)}), "
+                f"I don't understand `{mrkdwn(word)}`. Filters are a status ({', '.join(s.value for s in SETTABLE_STATUSES)}), "
                 "`#tag`, one product area and `top` for most-voted first."
             )
     return Filters(status=status, tags=tuple(tags), area=area, sort=sort)
@@ -220,8 +220,8 @@ def parse_command(text: str) -> FeedbackCommand:
     try:
         return _parse_subcommand(head, rest, words)
     except UserError as exc:
-        raise UserError(f"{exc.message}\n_To file feedback that starts with “{escape(head)}”, write "
-                        f"`/feedback file {escape(head)} …`._") from None
+        raise UserError(f"{exc.message}\n_To file feedback that starts with “{mrkdwn(head)}”, write "
+                        f"`/feedback file {mrkdwn(head)} …`._") from None
 
 
 def _head(text: str) -> tuple[str, str]:
@@ -260,6 +260,6 @@ def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand
     if len(words) == 2 and words[0].lower() == "emoji":
         match = EMOJI.match(words[1].lower())
         if not match:
-            raise UserError(f"`{escape(words[1])}` is not an emoji name; use one like `memo` or `:bulb:`.")
+            raise UserError(f"`{mrkdwn(words[1])}` is not an emoji name; use one like `memo` or `:bulb:`.")
         return FeedbackCommand("emoji", emoji=match.group(1))
     raise UserError("Usage: `/feedback config emoji <name>`, e.g. `/feedback config emoji bulb`.")

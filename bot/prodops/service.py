@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.errors import UserError
-from bot.text import escape
+from bot.usertext import mrkdwn
 
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
@@ -25,7 +25,7 @@ def parse_user(token: str) -> str:
     match = USER_REF.match(token.strip())
     if not match:
         raise UserError(
-            f"`{escape(token)}` is not a Slack user. Mention them with @, like `/prodops admins add @maria`."
+            f"`{mrkdwn(token)}` is not a Slack user. Mention them with @, like `/prodops admins add @maria`."
         )
     return match.group(1) or match.group(2)
 
