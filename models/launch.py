@@ -44,7 +44,7 @@ class Launch(Timestamped, Base):
     launch_date: Mapped[date]
     channel_id: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[str] = mapped_column(String(32))
-    template_name: Mapped[str] = mapped_column(String(80))
+    template_name: Mapped[str] = mapped_column(String(400))
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     decision: Mapped[Decision | None] = mapped_column(
         Enum(Decision, native_enum=False, length=8, values_callable=lambda e: [m.value for m in e]), default=None)

@@ -239,7 +239,8 @@ def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand
     if head == "search":
         if not words:
             raise UserError("Usage: `/feedback search <words>`, e.g. `/feedback search export timeout`.")
-        return FeedbackCommand("search", filters=Filters(words=tuple(w.lower() for w in words[:10])))
+        # Case is folded by the database on both sides (Python's and PostgreSQL's folding differ).
+        return FeedbackCommand("search", filters=Filters(words=tuple(words[:10])))
     if head == "show":
         if len(words) != 1:
             raise UserError("Usage: `/feedback show <number>`, e.g. `/feedback show 12`.")

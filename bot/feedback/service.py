@@ -345,7 +345,7 @@ def _filtered(team_id: str, filters: Filters) -> Select[tuple[FeedbackItem]]:
     if filters.status:
         query = query.where(FeedbackItem.status == filters.status)
     if filters.area:
-        query = query.where(func.lower(FeedbackItem.product_area) == filters.area.lower())
+        query = query.where(func.lower(FeedbackItem.product_area) == func.lower(filters.area))
     for tag in filters.tags:
         query = query.where(select(FeedbackTag.id).where(
             FeedbackTag.item_id == FeedbackItem.id, FeedbackTag.tag == tag).exists())

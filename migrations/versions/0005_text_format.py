@@ -27,7 +27,7 @@ depends_on: str | Sequence[str] | None = None
 
 WIDER = {
     'feedback_items': [('customer', 255, 1200), ('product_area', 100, 500)],
-    'launches': [('name', 80, 400), ('name_key', 80, 400)],
+    'launches': [('name', 80, 400), ('name_key', 80, 400), ('template_name', 80, 400)],
     'launch_templates': [('name', 80, 400), ('name_key', 80, 400)],
     'launch_items': [('title', 150, 800)],
 }
