@@ -136,8 +136,9 @@ def mrkdwn(text: str, *, public: bool = False, names: Mapping[str, str] | None =
 def _mrkdwn_piece(piece: Piece, public: bool, names: Mapping[str, str] | None) -> str:
     if piece.kind == "text":
         return from_typed(piece.value)
-    if piece.kind == "link":
-        return f"<{piece.value}|{from_typed(piece.label)}>" if piece.label else f"<{piece.value}>"
+    if piece.kind == "link":  # the URL escaped as Slack sends it: a `<!here>` inside it stays inert
+        url = from_typed(piece.value)
+        return f"<{url}|{from_typed(piece.label)}>" if piece.label else f"<{url}>"
     if piece.kind == "channel":
         return f"<#{piece.value}>"
     if piece.kind == "user" and not public:

@@ -1,4 +1,8 @@
-"""/launch and its modals."""
+"""/launch and its modals.
+
+User text is converted once, here: the command's text with `usertext.from_slack` before it is
+parsed, a value typed into a form with `usertext.from_typed`. Answers (ephemeral) render it with
+`usertext.mrkdwn`."""
 from __future__ import annotations
 
 from datetime import date
@@ -21,7 +25,8 @@ from bot.roles import can_manage, require_manager
 from bot.runtime import Runtime
 from bot.tasks import Defer
 from bot.workspaces import WorkspaceInfo
-from bot.text import channel_mention, escape
+from bot.text import channel_mention
+from bot.usertext import from_slack, from_typed, mrkdwn
 
 
 
@@ -65,7 +70,7 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
     @app.command("/launch")
     async def launch_command(ack: AsyncAck, command: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
                              client: AsyncWebClient, defer: Defer) -> None:
-        request = parse_command(command.get("text", ""))
+        request = parse_command(from_slack(command.get("text", "")))
         await COMMANDS[request.action](rt, ack, request, command, session, workspace, client, defer)
 
     @app.view(LaunchView.NEW)
@@ -73,12 +78,13 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                                    workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
         values = view["state"]["values"]
         pick = lambda field, key: (values.get(field, {}).get(field) or {}).get(key)  # noqa: E731
-        name = parse_name(pick(Field_.NAME, "value") or "")
+        name = parse_name(from_typed(pick(Field_.NAME, "value") or ""))
         when = _modal_date(pick(Field_.DATE, "selected_date"))
         channel = pick(Field_.CHANNEL, "selected_conversation")
         if not channel:
             raise UserError("Pick the channel for the checklist.", field=Field_.CHANNEL)
-        template = (pick(Field_.TEMPLATE, "selected_option") or {}).get("value")
+        template = (pick(Field_.TEMPLATE, "selected_option") or {}).get("value")  # the name as shown
+        template = from_typed(template) if template else None
         owner = pick(Field_.OWNER, "selected_user") or body["user"]["id"]
         actor = body["user"]["id"]
         await _create(rt, session, workspace, client, name=name, when=when, channel=channel,
@@ -93,8 +99,8 @@ def register(app: ProdOpsApp, rt: Runtime) -> None:
                                  workspace: WorkspaceInfo, client: AsyncWebClient) -> None:
         await require_manager(session, rt.users, workspace.team_id, body["user"]["id"], "edit launch templates")
         values = view["state"]["values"]
-        name = (values.get(Field_.NAME, {}).get(Field_.NAME) or {}).get("value") or ""
-        lines = (values.get(Field_.ITEMS, {}).get(Field_.ITEMS) or {}).get("value") or ""
+        name = from_typed((values.get(Field_.NAME, {}).get(Field_.NAME) or {}).get("value") or "")
+        lines = from_typed((values.get(Field_.ITEMS, {}).get(Field_.ITEMS) or {}).get("value") or "")
         try:
             meta = TemplateMeta.model_validate_json(view.get("private_metadata") or "{}")
         except ValidationError:
@@ -146,7 +152,7 @@ async def _new(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict
     await _create(rt, session, workspace, client, name=request.name, when=request.when, channel=channel,
                   template=request.template, owner=command["user_id"], actor=command["user_id"], defer=defer)
     today = flows.today_in(workspace.timezone)
-    await ack(text=f"Created *{escape(request.name)}* for {request.when.isoformat()}; the checklist is going up in "
+    await ack(text=f"Created *{mrkdwn(request.name)}* for {request.when.isoformat()}; the checklist is going up in "
                    f"{channel_mention(channel)}." + past_warning(request.when, today))
 
 
@@ -160,7 +166,7 @@ async def _status(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: d
                   workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
     launch = await service.get(session, workspace.team_id, request.name or "")
     view = await service.view(session, launch, flows.today_in(workspace.timezone))
-    await ack(text=f"{view.name}: {view.readiness}% ready", blocks=blocks.status(view))
+    await ack(text=f"{mrkdwn(view.name)}: {view.readiness}% ready", blocks=blocks.status(view))
 
 
 async def _go(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any], session: AsyncSession,
@@ -168,7 +174,7 @@ async def _go(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[
     launch = await service.get(session, workspace.team_id, request.name or "")
     team_id, launch_id = workspace.team_id, launch.id
     defer(lambda: flows.post_go_no_go(rt, client, team_id, launch_id))
-    await ack(text=f"Posting the go/no-go summary for *{escape(launch.name)}* in the checklist thread.")
+    await ack(text=f"Posting the go/no-go summary for *{mrkdwn(launch.name)}* in the checklist thread.")
 
 
 async def _launch_admin(rt: Runtime, session: AsyncSession, client: AsyncWebClient, workspace: WorkspaceInfo,
@@ -186,13 +192,13 @@ async def _date(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dic
     launch = await _launch_admin(rt, session, client, workspace, user, request.name or "", "move the launch date")
     old = await service.move(session, launch, request.when, user)
     if old is None:
-        await ack(text=f"*{escape(launch.name)}* already launches {request.when.isoformat()}; nothing changed.")
+        await ack(text=f"*{mrkdwn(launch.name)}* already launches {request.when.isoformat()}; nothing changed.")
         return
     team_id, launch_id = workspace.team_id, launch.id
     line = blocks.thread_line(user, "date", f"{old.isoformat()} → {request.when.isoformat()}")
     defer(lambda: flows.after_change(rt, client, team_id, launch_id, line))
     today = flows.today_in(workspace.timezone)
-    await ack(text=f"*{escape(launch.name)}* now launches {request.when.isoformat()}; open items moved with it."
+    await ack(text=f"*{mrkdwn(launch.name)}* now launches {request.when.isoformat()}; open items moved with it."
                    + past_warning(request.when, today))
 
 
@@ -205,7 +211,7 @@ async def _add(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict
     team_id, launch_id = workspace.team_id, launch.id
     line = blocks.thread_line(user, "add", f"{request.item.function}: {request.item.title}")
     defer(lambda: flows.after_change(rt, client, team_id, launch_id, line))
-    await ack(text=f"Added *{escape(request.item.title)}* to {escape(launch.name)}.")
+    await ack(text=f"Added *{mrkdwn(request.item.title)}* to {mrkdwn(launch.name)}.")
 
 
 async def _template_list(rt: Runtime, ack: AsyncAck, request: LaunchCommand, command: dict[str, Any],

@@ -74,3 +74,13 @@ def test_unescaped_angle_brackets_and_stray_ampersands_are_text() -> None:
     assert ut.from_slack("a <b> & c > d &copy;") == "a &lt;b&gt; &amp; c &gt; d &amp;copy;"
     assert ut.plain("<javascript:alert(1)|click>") == "<javascript:alert(1)|click>"
     assert ut.mrkdwn("<javascript:alert(1)|click>") == "&lt;javascript:alert(1)|click&gt;"
+
+
+def test_a_link_address_goes_out_escaped_as_slack_sent_it() -> None:
+    """Slack escapes `&`, `<`, `>` inside a link's address too; sent back unescaped, a `<!here>`
+    in the address would close the link early and notify the channel."""
+    wire = "<https://x.example/&lt;!here&gt;?a=1&amp;b=2|docs> <https://x.example/&lt;!channel&gt;>"
+    for public in (False, True):
+        rendered = ut.mrkdwn(wire, public=public)
+        assert rendered == wire and "<!" not in rendered
+    assert ut.plain(wire) == "docs https://x.example/<!channel>"

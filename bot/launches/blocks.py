@@ -1,4 +1,11 @@
-"""Block Kit for launches: the live checklist, go/no-go, status, list, nudges and modals."""
+"""Block Kit for launches: the live checklist, go/no-go, status, list, nudges and modals.
+
+Names and titles are user text in bot/usertext.py's representation; each surface has one
+renderer. mrkdwn (sections, context, thread lines, a message's `text`, which Slack also reads as
+mrkdwn) goes through `usertext.mrkdwn`, with `public=True` for what is posted in the channel (the
+checklist, its thread, the go/no-go summary) so a name or title never pings anyone there.
+plain_text (headers, button and option labels, input initial values) goes through
+`usertext.plain` and is then cut to the Block Kit limit."""
 from __future__ import annotations
 
 import json
@@ -10,7 +17,8 @@ from bot.launches.enums import Field_, ItemRef, LaunchAction, LaunchRef, LaunchV
 from bot.launches.parsing import TemplateItem
 from bot.launches.service import ItemView, LaunchView, NudgeItem
 from bot.launches.templates import template_text
-from bot.text import BUTTON_TEXT_MAX, MESSAGE_BLOCKS_MAX, escape, mrkdwn_user_text, truncate, user_mention
+from bot.text import BUTTON_TEXT_MAX, MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX, truncate, user_mention
+from bot.usertext import mrkdwn as user_mrkdwn, plain as user_plain
 from models.launch import Decision
 
 FUNCTION_LABEL = {"engineering": "Engineering", "product": "Product", "marketing": "Marketing", "sales": "Sales",
@@ -49,15 +57,21 @@ def _mark(item: ItemView) -> str:
     return "✅" if item.done else ("⚠️" if item.overdue else "⬜")
 
 
-def _item_line(item: ItemView) -> str:
+# How much of one piece of user text a line may show (mrkdwn characters, escapes included).
+NAME_MRKDWN_MAX = 500
+TITLE_MRKDWN_MAX = 1_000
+
+
+def _item_line(item: ItemView, *, public: bool) -> str:
     owner = user_mention(item.owner_id) if item.owner_id else "_unassigned_"
     due = f"*overdue since {_date(item.due)}*" if item.overdue else f"due {_date(item.due)}"
-    title = f"~{escape(item.title)}~" if item.done else escape(item.title)
+    title = user_mrkdwn(item.title, public=public, limit=TITLE_MRKDWN_MAX)
+    title = f"~{title}~" if item.done else title
     return f"{_mark(item)} {title} · {owner} · {due}"
 
 
 def _item_row(v: LaunchView, item: ItemView) -> Block:
-    label = truncate(f"{_mark(item)} {item.title}", BUTTON_TEXT_MAX)
+    label = truncate(f"{_mark(item)} {user_plain(item.title)}", BUTTON_TEXT_MAX)
     toggle = button(label, LaunchAction.TOGGLE, ItemRef(l=v.id, i=item.id, d=not item.done).model_dump_json(),
                     style="danger" if item.overdue else None)
     owner: dict[str, Any] = {"type": "users_select", "action_id": LaunchAction.OWNER,
@@ -96,16 +110,17 @@ def checklist(v: LaunchView) -> tuple[str, list[Block]]:
     """The live message: one row of controls per item. When that would pass Slack's 50 blocks
     or its size limit, a compact form: open items listed per function, a check-off menu each."""
     overdue = len(v.overdue)
+    name = user_mrkdwn(v.name, public=True, limit=NAME_MRKDWN_MAX)
     top: list[Block] = [
-        header(f"🚀 {v.name}"),
+        header(f"🚀 {user_plain(v.name)}"),
         context(f"Launch {_date(v.launch_date)} ({v.launch_date.isoformat()}) · {when(v)} · owner "
                 f"{user_mention(v.owner_id)}{_decision(v)}"),
         section(f"`{progress_bar(v.readiness)}` *{v.readiness}% ready*"
                 + (f" · :warning: *{overdue} overdue*" if overdue else "")),
     ]
     footer = context("Click an item to check it off or reopen it; pick an owner or a due date beside it. "
-                     f"`/launch status \"{escape(v.name)}\"` for a summary.")
-    text = f"Launch checklist: {escape(v.name)}, {v.readiness}% ready, {when(v)}"
+                     f"`/launch status \"{name}\"` for a summary.")
+    text = f"Launch checklist: {name}, {v.readiness}% ready, {when(v)}"
     full = top + _full_rows(v) + [footer]
     if len(full) <= MESSAGE_BLOCKS_MAX and _size(full) <= MESSAGE_CHARS_BUDGET:
         return text, full
@@ -130,14 +145,15 @@ def _compact_rows(v: LaunchView, lines_budget: int, options_max: int) -> list[Bl
     for function, items in v.by_function().items():
         open_items = [i for i in items if not i.done]
         title = f"*{FUNCTION_LABEL[function]}* · {len(items) - len(open_items)}/{len(items)} done"
-        lines = [_item_line(i) for i in open_items]
+        lines = [_item_line(i, public=True) for i in open_items]
         section_text = fitted_lines(title, lines, limit=max(200, min(2_900, lines_left)))
         lines_left -= len(section_text)
         body.append(section(section_text))
         chosen = open_items[:min(25, options_left)]
         if chosen:
             options_left -= len(chosen)
-            options = [option(f"Check: {i.title}", ItemRef(l=v.id, i=i.id, d=True).model_dump_json()) for i in chosen]
+            options = [option(f"Check: {user_plain(i.title)}", ItemRef(l=v.id, i=i.id, d=True).model_dump_json())
+                       for i in chosen]
             body.append(actions({"type": "static_select", "action_id": LaunchAction.COMPACT_TOGGLE,
                                  "placeholder": plain("Check off…"), "options": options},
                                 block_id=f"launch.compact.{v.id}.{function}"))
@@ -155,22 +171,25 @@ def recommendation(v: LaunchView) -> str:
 
 def go_no_go(v: LaunchView) -> tuple[str, list[Block]]:
     open_groups = v.by_function(open_only=True)
-    lines = [f"*{FUNCTION_LABEL[f]}*: " + truncate(", ".join(escape(i.title) for i in items), 400)
+    # The titles are joined in the representation and cut by usertext, never inside an escape.
+    lines = [f"*{FUNCTION_LABEL[f]}*: " + user_mrkdwn(", ".join(i.title for i in items), public=True, limit=400)
              for f, items in open_groups.items()] or ["Nothing open."]
     ref = LaunchRef(l=v.id).model_dump_json()
     blocks = [
-        header(f"Go/no-go: {v.name}"),
+        header(f"Go/no-go: {user_plain(v.name)}"),
         section(fitted_lines(f"{v.readiness}% ready · {len(v.overdue)} overdue · {when(v)}\n*Open items*", lines)),
         section(recommendation(v)),
         actions(button("Go", LaunchAction.GO, ref, style="primary"),
                 button("No-go", LaunchAction.NO_GO, ref, style="danger"), block_id=f"launch.decide.{v.id}"),
         context(f"The decision is {user_mention(v.owner_id)}'s (or an ops admin's); it is recorded in the audit trail."),
     ]
-    return f"Go/no-go for {escape(v.name)}: {v.readiness}% ready", blocks
+    name = user_mrkdwn(v.name, public=True, limit=NAME_MRKDWN_MAX)
+    return f"Go/no-go for {name}: {v.readiness}% ready", blocks
 
 
 def status(v: LaunchView) -> list[Block]:
-    blocks = [header(f"{v.name} · {v.readiness}% ready"),
+    """An answer only the asker sees (ephemeral)."""
+    blocks = [header(f"{user_plain(v.name)} · {v.readiness}% ready"),
               context(f"{v.launch_date.isoformat()} · {when(v)} · owner {user_mention(v.owner_id)}{_decision(v)}")]
     groups = v.by_function(open_only=True)
     if not groups:
@@ -178,27 +197,32 @@ def status(v: LaunchView) -> list[Block]:
     for function, items in list(groups.items())[:40]:
         overdue = sum(i.overdue for i in items)
         head = f"*{FUNCTION_LABEL[function]}*: {len(items)} open" + (f", {overdue} overdue" if overdue else "")
-        blocks.append(section(fitted_lines(head, [_item_line(i) for i in items], limit=1_500)))
+        blocks.append(section(fitted_lines(head, [_item_line(i, public=False) for i in items], limit=1_500)))
     return blocks
 
 
 def launch_list(views: list[LaunchView]) -> list[Block]:
+    """An answer only the asker sees (ephemeral)."""
     if not views:
         return [section("No upcoming launches. Start one with `/launch new`.")]
     blocks: list[Block] = [header("Upcoming launches")]
     for v in views[:45]:
         overdue = f" · :warning: {len(v.overdue)} overdue" if v.overdue else ""
-        blocks.append(section(f"*{escape(v.name)}* · {v.launch_date.isoformat()} ({when(v)}) · "
+        name = user_mrkdwn(v.name, limit=NAME_MRKDWN_MAX)
+        blocks.append(section(f"*{name}* · {v.launch_date.isoformat()} ({when(v)}) · "
                               f"`{progress_bar(v.readiness)}` {v.readiness}% ready{overdue}{_decision(v)} · <#{v.channel_id}>"))
     return blocks
 
 
 def nudge(person: str, items: list[NudgeItem], today: date) -> tuple[str, list[Block]]:
+    """A DM to `person`: private, so a mention in a title stays a (silent) mention."""
     blocks: list[Block] = [section(f"Good morning {user_mention(person)}: these launch items need you.")]
     for item in items[:45]:
         state = "*overdue*" if item.due < today else ("due *today*" if item.due == today else "due *tomorrow*")
         who = "" if item.assigned else " · _unassigned: you own the launch_"
-        blocks.append(section(f"*{escape(item.launch_name)}*: {escape(item.title)} · {state} ({item.due.isoformat()}){who}",
+        name = user_mrkdwn(item.launch_name, limit=NAME_MRKDWN_MAX)
+        title = user_mrkdwn(item.title, limit=TITLE_MRKDWN_MAX)
+        blocks.append(section(f"*{name}*: {title} · {state} ({item.due.isoformat()}){who}",
                               accessory=button("Mark done", LaunchAction.TOGGLE,
                                                ItemRef(l=item.launch_id, i=item.item_id, d=True).model_dump_json())))
     return f"{len(items)} launch item(s) need you today", blocks
@@ -213,8 +237,9 @@ def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None
                                                                           "exclude_bot_users": True}}
     if channel_id:
         channel["initial_conversation"] = channel_id
-    template = {"type": "static_select", "options": [option(t, t) for t in templates[:100]],
-                "initial_option": option(templates[0], templates[0])}
+    # Template names are typed into the template form, so the text shown is what comes back.
+    choices = [option(user_plain(t), user_plain(t)) for t in templates[:100]]
+    template = {"type": "static_select", "options": choices, "initial_option": choices[0]}
     blocks = [
         _input(Field_.NAME, "Launch name", {"type": "plain_text_input", "max_length": 80}),
         _input(Field_.DATE, "Launch date", {"type": "datepicker"}),
@@ -228,7 +253,7 @@ def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None
 def template_modal(name: str = "", items: list[TemplateItem] | None = None, editing: str | None = None) -> dict[str, Any]:
     name_input: dict[str, Any] = {"type": "plain_text_input", "max_length": 80}
     if name:
-        name_input["initial_value"] = name
+        name_input["initial_value"] = user_plain(name)[:80]
     lines: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": 3000}
     if items:
         lines["initial_value"] = template_text(items)[:3000]
@@ -242,13 +267,20 @@ def template_modal(name: str = "", items: list[TemplateItem] | None = None, edit
 
 
 def template_list(names: list[str]) -> list[Block]:
-    return [section("*Launch templates:* " + ", ".join(f"`{escape(n)}`" for n in names)),
+    shown = [f"`{user_mrkdwn(n, limit=NAME_MRKDWN_MAX)}`" for n in names]
+    text = "*Launch templates:* " + ", ".join(shown)
+    while len(text) > SECTION_TEXT_MAX - 40:  # whole names only, never half an escape
+        shown.pop()
+        text = "*Launch templates:* " + ", ".join(shown) + f" and {len(names) - len(shown)} more"
+    return [section(text),
             context("Ops admins: `/launch template new`, `/launch template edit \"Name\"`.")]
 
 
 def thread_line(actor: str, action: str, detail: str, suffix: str = "") -> str:
-    """`detail` is user text (escaped); `suffix` is the bot's own mrkdwn, e.g. a mention."""
+    """A line in the checklist's thread. `detail` is user text (the representation, rendered for
+    the channel: nothing in it pings); `suffix` is the bot's own mrkdwn, e.g. a mention."""
     verbs = {"check": "checked off", "uncheck": "reopened", "owner": "set the owner of", "due": "moved the due date of",
              "add": "added", "date": "moved the launch date:", "decision": "decided", "created": "created the launch"}
-    return f"{user_mention(actor)} {verbs.get(action, action)} {mrkdwn_user_text(detail, 500)} {suffix}".rstrip()
+    shown = user_mrkdwn(detail, public=True, limit=TITLE_MRKDWN_MAX)
+    return f"{user_mention(actor)} {verbs.get(action, action)} {shown} {suffix}".rstrip()
 

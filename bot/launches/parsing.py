@@ -1,4 +1,8 @@
-"""Parsing /launch text: subcommands, quoted names, dates and template lines."""
+"""Parsing /launch text: subcommands, quoted names, dates and template lines.
+
+Text arrives here in bot/usertext.py's representation (the handler converts it at the edge):
+names and titles are kept in it, lengths are measured on what the person typed (`plain`), and
+an error that quotes the input renders it with `usertext.mrkdwn`, so nothing is escaped twice."""
 from __future__ import annotations
 
 import re
@@ -8,7 +12,7 @@ from typing import Literal
 
 from bot.errors import UserError
 from bot.quotes import UnclosedQuote, split_words
-from bot.text import escape
+from bot.usertext import mrkdwn, plain
 
 FUNCTIONS = ("engineering", "product", "marketing", "sales", "support", "legal", "post-launch")
 NAME_MAX = 80
@@ -39,18 +43,18 @@ class LaunchCommand:
 def parse_date(text: str) -> date:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
     if not match:
-        raise UserError(f"`{escape(text)}` is not a date; write it as YYYY-MM-DD, e.g. `2027-03-01`.")
+        raise UserError(f"`{mrkdwn(text)}` is not a date; write it as YYYY-MM-DD, e.g. `2027-03-01`.")
     try:
         return date(*(int(g) for g in match.groups()))
     except ValueError:
-        raise UserError(f"`{escape(text)}` is not a real date (check the month and day).") from None
+        raise UserError(f"`{mrkdwn(text)}` is not a real date (check the month and day).") from None
 
 
 def parse_name(text: str) -> str:
     name = " ".join(text.split())
     if not name:
         raise UserError("Give the launch a name.", field="name")
-    if len(name) > NAME_MAX:
+    if len(plain(name)) > NAME_MAX:
         raise UserError(f"Keep launch names under {NAME_MAX} characters.", field="name")
     return name
 
@@ -59,27 +63,32 @@ def parse_function(text: str) -> str:
     value = text.strip().lower().replace(" ", "-")
     value = {"post": "post-launch", "postlaunch": "post-launch", "eng": "engineering"}.get(value, value)
     if value not in FUNCTIONS:
-        raise UserError(f"`{escape(text)}` is not a function; use one of: {', '.join(FUNCTIONS)}.")
+        raise UserError(f"`{mrkdwn(text)}` is not a function; use one of: {', '.join(FUNCTIONS)}.")
     return value
 
 
 def parse_offset(text: str) -> int:
     match = re.fullmatch(r"(?i)\s*(?:T\s*)?([+-]?\s*\d{1,3})\s*", text)
     if not match:
-        raise UserError(f"`{escape(text)}` is not a number of days relative to launch (like `-7`, `0` or `+7`).")
+        raise UserError(f"`{mrkdwn(text)}` is not a number of days relative to launch (like `-7`, `0` or `+7`).")
     days = int(match.group(1).replace(" ", ""))
     if abs(days) > OFFSET_LIMIT:
         raise UserError(f"{days} days is more than a year from launch day.")
     return days
 
 
+# A `|` inside a Slack token (`<https://…|label>`) is part of the token, not a column: in the
+# representation every `>` closes a token, so a `|` followed by a `>` before any `<` is inside one.
+_COLUMN = re.compile(r"\|(?![^<]*>)")
+
+
 def parse_item(text: str) -> TemplateItem:
     """`function | title | days relative to launch`."""
-    parts = [p.strip() for p in text.split("|")]
+    parts = [p.strip() for p in _COLUMN.split(text)]
     if len(parts) != 3 or not all(parts):
         raise UserError("Write each item as `function | title | days`, e.g. `marketing | Blog post | -7`.")
     title = parts[1]
-    if len(title) > TITLE_MAX:
+    if len(plain(title)) > TITLE_MAX:
         raise UserError(f"Keep item titles under {TITLE_MAX} characters.")
     return TemplateItem(parse_function(parts[0]), title, parse_offset(parts[2]))
 

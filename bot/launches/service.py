@@ -1,7 +1,8 @@
 """Launch domain logic: create, change items with an audit trail, readiness, go/no-go, nudges.
 
 Due dates are stored as days relative to launch day, so moving the launch moves them.
-Sessions flush only; the edge commits.
+Sessions flush only; the edge commits. Names, titles and audit details are user text in
+bot/usertext.py's representation, as the handlers converted it at the edge.
 
 A change to the value something already has writes nothing (no audit entry, so the caller
 posts no thread line). Whether it changed is decided by the database, not by what this request
@@ -22,7 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.errors import NotFound, PermissionDenied, UserError
 from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem
-from bot.text import escape
+from bot.usertext import mrkdwn
 from models.base import Base, utcnow
 from models.launch import Decision, Launch, LaunchAudit, LaunchItem
 
@@ -85,6 +86,8 @@ class LaunchView:
 
 
 def name_key(name: str) -> str:
+    """The stored (canonical) name, whitespace collapsed and lower-cased: unique per workspace.
+    A name typed after a command arrives through `usertext.from_slack`, so it finds the row."""
     return " ".join(name.split()).lower()
 
 
@@ -99,15 +102,15 @@ async def create(session: AsyncSession, team_id: str, *, name: str, launch_date:
                  owner_id: str, template_name: str, items: list[TemplateItem], actor: str) -> Launch:
     key = name_key(name)
     if await session.scalar(select(Launch.id).where(Launch.team_id == team_id, Launch.name_key == key)):
-        raise UserError(f"A launch named `{escape(name)}` already exists; pick another name "
-                        f"(or see `/launch status \"{escape(name)}\"`).", field="name")
+        raise UserError(f"A launch named `{mrkdwn(name)}` already exists; pick another name "
+                        f"(or see `/launch status \"{mrkdwn(name)}\"`).", field="name")
     launch = Launch(team_id=team_id, name=name, name_key=key, launch_date=launch_date, channel_id=channel_id,
                     owner_id=owner_id, template_name=template_name, created_by=actor)
     session.add(launch)
     try:
         await session.flush()
     except IntegrityError:  # someone created the same name a moment ago
-        raise UserError(f"A launch named `{escape(name)}` already exists; pick another name.", field="name") from None
+        raise UserError(f"A launch named `{mrkdwn(name)}` already exists; pick another name.", field="name") from None
     for position, item in enumerate(items):
         session.add(LaunchItem(team_id=team_id, launch_id=launch.id, function=item.function, title=item.title,
                                offset_days=item.offset_days, position=position))
@@ -118,7 +121,7 @@ async def create(session: AsyncSession, team_id: str, *, name: str, launch_date:
 async def get(session: AsyncSession, team_id: str, name: str) -> Launch:
     launch = await session.scalar(select(Launch).where(Launch.team_id == team_id, Launch.name_key == name_key(name)))
     if launch is None:
-        raise NotFound(f"There is no launch named `{escape(name)}`. See `/launch list`.")
+        raise NotFound(f"There is no launch named `{mrkdwn(name)}`. See `/launch list`.")
     return launch
 
 

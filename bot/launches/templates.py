@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserError
 from bot.launches.parsing import NAME_MAX, TemplateItem
-from bot.text import escape
+from bot.usertext import mrkdwn, plain
 from models.launch import LaunchTemplate
 
 DEFAULT_NAME = "default"
@@ -23,19 +23,24 @@ DEFAULT_ITEMS = (
 
 
 def template_text(items: list[TemplateItem] | tuple[TemplateItem, ...]) -> str:
-    return "\n".join(f"{i.function} | {i.title} | {i.offset_days:+d}" for i in items)
+    """The items as the form shows them to edit: one line each, titles as they were typed."""
+    return "\n".join(f"{i.function} | {plain(i.title)} | {i.offset_days:+d}" for i in items)
+
+
+def template_key(name: str) -> str:
+    return " ".join(name.split()).lower()
 
 
 async def find(session: AsyncSession, team_id: str, name: str | None) -> tuple[str, list[TemplateItem]]:
     """A workspace template by name; `default` is built in unless the workspace made its own."""
-    key = (name or DEFAULT_NAME).strip().lower()
+    key = template_key(name or DEFAULT_NAME)
     row = await session.scalar(select(LaunchTemplate).where(
         LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == key))
     if row is not None:
         return row.name, [TemplateItem(str(i["function"]), str(i["title"]), int(i["offset_days"])) for i in row.items]
     if key == DEFAULT_NAME:
         return DEFAULT_NAME, list(DEFAULT_ITEMS)
-    raise NotFound(f"There is no template `{escape(name or '')}`. See `/launch template list`.")
+    raise NotFound(f"There is no template `{mrkdwn(name or '')}`. See `/launch template list`.")
 
 
 async def names(session: AsyncSession, team_id: str) -> list[str]:
@@ -47,17 +52,17 @@ async def names(session: AsyncSession, team_id: str) -> list[str]:
 async def save(session: AsyncSession, team_id: str, name: str, items: list[TemplateItem], actor: str,
                *, replace: str | None = None) -> LaunchTemplate:
     name = " ".join(name.split())
-    if not name or len(name) > NAME_MAX:
+    if not name or len(plain(name)) > NAME_MAX:
         raise UserError(f"Give the template a name of at most {NAME_MAX} characters.", field="name")
-    key = name.lower()
+    key = template_key(name)
     existing = await session.scalar(select(LaunchTemplate).where(
         LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == key))
-    if existing is not None and key != (replace or "").lower():
-        raise UserError(f"A template named `{escape(name)}` already exists; pick another name.", field="name")
+    if existing is not None and key != template_key(replace or ""):
+        raise UserError(f"A template named `{mrkdwn(name)}` already exists; pick another name.", field="name")
     row = existing
     if replace is not None and row is None:
         row = await session.scalar(select(LaunchTemplate).where(
-            LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == replace.lower()))
+            LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == template_key(replace)))
     if row is None:
         row = LaunchTemplate(team_id=team_id, name=name, name_key=key, created_by=actor, items=[])
         session.add(row)
