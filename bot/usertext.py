@@ -40,14 +40,15 @@ class Piece:
 
 
 def from_typed(raw: str) -> str:
-    """Raw characters (a modal value) in the representation: every `&`, `<`, `>` is literal."""
-    return raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Raw characters (a modal value) in the representation: every `&`, `<`, `>` is literal.
+    NUL is dropped: nobody can see it, and PostgreSQL refuses it in text."""
+    return raw.replace("\x00", "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def from_slack(wire: str) -> str:
     """Slack's format, normalised: stray `&`, `<`, `>` that are not Slack's own become entities,
     and a `<…>` that is not a token Slack makes is kept as the text it shows. Idempotent."""
-    return "".join(_canonical(p) for p in pieces(wire))
+    return "".join(_canonical(p) for p in pieces(wire.replace("\x00", "")))
 
 
 def pieces(text: str) -> Iterator[Piece]:

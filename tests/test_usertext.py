@@ -11,7 +11,7 @@ from bot import usertext as ut
 TOKENS = ["<@U012AB3CD>", "<@W0ENTERP1|alice>", "<#C0SALES1|sales>", "<#C0SALES2>", "<!here>", "<!channel>",
           "<!everyone>", "<!subteam^S0PLAT1|@platform>", "<!subteam^S0PLAT2>", "<https://example.com/a?b=1&amp;c=2|the docs>",
           "<https://example.com>", "<mailto:bob@example.com|bob@example.com>", "<!date^1392734382^{date}|Feb 18, 2014>"]
-TYPED = st.text(st.characters(exclude_categories=("Cs",)), max_size=80) | st.sampled_from(
+TYPED = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=80) | st.sampled_from(
     ["R&D", "<export>", "&amp;", "<!here>", "<@U123>", "a < b > c", "&lt;b&gt;", "שלום עולם", "emoji 🚀👩‍👩‍👧"])
 WIRE = st.lists(st.one_of(TYPED.map(ut.from_typed), st.sampled_from(TOKENS)), max_size=8).map("".join)
 
@@ -84,3 +84,7 @@ def test_a_link_address_goes_out_escaped_as_slack_sent_it() -> None:
         rendered = ut.mrkdwn(wire, public=public)
         assert rendered == wire and "<!" not in rendered
     assert ut.plain(wire) == "docs https://x.example/<!channel>"
+
+
+def test_nul_is_dropped_at_the_edge() -> None:
+    assert ut.from_typed("a\x00b") == "ab" and ut.from_slack("a\x00<@U1>") == "a<@U1>"
