@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.edge import ProdOpsApp, dedupe_events, make_error_handler, make_workspace_injector
+from bot.edge import ProdOpsApp, dedupe_events, make_context_injector, make_error_handler, make_workspace_injector
+from bot.feature import Feature
 from bot.runtime import Runtime
-from handlers import feedback, feedback_triage, home, launch_checklist, launches, prodops
+from handlers import feedback, home, launches, prodops
 
-FEATURES = (prodops, feedback, feedback_triage, launches, launch_checklist, home)
+# Every feature the bot serves, in the order help lists them. The one list: add a feature here.
+FEATURES: tuple[Feature, ...] = (prodops.FEATURE, feedback.FEATURE, launches.FEATURE, home.FEATURE)
 
 
 def build_app(rt: Runtime) -> ProdOpsApp:
@@ -27,7 +29,13 @@ def build_app(rt: Runtime) -> ProdOpsApp:
     )
     app.use(dedupe_events)
     app.use(make_workspace_injector(rt))
+    app.use(make_context_injector(rt))
     app.error(make_error_handler(rt))
+    rt.features = FEATURES
     for feature in FEATURES:
-        feature.register(app, rt)
+        feature.listeners(app)
+        feature.jobs(rt)
     return app
+
+
+COMMANDS = [f.help for f in FEATURES if f.help is not None]  # what the manifest must declare

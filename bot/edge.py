@@ -18,6 +18,7 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.context import Ctx, user_of
 from bot.errors import UserError
 from bot.logs import request_id
 from bot.runtime import Runtime
@@ -167,6 +168,19 @@ def make_workspace_injector(rt: Runtime) -> Callable[..., Awaitable[None]]:
         await next()
 
     return inject_workspace
+
+
+def make_context_injector(rt: Runtime) -> Callable[..., Awaitable[None]]:
+    async def inject_context(body: dict[str, Any], context: AsyncBoltContext,
+                             next: Callable[[], Awaitable[None]]) -> None:
+        """Hand listeners one `ctx` (bot/context.py) for requests that belong to a workspace."""
+        if "workspace" in context:
+            context["ctx"] = Ctx(rt=rt, session=context["session"], workspace=context["workspace"],
+                                 user_id=context.user_id or user_of(body), body=body, client=context.client,
+                                 ack=context.ack, respond=context.respond, defer=context["defer"])
+        await next()
+
+    return inject_context
 
 
 def make_error_handler(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | None]]:

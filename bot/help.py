@@ -1,4 +1,5 @@
-"""The bot's commands and examples: one list feeds `/prodops help`, each `help`, and App Home."""
+"""Each command's help: its examples feed `/prodops help`, the command's own `help` and App Home.
+A feature names its entry in its `Feature` (bot/feature.py); `Runtime.commands` lists them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,6 +56,3 @@ LAUNCH = CommandHelp(
         ("/launch template list", "templates; `template new` and `template edit \"Name\"` for ops admins"),
     ),
 )
-
-# Every command the bot serves, in the order help shows them. Features append theirs here.
-COMMANDS: list[CommandHelp] = [PRODOPS, FEEDBACK, LAUNCH]

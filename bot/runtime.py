@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -15,6 +16,10 @@ from bot.slack import make_client, make_lookup_client, make_session
 from bot.tasks import BackgroundTasks
 from bot.workspaces import WorkspaceCache
 from models.base import utcnow
+
+if TYPE_CHECKING:
+    from bot.feature import Feature
+    from bot.help import CommandHelp
 
 
 @dataclass
@@ -30,6 +35,11 @@ class Runtime:
 
     http: aiohttp.ClientSession | None = None
     lookup: AsyncWebClient | None = None  # short-timeout, no-429-wait client for reads on the ack path
+    features: tuple["Feature", ...] = ()  # set by bot/app.py: what help and App Home list
+
+    @property
+    def commands(self) -> list["CommandHelp"]:
+        return [f.help for f in self.features if f.help is not None]
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":

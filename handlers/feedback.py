@@ -15,6 +15,7 @@ from bot.feedback import blocks, flows, service
 from bot.feedback.enums import CaptureMeta, FeedbackShortcut
 from bot.feedback.parsing import FeedbackCommand, parse_command
 from bot.feedback.permissions import can_triage, require_triage
+from bot.feature import Feature
 from bot.help import FEEDBACK
 from bot.prodops.blocks import help_blocks
 from bot.roles import require_manager
@@ -169,3 +170,13 @@ COMMANDS = {
     "help": _help, "modal": _modal, "file": _file, "list": _list, "search": _list, "show": _show,
     "export": _export, "merge": _merge, "emoji": _emoji, "status": _status,
 }
+
+
+def _listeners(app: ProdOpsApp) -> None:
+    from handlers import feedback_triage
+
+    register(app, app.rt)
+    feedback_triage.register(app, app.rt)
+
+
+FEATURE = Feature("feedback", FEEDBACK, listeners=_listeners)

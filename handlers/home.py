@@ -5,26 +5,29 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.context import Ctx
 from bot.edge import ProdOpsApp
-from bot.help import COMMANDS
+from bot.feature import Feature
 from bot.home.blocks import home_view
-from bot.runtime import Runtime
-from bot.tasks import Defer
 from bot.roles import may_manage
-from bot.workspaces import WorkspaceInfo
+from bot.runtime import Runtime
 
 
-def register(app: ProdOpsApp, rt: Runtime) -> None:
-    @app.event("app_home_opened")
-    async def app_home_opened(event: dict[str, Any], client: AsyncWebClient, workspace: WorkspaceInfo,
-                              defer: Defer) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user_id, team_id = event["user"], workspace.team_id
+async def app_home_opened(ctx: Ctx, event: dict[str, Any]) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    rt, client, team_id, user_id = ctx.rt, ctx.client, ctx.team_id, str(event["user"])
+    ctx.later(lambda: publish_home(rt, client, team_id, user_id))
 
-        async def publish() -> None:
-            async with rt.db.unit_of_work() as own_session:  # the role lookup may call Slack: after the ack
-                manager = await may_manage(own_session, rt.users, team_id, user_id)
-            await client.views_publish(user_id=user_id, view=home_view(COMMANDS, manager))
 
-        defer(publish)
+async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_id: str) -> None:
+    async with rt.db.unit_of_work() as session:  # the role lookup may call Slack: after the ack
+        manager = await may_manage(session, rt.users, team_id, user_id)
+    await client.views_publish(user_id=user_id, view=home_view(rt.commands, manager))
+
+
+def listeners(app: ProdOpsApp) -> None:
+    app.event("app_home_opened")(app_home_opened)
+
+
+FEATURE = Feature("home", None, listeners=listeners)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.edge import ProdOpsApp
 from bot.errors import UserError
+from bot.feature import Feature
 from bot.help import LAUNCH
 from bot.launches import blocks, flows, service, templates
 from bot.launches.enums import Field_, LaunchView, TemplateMeta
@@ -235,3 +236,13 @@ COMMANDS = {
     "help": _help, "modal": _modal, "new": _new, "list": _list, "status": _status, "go": _go, "date": _date,
     "add": _add, "template_list": _template_list, "template_new": _template_edit, "template_edit": _template_edit,
 }
+
+
+def _listeners(app: ProdOpsApp) -> None:
+    from handlers import launch_checklist
+
+    register(app, app.rt)
+    launch_checklist.register(app, app.rt)
+
+
+FEATURE = Feature("launches", LAUNCH, listeners=_listeners)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.help import COMMANDS
+from bot.app import COMMANDS
 from tests.conftest import Bot
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())

@@ -7,8 +7,8 @@ from hypothesis import given, strategies as st
 from sqlalchemy import select
 
 from bot.errors import UserError
-from bot.help import COMMANDS
-from bot.prodops.service import parse
+from bot.app import COMMANDS
+from bot.prodops.parsing import parse
 from models.workspace import OpsAdmin, Workspace
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot

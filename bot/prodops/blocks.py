@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Block, context, divider, header, section
 from bot.help import CommandHelp
-from bot.prodops.service import StatusReport
+
+if TYPE_CHECKING:
+    from bot.prodops.status import StatusReport
 from bot.text import user_mention
 
 

@@ -1,9 +1,8 @@
-"""/prodops: parse the command line and carry out admin and settings actions."""
+"""/prodops: the command line, parsed into a typed request."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 from bot.errors import UserError
@@ -52,15 +51,3 @@ def parse(text: str) -> ProdopsRequest:
     if head == "status" and not rest:
         return ProdopsRequest("status")
     return ProdopsRequest("help")
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    version: str
-    database_backend: str
-    database_ok: bool
-    scheduler_running: bool
-    next_runs: list[tuple[str, datetime | None]]
-    slack_ok: bool
-    slack_detail: str
-    workspace_timezone: str

@@ -1,0 +1,78 @@
+"""The one argument every listener takes: the request's session, workspace, user, client,
+`ack`, `respond` and `defer`, so a listener reads like a sentence (`await ctx.answer(...)`).
+
+Built by the edge's middleware for each request (bot/edge.py); listeners are module-level
+functions registered by their feature (bot/feature.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.blocks import Block
+from bot.roles import can_manage, require_manager
+from bot.runtime import Runtime
+from bot.tasks import AfterCommit, Defer
+from bot.workspaces import WorkspaceInfo
+
+
+@dataclass
+class Ctx:
+    rt: Runtime
+    session: AsyncSession
+    workspace: WorkspaceInfo
+    user_id: str
+    body: dict[str, Any]
+    client: AsyncWebClient
+    ack: AsyncAck
+    respond: AsyncRespond | None
+    defer: Defer
+
+    @property
+    def team_id(self) -> str:
+        return self.workspace.team_id
+
+    @property
+    def channel_id(self) -> str | None:
+        """Where the request came from: a command's channel, or the channel of a clicked message."""
+        body = self.body
+        channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+        return channel or (body.get("container") or {}).get("channel_id")
+
+    @property
+    def trigger_id(self) -> str:
+        return str(self.body.get("trigger_id") or "")
+
+    async def answer(self, text: str = "", blocks: list[Block] | None = None) -> None:
+        """The reply (ephemeral for commands), sent with the ack."""
+        await self.ack(text=text, blocks=blocks) if (text or blocks) else await self.ack()
+
+    def later(self, work: AfterCommit) -> None:
+        """Run `work` after this request's writes are committed, off the ack path."""
+        self.defer(work)
+
+    def open_modal(self, view: dict[str, Any]) -> None:
+        client, trigger_id = self.client, self.trigger_id
+        self.defer(lambda: client.views_open(trigger_id=trigger_id, view=view))
+
+    async def is_manager(self) -> bool:
+        """An ops admin or a Slack workspace admin/owner (raises when Slack cannot tell)."""
+        return await can_manage(self.session, self.rt.users, self.team_id, self.user_id)
+
+    async def require_manager(self, action: str) -> None:
+        await require_manager(self.session, self.rt.users, self.team_id, self.user_id, action)
+
+
+def user_of(body: dict[str, Any]) -> str:
+    user = body.get("user_id") or body.get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    if not user and isinstance(body.get("event"), dict):
+        user = body["event"].get("user")
+        user = user.get("id") if isinstance(user, dict) else user
+    return str(user or "")

@@ -1,0 +1,33 @@
+"""What a feature contributes to the bot, declared once in its handlers module.
+
+`bot/app.py` iterates `FEATURES`; nothing else lists them. A new feature is a package under
+`bot/<name>/` plus `handlers/<name>.py` that defines `FEATURE = Feature(...)`, and one line
+in `bot/app.py`. The later fields (duties, digest sections, App Home cards) are filled by the
+people-and-time, digest and dashboard work.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.help import CommandHelp
+
+if TYPE_CHECKING:
+    from bot.edge import ProdOpsApp
+    from bot.runtime import Runtime
+
+
+def _nothing(_rt: "Runtime") -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    help: CommandHelp | None
+    listeners: Callable[["ProdOpsApp"], None]  # registers the feature's module-level listeners
+    jobs: Callable[["Runtime"], None] = _nothing  # registers sweepers and interval jobs
+    duties: tuple[Any, ...] = field(default=())  # due-at-an-instant work (people-and-time)
+    digest_sections: tuple[Any, ...] = field(default=())
+    home_cards: tuple[Any, ...] = field(default=())

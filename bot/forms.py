@@ -1,0 +1,98 @@
+"""Modal fields and the one way to read a submitted view, shared by every feature.
+
+Field builders return Block Kit elements (pure functions); `FormData` reads a view's state
+once into typed values, turning typed text into the one representation of user text
+(bot/usertext.py). `read_meta` parses private metadata and button values, which are small
+pydantic models everywhere.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot import usertext
+from bot.blocks import option, plain
+from bot.errors import UserError
+
+M = TypeVar("M", bound=BaseModel)
+STALE = "That button or form is out of date; run the command again."
+
+
+def text_input(initial: str | None = None, *, multiline: bool = False, max_length: int = 255,
+               names: dict[str, str] | None = None, placeholder: str | None = None) -> dict[str, Any]:
+    """`initial` is stored user text; the field shows its characters (plain), never entities."""
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
+    if initial:
+        element["initial_value"] = usertext.plain(initial, names=names)[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def users_select(initial: str | None = None, placeholder: str = "Pick a person") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "users_select", "placeholder": plain(placeholder, 150)}
+    if initial:
+        element["initial_user"] = initial
+    return element
+
+
+def static_select(options: list[tuple[str, str]], initial: str | None = None,
+                  placeholder: str = "Choose") -> dict[str, Any]:
+    """`options` are (label, value) pairs; `initial` is a value."""
+    element: dict[str, Any] = {"type": "static_select", "placeholder": plain(placeholder, 150),
+                               "options": [option(label, value) for label, value in options]}
+    chosen = next(((label, value) for label, value in options if value == initial), None)
+    if chosen:
+        element["initial_option"] = option(*chosen)
+    return element
+
+
+def date_picker(initial: date | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "datepicker"}
+    if initial:
+        element["initial_date"] = initial.isoformat()
+    return element
+
+
+def channel_select(initial: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "conversations_select", "filter": {"include": ["public", "private"]}}
+    if initial:
+        element["initial_conversation"] = initial
+    return element
+
+
+class FormData:
+    """A submitted view's values, read by field id (block_id and action_id are the same)."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self._values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+
+    def _element(self, field: str) -> dict[str, Any]:
+        return (self._values.get(field) or {}).get(field) or {}
+
+    def text(self, field: str) -> str | None:
+        """Typed text, trimmed, in the one representation; None when empty."""
+        value = self._element(field).get("value")
+        return usertext.from_typed(value.strip()) if isinstance(value, str) and value.strip() else None
+
+    def choice(self, field: str) -> str | None:
+        return (self._element(field).get("selected_option") or {}).get("value")
+
+    def user(self, field: str) -> str | None:
+        return self._element(field).get("selected_user")
+
+    def channel(self, field: str) -> str | None:
+        return self._element(field).get("selected_conversation")
+
+    def date(self, field: str) -> str | None:
+        return self._element(field).get("selected_date")
+
+
+def read_meta(model: type[M], raw: str | None, stale: str = STALE, field: str | None = None) -> M:
+    """Private metadata or a button value as its model; a clear refusal when it is out of date."""
+    try:
+        return model.model_validate_json(raw or "{}")
+    except ValidationError:
+        raise UserError(stale, field=field) from None

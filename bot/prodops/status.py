@@ -1,0 +1,48 @@
+"""/prodops status: what the bot reports about itself, gathered after the ack (it calls Slack)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import __version__
+from bot.prodops.blocks import status_blocks
+from bot.runtime import Runtime
+from bot.text import escape
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    version: str
+    database_backend: str
+    database_ok: bool
+    scheduler_running: bool
+    next_runs: list[tuple[str, datetime | None]]
+    slack_ok: bool
+    slack_detail: str
+    workspace_timezone: str
+
+
+async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond, team_id: str, timezone: str) -> None:
+    """Runs after the ack: it calls Slack, which may take longer than the ack allows."""
+    try:
+        auth = await client.auth_test()
+        slack_ok, detail = True, f"connected to {escape(str(auth.get('team') or auth.get('team_id')))}"
+    except SlackApiError as exc:
+        slack_ok, detail = False, f"Slack answered `{exc.response.get('error', 'error')}`"
+    except Exception as exc:  # connection problems: say so rather than fail silently
+        slack_ok, detail = False, f"unreachable ({type(exc).__name__})"
+    report = StatusReport(
+        version=__version__,
+        database_backend=rt.db.backend,
+        database_ok=await rt.db.ping(),
+        scheduler_running=rt.scheduler.running,
+        next_runs=rt.scheduler.next_runs(team_id),
+        slack_ok=slack_ok,
+        slack_detail=detail,
+        workspace_timezone=timezone,
+    )
+    await respond(text="ProdOps Bot status", blocks=status_blocks(report), response_type="ephemeral")
