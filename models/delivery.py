@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Timestamped, utcnow
+from models.base import Base, Timestamped, enum_column, utcnow
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -29,7 +29,7 @@ class Delivery(Timestamped, Base):
     key: Mapped[str] = mapped_column(String(255))
     period: Mapped[str] = mapped_column(String(64))
     status: Mapped[DeliveryStatus] = mapped_column(
-        Enum(DeliveryStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        enum_column(DeliveryStatus),
         default=DeliveryStatus.CLAIMED,
     )
     claim_token: Mapped[str] = mapped_column(String(36))

@@ -4,14 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Timestamped
-
-
-def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from models.base import Base, Timestamped, enum_column
 
 
 class FeedbackStatus(enum.StrEnum):
@@ -60,14 +56,14 @@ class FeedbackItem(Timestamped, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     customer: Mapped[str | None] = mapped_column(String(1200), default=None)
     product_area: Mapped[str | None] = mapped_column(String(500), default=None)
-    importance: Mapped[Importance | None] = mapped_column(_enum(Importance), default=None)
-    status: Mapped[FeedbackStatus] = mapped_column(_enum(FeedbackStatus), default=FeedbackStatus.NEW)
-    capture_state: Mapped[CaptureState] = mapped_column(_enum(CaptureState), default=CaptureState.READY)
+    importance: Mapped[Importance | None] = mapped_column(enum_column(Importance), default=None)
+    status: Mapped[FeedbackStatus] = mapped_column(enum_column(FeedbackStatus), default=FeedbackStatus.NEW)
+    capture_state: Mapped[CaptureState] = mapped_column(enum_column(CaptureState), default=CaptureState.READY)
     # While PENDING: how often reading the message failed, and when to try next (or when a
     # sweeper's lease on it runs out); NULL once the capture is done.
     capture_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     capture_next_at: Mapped[datetime | None] = mapped_column(default=None)
-    source: Mapped[FeedbackSource] = mapped_column(_enum(FeedbackSource))
+    source: Mapped[FeedbackSource] = mapped_column(enum_column(FeedbackSource))
     channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     author_id: Mapped[str | None] = mapped_column(String(32), default=None)
@@ -91,7 +87,7 @@ class FeedbackReporter(Timestamped, Base):
     team_id: Mapped[str] = mapped_column(String(32))
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[str] = mapped_column(String(32))
-    source: Mapped[FeedbackSource] = mapped_column(_enum(FeedbackSource))
+    source: Mapped[FeedbackSource] = mapped_column(enum_column(FeedbackSource))
     details: Mapped[str | None] = mapped_column(Text, default=None)
 
 

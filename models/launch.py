@@ -5,10 +5,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Timestamped, utcnow
+from models.base import Base, Timestamped, enum_column, utcnow
 
 
 class Decision(enum.StrEnum):
@@ -47,7 +47,7 @@ class Launch(Timestamped, Base):
     template_name: Mapped[str] = mapped_column(String(400))
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     decision: Mapped[Decision | None] = mapped_column(
-        Enum(Decision, native_enum=False, length=8, values_callable=lambda e: [m.value for m in e]), default=None)
+        enum_column(Decision, length=8), default=None)
     decided_by: Mapped[str | None] = mapped_column(String(32), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     created_by: Mapped[str] = mapped_column(String(32))
