@@ -1,4 +1,4 @@
-"""Settings from the environment or `.env`: the contract operators depend on (DESIGN.md §2)."""
+"""Settings from the environment or `.env`: the contract operators depend on (the Configuration table in README.md)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Post-once delivery: claim under a unique key, post, then mark sent (DESIGN.md §3 Idempotency).
+"""Post-once delivery: claim under a unique key, post, then mark sent (docs/architecture.md, "A scheduled job").
 
 A claim is committed before anything is posted, so replicas and restarts see it. A claim that
 failed, or that stayed unsent longer than the stale timeout (a crash mid-post), can be
