@@ -51,6 +51,18 @@ def from_slack(wire: str) -> str:
     return "".join(_canonical(p) for p in pieces(wire.replace("\x00", "")))
 
 
+def looks_like_slack(text: str) -> bool:
+    """True when `text` could be Slack's own format: every `<…>` is a token Slack makes and no
+    `&`, `<` or `>` stands bare. A raw `<x>` or `R&D` proves the text was typed, not Slack's."""
+    for match in _PIECES.finditer(text):
+        whole, inner = match.group(0), match.group(1)
+        if inner is not None and _token(inner).kind == "text":
+            return False
+        if inner is None and whole in {"&", "<", ">"}:
+            return False
+    return True
+
+
 def pieces(text: str) -> Iterator[Piece]:
     """The text split into runs and tokens (adjacent runs merged)."""
     run: list[str] = []

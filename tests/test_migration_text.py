@@ -48,8 +48,9 @@ async def test_old_rows_are_converted_once(empty_database: str) -> None:
         session = AsyncSession(bind=conn)
         session.add(Workspace(team_id="TMIG"))
         await session.flush()
-        typed = FeedbackItem(team_id="TMIG", number=1, text="R&D can't open <export>", customer="AT&T",
-                             source=FeedbackSource.COMMAND, created_by="U1")
+        typed = FeedbackItem(team_id="TMIG", number=1, text="R&D can't open <export> <https://evil|bank> <!channel>",
+                             customer="AT&T", product_area="Area <!here>", source=FeedbackSource.COMMAND,
+                             created_by="U1")
         wired = FeedbackItem(team_id="TMIG", number=2, text="R&amp;D &lt;x&gt; <https://a.example|docs> <!here>",
                              source=FeedbackSource.COMMAND, created_by="U1", outcome_note="Fixed <b> & shipped")
         session.add_all([typed, wired])
@@ -66,7 +67,8 @@ async def test_old_rows_are_converted_once(empty_database: str) -> None:
                                offset_days=-5))
         await session.flush()
     expected = {
-        "items": [("R&amp;D can't open &lt;export&gt;", "AT&amp;T", None),
+        # typed (a raw `<export>` proves it): all escaped, the typed link and broadcast stay text
+        "items": [("R&amp;D can't open &lt;export&gt; &lt;https://evil|bank&gt; &lt;!channel&gt;", "AT&amp;T", None),
                   ("R&amp;D &lt;x&gt; <https://a.example|docs> <!here>", None, "Fixed &lt;b&gt; &amp; shipped")],
         "details": ["Needs Q&amp;A"],
         "launch": ("R&amp;D &lt;GA&gt;", "r&amp;d &lt;ga&gt;"),

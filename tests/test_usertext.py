@@ -88,3 +88,15 @@ def test_a_link_address_goes_out_escaped_as_slack_sent_it() -> None:
 
 def test_nul_is_dropped_at_the_edge() -> None:
     assert ut.from_typed("a\x00b") == "ab" and ut.from_slack("a\x00<@U1>") == "a<@U1>"
+
+
+@given(TYPED)
+def test_text_that_cannot_be_slacks_is_told_apart(raw: str) -> None:
+    assert ut.looks_like_slack(ut.from_typed(raw))  # escaped text is always Slack-shaped
+    if re.search(r"&(?!amp;|lt;|gt;)|<[^<>]*$|^[^<]*>", raw):  # a bare & or an unmatched bracket
+        assert not ut.looks_like_slack(raw)
+
+
+def test_looks_like_slack_examples() -> None:
+    assert ut.looks_like_slack("R&amp;D <@U1> <https://x.example|y> <!here>")
+    assert not ut.looks_like_slack("R&D") and not ut.looks_like_slack("<export> <!here>")

@@ -1,10 +1,12 @@
 """User text in one representation (bot/usertext.py): Slack's format, normalised.
 
 Rows stored before this held whichever form arrived: Slack's (messages, slash commands) or raw
-characters (modal inputs). `from_slack` turns both into the one form and is idempotent, so this
-migration can run over rows it has already converted. A modal value that literally held an
-entity (`&amp;`) or Slack's token syntax (`<!here>`) cannot be told from Slack's own and is read
-as Slack's: it renders as the entity's character or as inert text, never as a ping.
+characters (modal inputs). A value that cannot be Slack's (a bare `&`, `<` or `>`, or a `<…>`
+that is no Slack token) was typed: all of it is escaped, so a typed `<https://evil|bank>` next
+to it stays text. Any other value is normalised as Slack's (`from_slack`, idempotent), so the
+migration can run over rows it has already converted. A typed value whose every `<…>` happens
+to be valid token syntax (only `<!here>`, say) cannot be told from Slack's own: it is read as
+Slack's, which renders a broadcast as inert text, never as a ping.
 
 Columns holding user text are widened, since the stored form is longer than what was typed.
 
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bot.usertext import from_slack
+from bot.usertext import from_slack, from_typed, looks_like_slack
 
 revision: str = '0005'
 down_revision: str | None = '0004'
@@ -55,10 +57,14 @@ def upgrade() -> None:
     _normalise_template_items(bind)
 
 
+def _one_form(value: str) -> str:
+    return from_slack(value) if looks_like_slack(value) else from_typed(value)
+
+
 def _normalise(bind: sa.engine.Connection, table: str, key: str, columns: list[str]) -> None:
     t = sa.table(table, sa.column(key), *(sa.column(c) for c in columns))
     for row in bind.execute(sa.select(t)).mappings().all():
-        changed = {c: from_slack(row[c]) for c in columns if row[c] is not None and from_slack(row[c]) != row[c]}
+        changed = {c: _one_form(row[c]) for c in columns if row[c] is not None and _one_form(row[c]) != row[c]}
         if changed:
             bind.execute(t.update().where(t.c[key] == row[key]).values(**changed))
 
@@ -78,7 +84,7 @@ def _normalise_keys(bind: sa.engine.Connection, table: str) -> None:
 def _normalise_template_items(bind: sa.engine.Connection) -> None:
     t = sa.table('launch_templates', sa.column('id'), sa.column('items', sa.JSON()))
     for row in bind.execute(sa.select(t)).mappings().all():
-        items = [dict(item, title=from_slack(str(item.get('title', '')))) for item in row['items'] or []]
+        items = [dict(item, title=_one_form(str(item.get('title', '')))) for item in row['items'] or []]
         if items != (row['items'] or []):
             bind.execute(t.update().where(t.c.id == row['id']).values(items=items))
 
