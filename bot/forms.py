@@ -72,10 +72,13 @@ class FormData:
     def _element(self, field: str) -> dict[str, Any]:
         return (self._values.get(field) or {}).get(field) or {}
 
-    def text(self, field: str) -> str | None:
-        """Typed text, trimmed, in the one representation; None when empty."""
+    def text(self, field: str, *, trim: bool = True) -> str | None:
+        """Typed text, trimmed, in the one representation; None when empty. `trim=False` keeps
+        the text whole (multi-line input whose errors name a line by its number)."""
         value = self._element(field).get("value")
-        return usertext.from_typed(value.strip()) if isinstance(value, str) and value.strip() else None
+        if not (isinstance(value, str) and value.strip()):
+            return None
+        return usertext.from_typed(value.strip() if trim else value)
 
     def choice(self, field: str) -> str | None:
         return (self._element(field).get("selected_option") or {}).get("value")
