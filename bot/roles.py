@@ -110,9 +110,11 @@ async def may_manage(session: AsyncSession, users: UserDirectory, team_id: str, 
         return False
 
 
+def refused(who: str, what: str, hint: str = "") -> PermissionDenied:
+    """The one wording of a refusal, in every feature: "Only <who> can <what>." and a hint."""
+    return PermissionDenied(f"Only {who} can {what}." + (f" {hint}" if hint else ""))
+
+
 async def require_manager(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str, action: str) -> None:
     if not await can_manage(session, users, team_id, user_id):
-        raise PermissionDenied(
-            f"Only ops admins and Slack workspace admins can {action}. "
-            "Ask one of them, or see `/prodops admins list`."
-        )
+        raise refused("ops admins and Slack workspace admins", action, "Ask one of them, or see `/prodops admins list`.")
