@@ -12,17 +12,21 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.blocks import Block, actions, button, context, header, input_block, modal, option, plain, section
-from bot.launches.enums import Field_, ItemRef, LaunchAction, LaunchRef, LaunchView as ViewId, TemplateMeta, item_block_id
-from bot.launches.parsing import TemplateItem
-from bot.launches.service import ItemView, LaunchView, NudgeItem
+from bot.blocks import Block, actions, button, context, header, input_block, modal, plain, section
+from bot.forms import channel_select, date_picker, static_select, text_input, users_select
+from bot.launches.enums import Field_, ItemRef, LaunchAction, LaunchRef, LaunchView, TemplateMeta, item_block_id
+from bot.launches.parsing import FUNCTIONS, TemplateItem
+from bot.launches.service import ItemSummary, LaunchSummary, NudgeItem
 from bot.launches.templates import template_text
 from bot.text import BUTTON_TEXT_MAX, MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX, truncate, user_mention
 from bot.usertext import mrkdwn as user_mrkdwn, plain as user_plain
 from models.launch import Decision
 
-FUNCTION_LABEL = {"engineering": "Engineering", "product": "Product", "marketing": "Marketing", "sales": "Sales",
-                  "support": "Support", "legal": "Legal", "post-launch": "Post-launch"}
+
+
+def function_label(function: str) -> str:
+    """A function as a group's heading: `post-launch` is shown as Post-launch."""
+    return function.capitalize()
 
 
 def progress_bar(percent: int, width: int = 10) -> str:
@@ -30,7 +34,7 @@ def progress_bar(percent: int, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def when(v: LaunchView) -> str:
+def when(v: LaunchSummary) -> str:
     days = v.days_to_go
     if days > 1:
         return f"{days} days to go"
@@ -45,7 +49,7 @@ def _date(d: date) -> str:
     return d.strftime("%a %b %-d")
 
 
-def _decision(v: LaunchView) -> str:
+def _decision(v: LaunchSummary) -> str:
     if v.decision is Decision.GO:
         return f" · :white_check_mark: GO by {user_mention(v.decided_by or '')}"
     if v.decision is Decision.NO_GO:
@@ -53,7 +57,7 @@ def _decision(v: LaunchView) -> str:
     return ""
 
 
-def _mark(item: ItemView) -> str:
+def _mark(item: ItemSummary) -> str:
     return "✅" if item.done else ("⚠️" if item.overdue else "⬜")
 
 
@@ -62,7 +66,7 @@ NAME_MRKDWN_MAX = 500
 TITLE_MRKDWN_MAX = 1_000
 
 
-def _item_line(item: ItemView, *, public: bool) -> str:
+def _item_line(item: ItemSummary, *, public: bool) -> str:
     owner = user_mention(item.owner_id) if item.owner_id else "_unassigned_"
     due = f"*overdue since {_date(item.due)}*" if item.overdue else f"due {_date(item.due)}"
     title = user_mrkdwn(item.title, public=public, limit=TITLE_MRKDWN_MAX)
@@ -70,16 +74,12 @@ def _item_line(item: ItemView, *, public: bool) -> str:
     return f"{_mark(item)} {title} · {owner} · {due}"
 
 
-def _item_row(v: LaunchView, item: ItemView) -> Block:
+def _item_row(v: LaunchSummary, item: ItemSummary) -> Block:
     label = truncate(f"{_mark(item)} {user_plain(item.title)}", BUTTON_TEXT_MAX)
     toggle = button(label, LaunchAction.TOGGLE, ItemRef(l=v.id, i=item.id, d=not item.done).model_dump_json(),
                     style="danger" if item.overdue else None)
-    owner: dict[str, Any] = {"type": "users_select", "action_id": LaunchAction.OWNER,
-                             "placeholder": plain("unassigned")}
-    if item.owner_id:
-        owner["initial_user"] = item.owner_id
-    due = {"type": "datepicker", "action_id": LaunchAction.DUE, "initial_date": item.due.isoformat(),
-           "placeholder": plain("Due date")}
+    owner = {**users_select(item.owner_id, placeholder="unassigned"), "action_id": LaunchAction.OWNER}
+    due = {**date_picker(item.due), "action_id": LaunchAction.DUE, "placeholder": plain("Due date")}
     return actions(toggle, owner, due, block_id=item_block_id(v.id, item.id))
 
 
@@ -106,7 +106,7 @@ def fitted_lines(title: str, lines: list[str], limit: int = 2_900) -> str:
     return text
 
 
-def checklist(v: LaunchView) -> tuple[str, list[Block]]:
+def checklist(v: LaunchSummary) -> tuple[str, list[Block]]:
     """The live message: one row of controls per item. When that would pass Slack's 50 blocks
     or its size limit, a compact form: open items listed per function, a check-off menu each."""
     overdue = len(v.overdue)
@@ -131,20 +131,20 @@ def checklist(v: LaunchView) -> tuple[str, list[Block]]:
     return text, compact
 
 
-def _full_rows(v: LaunchView) -> list[Block]:
+def _full_rows(v: LaunchSummary) -> list[Block]:
     body: list[Block] = []
     for function, items in v.by_function().items():
-        body.append(context(f"*{FUNCTION_LABEL[function]}* · {sum(i.done for i in items)}/{len(items)} done"))
+        body.append(context(f"*{function_label(function)}* · {sum(i.done for i in items)}/{len(items)} done"))
         body += [_item_row(v, item) for item in items]
     return body
 
 
-def _compact_rows(v: LaunchView, lines_budget: int, options_max: int) -> list[Block]:
+def _compact_rows(v: LaunchSummary, lines_budget: int, options_max: int) -> list[Block]:
     body: list[Block] = []
     lines_left, options_left = lines_budget, options_max
     for function, items in v.by_function().items():
         open_items = [i for i in items if not i.done]
-        title = f"*{FUNCTION_LABEL[function]}* · {len(items) - len(open_items)}/{len(items)} done"
+        title = f"*{function_label(function)}* · {len(items) - len(open_items)}/{len(items)} done"
         lines = [_item_line(i, public=True) for i in open_items]
         section_text = fitted_lines(title, lines, limit=max(200, min(2_900, lines_left)))
         lines_left -= len(section_text)
@@ -152,15 +152,14 @@ def _compact_rows(v: LaunchView, lines_budget: int, options_max: int) -> list[Bl
         chosen = open_items[:min(25, options_left)]
         if chosen:
             options_left -= len(chosen)
-            options = [option(f"Check: {user_plain(i.title)}", ItemRef(l=v.id, i=i.id, d=True).model_dump_json())
+            options = [(f"Check: {user_plain(i.title)}", ItemRef(l=v.id, i=i.id, d=True).model_dump_json())
                        for i in chosen]
-            body.append(actions({"type": "static_select", "action_id": LaunchAction.COMPACT_TOGGLE,
-                                 "placeholder": plain("Check off…"), "options": options},
-                                block_id=f"launch.compact.{v.id}.{function}"))
+            menu = {**static_select(options, placeholder="Check off…"), "action_id": LaunchAction.COMPACT_TOGGLE}
+            body.append(actions(menu, block_id=f"launch.compact.{v.id}.{function}"))
     return body
 
 
-def recommendation(v: LaunchView) -> str:
+def recommendation(v: LaunchSummary) -> str:
     pre = [i for i in v.items if i.offset_days <= 0 and not i.done]
     if not pre:
         return ":white_check_mark: *Recommendation: GO.* Every pre-launch item is done."
@@ -169,10 +168,10 @@ def recommendation(v: LaunchView) -> str:
     return f":warning: *Recommendation: GO with risk.* {len(pre)} pre-launch item(s) still open, none overdue."
 
 
-def go_no_go(v: LaunchView) -> tuple[str, list[Block]]:
+def go_no_go(v: LaunchSummary) -> tuple[str, list[Block]]:
     open_groups = v.by_function(open_only=True)
     # The titles are joined in the representation and cut by usertext, never inside an escape.
-    lines = [f"*{FUNCTION_LABEL[f]}*: " + user_mrkdwn(", ".join(i.title for i in items), public=True, limit=400)
+    lines = [f"*{function_label(f)}*: " + user_mrkdwn(", ".join(i.title for i in items), public=True, limit=400)
              for f, items in open_groups.items()] or ["Nothing open."]
     ref = LaunchRef(l=v.id).model_dump_json()
     blocks = [
@@ -187,7 +186,7 @@ def go_no_go(v: LaunchView) -> tuple[str, list[Block]]:
     return f"Go/no-go for {name}: {v.readiness}% ready", blocks
 
 
-def status(v: LaunchView) -> list[Block]:
+def status(v: LaunchSummary) -> list[Block]:
     """An answer only the asker sees (ephemeral)."""
     blocks = [header(f"{user_plain(v.name)} · {v.readiness}% ready"),
               context(f"{v.launch_date.isoformat()} · {when(v)} · owner {user_mention(v.owner_id)}{_decision(v)}")]
@@ -196,12 +195,12 @@ def status(v: LaunchView) -> list[Block]:
         blocks.append(section(":white_check_mark: Every item is done."))
     for function, items in list(groups.items())[:40]:
         overdue = sum(i.overdue for i in items)
-        head = f"*{FUNCTION_LABEL[function]}*: {len(items)} open" + (f", {overdue} overdue" if overdue else "")
+        head = f"*{function_label(function)}*: {len(items)} open" + (f", {overdue} overdue" if overdue else "")
         blocks.append(section(fitted_lines(head, [_item_line(i, public=False) for i in items], limit=1_500)))
     return blocks
 
 
-def launch_list(views: list[LaunchView]) -> list[Block]:
+def launch_list(views: list[LaunchSummary]) -> list[Block]:
     """An answer only the asker sees (ephemeral)."""
     if not views:
         return [section("No upcoming launches. Start one with `/launch new`.")]
@@ -228,42 +227,31 @@ def nudge(person: str, items: list[NudgeItem], today: date) -> tuple[str, list[B
     return f"{len(items)} launch item(s) need you today", blocks
 
 
-def _input(field: Field_, label: str, element: dict[str, Any], optional: bool = False, hint: str | None = None) -> Block:
-    return input_block(field, label, element, optional=optional, hint=hint)
-
-
 def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None) -> dict[str, Any]:
-    channel: dict[str, Any] = {"type": "conversations_select", "filter": {"include": ["public", "private"],
-                                                                          "exclude_bot_users": True}}
-    if channel_id:
-        channel["initial_conversation"] = channel_id
     # Template names are typed into the template form, so the text shown is what comes back.
-    choices = [option(user_plain(t), user_plain(t)) for t in templates[:100]]
-    template = {"type": "static_select", "options": choices, "initial_option": choices[0]}
+    choices = [(user_plain(t), user_plain(t)) for t in templates[:100]]
     blocks = [
-        _input(Field_.NAME, "Launch name", {"type": "plain_text_input", "max_length": 80}),
-        _input(Field_.DATE, "Launch date", {"type": "datepicker"}),
-        _input(Field_.CHANNEL, "Channel for the checklist", channel, hint="I must be a member: /invite @ProdOps"),
-        _input(Field_.TEMPLATE, "Template", template),
-        _input(Field_.OWNER, "Launch owner", {"type": "users_select", "initial_user": owner_id}),
+        input_block(Field_.NAME, "Launch name", text_input(max_length=80)),
+        input_block(Field_.DATE, "Launch date", date_picker()),
+        input_block(Field_.CHANNEL, "Channel for the checklist", channel_select(channel_id),
+                    hint="I must be a member: /invite @ProdOps"),
+        input_block(Field_.TEMPLATE, "Template", static_select(choices, initial=choices[0][1] if choices else None)),
+        input_block(Field_.OWNER, "Launch owner", users_select(owner_id)),
     ]
-    return modal(ViewId.NEW, "New launch", blocks, submit="Create")
+    return modal(LaunchView.NEW, "New launch", blocks, submit="Create")
 
 
 def template_modal(name: str = "", items: list[TemplateItem] | None = None, editing: str | None = None) -> dict[str, Any]:
-    name_input: dict[str, Any] = {"type": "plain_text_input", "max_length": 80}
-    if name:
-        name_input["initial_value"] = user_plain(name)[:80]
-    lines: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": 3000}
-    if items:
+    lines = text_input(multiline=True, max_length=3000)
+    if items:  # already the characters to show (template_text renders each title plain)
         lines["initial_value"] = template_text(items)[:3000]
     blocks = [
-        _input(Field_.NAME, "Template name", name_input),
-        _input(Field_.ITEMS, "Items, one per line", lines,
-               hint="function | title | days relative to launch, e.g. marketing | Blog post | -7. "
-                    "Functions: engineering, product, marketing, sales, support, legal, post-launch."),
+        input_block(Field_.NAME, "Template name", text_input(name, max_length=80)),
+        input_block(Field_.ITEMS, "Items, one per line", lines,
+                    hint="function | title | days relative to launch, e.g. marketing | Blog post | -7. "
+                         f"Functions: {', '.join(FUNCTIONS)}."),
     ]
-    return modal(ViewId.TEMPLATE, "Launch template", blocks, metadata=TemplateMeta(editing=editing).model_dump_json())
+    return modal(LaunchView.TEMPLATE, "Launch template", blocks, metadata=TemplateMeta(editing=editing).model_dump_json())
 
 
 def template_list(names: list[str]) -> list[Block]:

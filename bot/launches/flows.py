@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +36,33 @@ CHECKLIST_POST = "launch.checklist"  # delivery kind of a launch's first checkli
 FIRST_POST = "first"
 RETRY_SPACING = timedelta(minutes=5)  # between the sweeper's attempts at a post Slack refused
 RETRY_WINDOW = timedelta(days=1)  # how long after creation the sweeper keeps trying
-_render_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+class _RenderLocks:
+    """One lock per launch, kept only while a render of it runs or waits (then dropped)."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[asyncio.Lock, int]] = {}  # launch id -> (lock, renders in it)
+
+    @asynccontextmanager
+    async def hold(self, launch_id: int) -> AsyncIterator[None]:
+        lock, users = self._held.get(launch_id, (asyncio.Lock(), 0))
+        self._held[launch_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._held[launch_id]
+            if users == 1:
+                del self._held[launch_id]
+            else:
+                self._held[launch_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+
+_render_locks = _RenderLocks()
 
 
 def today_in(tz: str, now: datetime | None = None) -> date:
@@ -48,7 +76,7 @@ async def workspace_today(rt: Runtime, team_id: str) -> date:
 
 
 async def render(rt: Runtime, client: AsyncWebClient, team_id: str,
-                 launch_id: int) -> tuple[service.LaunchView, str]:
+                 launch_id: int) -> tuple[service.LaunchSummary, str]:
     """Re-render the checklist from the database; a deleted message is posted again.
 
     Each render reads the state fresh; renders of one launch run one at a time per process,
@@ -57,31 +85,31 @@ async def render(rt: Runtime, client: AsyncWebClient, team_id: str,
     Returns what was shown and the message's ts.
     """
     today = await workspace_today(rt, team_id)
-    async with _render_locks[launch_id]:
+    async with _render_locks.hold(launch_id):
         for _ in range(RENDER_ATTEMPTS):
             async with rt.db.unit_of_work() as session:
                 launch = await service.get_by_id(session, team_id, launch_id)
-                view = await service.view(session, launch, today)
+                summary = await service.summarize(session, launch, today)
                 version = await service.version(session, launch_id)
-            ts = await _publish(rt, client, launch_id, view)
+            ts = await _publish(rt, client, launch_id, summary)
             async with rt.db.unit_of_work() as session:
                 if await service.version(session, launch_id) == version:
                     break
-        return view, ts
+        return summary, ts
 
 
-async def _publish(rt: Runtime, client: AsyncWebClient, launch_id: int, view: service.LaunchView) -> str:
-    text, body = blocks.checklist(view)
-    if view.message_ts:
+async def _publish(rt: Runtime, client: AsyncWebClient, launch_id: int, summary: service.LaunchSummary) -> str:
+    text, body = blocks.checklist(summary)
+    if summary.message_ts:
         try:
-            await client.chat_update(channel=view.channel_id, ts=view.message_ts, text=text, blocks=body)
-            return view.message_ts
+            await client.chat_update(channel=summary.channel_id, ts=summary.message_ts, text=text, blocks=body)
+            return summary.message_ts
         except SlackApiError as exc:
             if exc.response.get("error") not in GONE:
                 raise
             log.info("checklist message of launch %s is gone (%s); posting it again",
                      launch_id, exc.response.get("error"))
-    posted = await client.chat_postMessage(channel=view.channel_id, text=text, blocks=body)
+    posted = await client.chat_postMessage(channel=summary.channel_id, text=text, blocks=body)
     async with rt.db.unit_of_work() as session:
         await service.set_message(session, launch_id, posted["ts"])
     return str(posted["ts"])
@@ -159,14 +187,14 @@ async def sweep_unposted_checklists(rt: Runtime, now: datetime | None = None) ->
 
 async def after_change(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int, line: str) -> None:
     """Re-render, then say in the checklist's thread who did what."""
-    view, ts = await render(rt, client, team_id, launch_id)
-    await client.chat_postMessage(channel=view.channel_id, thread_ts=ts, text=line)
+    summary, ts = await render(rt, client, team_id, launch_id)
+    await client.chat_postMessage(channel=summary.channel_id, thread_ts=ts, text=line)
 
 
 async def post_go_no_go(rt: Runtime, client: AsyncWebClient, team_id: str, launch_id: int) -> None:
-    view, ts = await render(rt, client, team_id, launch_id)
-    text, body = blocks.go_no_go(view)
-    await client.chat_postMessage(channel=view.channel_id, thread_ts=ts, text=text, blocks=body)
+    summary, ts = await render(rt, client, team_id, launch_id)
+    text, body = blocks.go_no_go(summary)
+    await client.chat_postMessage(channel=summary.channel_id, thread_ts=ts, text=text, blocks=body)
 
 
 async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None = None) -> int:

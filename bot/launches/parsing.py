@@ -14,6 +14,8 @@ from bot.errors import UserError
 from bot.quotes import UnclosedQuote, split_words
 from bot.usertext import mrkdwn, plain
 
+# The functions a checklist is grouped by, in the order it shows them (the one list: parsing,
+# the checklist's groups and labels, and the template form's hint all read it).
 FUNCTIONS = ("engineering", "product", "marketing", "sales", "support", "legal", "post-launch")
 NAME_MAX = 80
 TITLE_MAX = 150
@@ -48,6 +50,12 @@ def parse_date(text: str) -> date:
         return date(*(int(g) for g in match.groups()))
     except ValueError:
         raise UserError(f"`{mrkdwn(text)}` is not a real date (check the month and day).") from None
+
+
+def name_key(name: str) -> str:
+    """A stored launch or template name's key, whitespace collapsed and lower-cased: unique per
+    workspace. A name typed after a command arrives through `usertext.from_slack`, so it finds the row."""
+    return " ".join(name.split()).lower()
 
 
 def parse_name(text: str) -> str:

@@ -21,15 +21,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.errors import NotFound, PermissionDenied, UserError
-from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem
+from bot.errors import NotFound, UserError
+from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem, name_key
 from bot.usertext import mrkdwn
 from models.base import Base, utcnow
 from models.launch import Decision, Launch, LaunchAudit, LaunchItem
 
 
 @dataclass(frozen=True)
-class ItemView:
+class ItemSummary:
     id: int
     function: str
     title: str
@@ -42,7 +42,9 @@ class ItemView:
 
 
 @dataclass(frozen=True)
-class LaunchView:
+class LaunchSummary:
+    """What every surface shows of a launch on `today` (the workspace's day)."""
+
     id: int
     name: str
     launch_date: date
@@ -52,7 +54,7 @@ class LaunchView:
     template_name: str
     decision: Decision | None
     decided_by: str | None
-    items: list[ItemView]
+    items: list[ItemSummary]
     message_ts: str | None
 
     @property
@@ -66,11 +68,11 @@ class LaunchView:
         return round(100 * sum(i.done for i in gating) / len(gating)) if gating else 100
 
     @property
-    def overdue(self) -> list[ItemView]:
+    def overdue(self) -> list[ItemSummary]:
         return [i for i in self.items if i.overdue]
 
-    def by_function(self, *, open_only: bool = False) -> dict[str, list[ItemView]]:
-        grouped: dict[str, list[ItemView]] = defaultdict(list)
+    def by_function(self, *, open_only: bool = False) -> dict[str, list[ItemSummary]]:
+        grouped: dict[str, list[ItemSummary]] = defaultdict(list)
         for item in self.items:
             if not (open_only and item.done):
                 grouped[item.function].append(item)
@@ -78,17 +80,13 @@ class LaunchView:
 
     @property
     def archived(self) -> bool:
-        """Launched (go) and past its last post-launch item: out of lists and digests."""
-        if self.decision is not Decision.GO:
-            return False
-        last = max([i.due for i in self.items] + [self.launch_date])
-        return self.today > last
+        return archived(self.decision, max([i.due for i in self.items] + [self.launch_date]), self.today)
 
 
-def name_key(name: str) -> str:
-    """The stored (canonical) name, whitespace collapsed and lower-cased: unique per workspace.
-    A name typed after a command arrives through `usertext.from_slack`, so it finds the row."""
-    return " ".join(name.split()).lower()
+def archived(decision: Decision | None, last_day: date, today: date) -> bool:
+    """Launched (go) and past its last day (launch day or its last post-launch item): out of
+    lists, digests and nudges. The one rule, for a summary and for the nudge query alike."""
+    return decision is Decision.GO and today > last_day
 
 
 async def audit(session: AsyncSession, launch: Launch, actor: str, action: str, detail: str = "",
@@ -139,28 +137,23 @@ async def get_item(session: AsyncSession, launch: Launch, item_id: int) -> Launc
     return item
 
 
-async def view(session: AsyncSession, launch: Launch, today: date) -> LaunchView:
+async def summarize(session: AsyncSession, launch: Launch, today: date) -> LaunchSummary:
     rows = (await session.scalars(select(LaunchItem).where(LaunchItem.launch_id == launch.id)
                                   .order_by(LaunchItem.offset_days, LaunchItem.position, LaunchItem.id))).all()
     items = []
     for row in rows:
         due = launch.launch_date + timedelta(days=row.offset_days)
-        items.append(ItemView(row.id, row.function, row.title, due, row.offset_days, row.owner_id, row.done,
+        items.append(ItemSummary(row.id, row.function, row.title, due, row.offset_days, row.owner_id, row.done,
                               row.done_by, overdue=not row.done and due < today))
-    return LaunchView(launch.id, launch.name, launch.launch_date, today, launch.channel_id, launch.owner_id,
+    return LaunchSummary(launch.id, launch.name, launch.launch_date, today, launch.channel_id, launch.owner_id,
                       launch.template_name, launch.decision, launch.decided_by, items, launch.message_ts)
 
 
-async def upcoming(session: AsyncSession, team_id: str, today: date) -> list[LaunchView]:
+async def upcoming(session: AsyncSession, team_id: str, today: date) -> list[LaunchSummary]:
     rows = (await session.scalars(select(Launch).where(Launch.team_id == team_id)
                                   .order_by(Launch.launch_date, Launch.name_key))).all()
-    views = [await view(session, row, today) for row in rows]
-    return [v for v in views if not v.archived]
-
-
-def require_launch_admin(launch: Launch, user_id: str, is_manager: bool, action: str) -> None:
-    if user_id != launch.owner_id and not is_manager:
-        raise PermissionDenied(f"Only the launch owner (<@{launch.owner_id}>) and ops admins can {action}.")
+    summaries = [await summarize(session, row, today) for row in rows]
+    return [s for s in summaries if not s.archived]
 
 
 async def _write_if_changed(session: AsyncSession, row: Base, differs: ColumnElement[bool], **values: Any) -> bool:
@@ -292,8 +285,10 @@ async def open_items_due_by(session: AsyncSession, latest_due: date) -> dict[tup
     grouped: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
     for item, launch, last in rows:
         due = launch.launch_date + timedelta(days=item.offset_days)
-        archived = launch.decision is Decision.GO and launch.launch_date + timedelta(days=max(last, 0)) < latest_due - timedelta(days=1)
-        if due > latest_due or launch.decision is Decision.NO_GO or archived:
+        # The latest local day anywhere is the day before `latest_due` (UTC+14 is a day ahead).
+        done_with = archived(launch.decision, launch.launch_date + timedelta(days=max(last, 0)),
+                             latest_due - timedelta(days=1))
+        if due > latest_due or launch.decision is Decision.NO_GO or done_with:
             continue
         person = item.owner_id or launch.owner_id
         grouped[(launch.team_id, person)].append(

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserError
-from bot.launches.parsing import NAME_MAX, TemplateItem
+from bot.launches.parsing import NAME_MAX, TemplateItem, name_key
 from bot.usertext import mrkdwn, plain
 from models.launch import LaunchTemplate
 
@@ -27,13 +27,9 @@ def template_text(items: list[TemplateItem] | tuple[TemplateItem, ...]) -> str:
     return "\n".join(f"{i.function} | {plain(i.title)} | {i.offset_days:+d}" for i in items)
 
 
-def template_key(name: str) -> str:
-    return " ".join(name.split()).lower()
-
-
 async def find(session: AsyncSession, team_id: str, name: str | None) -> tuple[str, list[TemplateItem]]:
     """A workspace template by name; `default` is built in unless the workspace made its own."""
-    key = template_key(name or DEFAULT_NAME)
+    key = name_key(name or DEFAULT_NAME)
     row = await session.scalar(select(LaunchTemplate).where(
         LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == key))
     if row is not None:
@@ -54,15 +50,15 @@ async def save(session: AsyncSession, team_id: str, name: str, items: list[Templ
     name = " ".join(name.split())
     if not name or len(plain(name)) > NAME_MAX:
         raise UserError(f"Give the template a name of at most {NAME_MAX} characters.", field="name")
-    key = template_key(name)
+    key = name_key(name)
     existing = await session.scalar(select(LaunchTemplate).where(
         LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == key))
-    if existing is not None and key != template_key(replace or ""):
+    if existing is not None and key != name_key(replace or ""):
         raise UserError(f"A template named `{mrkdwn(name)}` already exists; pick another name.", field="name")
     row = existing
     if replace is not None and row is None:
         row = await session.scalar(select(LaunchTemplate).where(
-            LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == template_key(replace)))
+            LaunchTemplate.team_id == team_id, LaunchTemplate.name_key == name_key(replace)))
     if row is None:
         row = LaunchTemplate(team_id=team_id, name=name, name_key=key, created_by=actor, items=[])
         session.add(row)

@@ -1,0 +1,168 @@
+"""What each /launch request and checklist click does, in order, between the handler's parsing
+and its answer: the channel membership check, the permission (bot/launches/permissions.py), the
+write (bot/launches/service.py), and the Slack work scheduled for after the commit
+(bot/launches/flows.py: the checklist re-rendered, a line in its thread).
+
+A change that wrote nothing (the value it already had) schedules nothing, so a double click
+posts no second thread line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.context import Ctx
+from bot.errors import UserError
+from bot.launches import blocks, flows, permissions, service, templates
+from bot.launches.enums import Field_, ItemRef
+from bot.launches.parsing import TemplateItem
+from bot.text import channel_mention
+from models.launch import Decision, Launch, LaunchItem
+
+
+@dataclass(frozen=True)
+class NewLaunch:
+    """A launch as the command or the form asked for it (user text already converted)."""
+
+    name: str
+    when: date
+    channel_id: str
+    template: str | None
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class Moved:
+    launch: Launch
+    old: date | None  # None: it already launched on that day, nothing changed
+    warning: str
+
+
+async def ensure_member(client: AsyncWebClient, channel_id: str) -> None:
+    """The checklist lives in the channel: refuse up front if the bot cannot post there.
+    Called with the short-timeout lookup client, before the launch is written.
+
+    Only Slack's membership answers (not_in_channel, channel_not_found, is_member false) ask
+    for an invite; any other Slack error says nothing about membership, so the person is told
+    Slack could not be reached and to try again."""
+    where = channel_mention(channel_id)
+    try:
+        info = (await client.conversations_info(channel=channel_id))["channel"]
+    except SlackApiError as exc:
+        error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+        if error in flows.NOT_INVITED:
+            raise UserError(f"I can't see {where} ({error}). Invite me with `/invite @ProdOps` first.",
+                            field=Field_.CHANNEL) from None
+        raise UserError(f"I couldn't reach Slack to check {where} (Slack said `{error}`). "
+                        "Nothing was created; please try again in a moment.", field=Field_.CHANNEL) from None
+    except Exception as exc:  # timeout: Slack is slow, say so rather than miss the ack window
+        raise UserError(f"Slack didn't answer in time about {where} ({type(exc).__name__}); please try again.",
+                        field=Field_.CHANNEL) from None
+    if not info.get("is_member"):
+        raise UserError(f"I'm not in {where}. Invite me with `/invite @ProdOps`, then try again.", field=Field_.CHANNEL)
+
+
+def today(ctx: Ctx) -> date:
+    return flows.today_in(ctx.workspace.timezone)
+
+
+def past_warning(ctx: Ctx, when: date) -> str:
+    """Said (not refused) when a launch is put in the past: its items are overdue at once."""
+    return (f"\n:warning: {when.isoformat()} is in the past; the launch was created anyway, "
+            "with its items already overdue.") if when < today(ctx) else ""
+
+
+def _announce(ctx: Ctx, launch: Launch, line: str) -> None:
+    """After the commit: re-render the checklist, then say in its thread who did what."""
+    rt, client, team_id, launch_id = ctx.rt, ctx.client, ctx.team_id, launch.id
+    ctx.later(lambda: flows.after_change(rt, client, team_id, launch_id, line))
+
+
+async def create_launch(ctx: Ctx, new: NewLaunch) -> str:
+    """Check the channel, save the launch with its first checklist post claimed in the same
+    transaction, and post the checklist after the commit. Returns the past-date warning ('' if none)."""
+    await ensure_member(ctx.rt.lookup or ctx.client, new.channel_id)
+    template_name, items = await templates.find(ctx.session, ctx.team_id, new.template)
+    launch = await service.create(ctx.session, ctx.team_id, name=new.name, launch_date=new.when,
+                                  channel_id=new.channel_id, owner_id=new.owner_id, template_name=template_name,
+                                  items=items, actor=ctx.user_id)
+    posting = await flows.claim_checklist_post(ctx.session, ctx.team_id, launch.id)
+    rt, client, launch_id, actor, channel = ctx.rt, ctx.client, launch.id, ctx.user_id, new.channel_id
+    ctx.later(lambda: flows.post_new_checklist(rt, client, posting, launch_id, actor, channel))
+    return past_warning(ctx, new.when)
+
+
+async def status(ctx: Ctx, name: str) -> service.LaunchSummary:
+    launch = await service.get(ctx.session, ctx.team_id, name)
+    return await service.summarize(ctx.session, launch, today(ctx))
+
+
+async def upcoming(ctx: Ctx) -> list[service.LaunchSummary]:
+    return await service.upcoming(ctx.session, ctx.team_id, today(ctx))
+
+
+async def go_no_go(ctx: Ctx, name: str) -> Launch:
+    """The go/no-go summary goes up in the checklist's thread after the ack."""
+    launch = await service.get(ctx.session, ctx.team_id, name)
+    rt, client, team_id, launch_id = ctx.rt, ctx.client, ctx.team_id, launch.id
+    ctx.later(lambda: flows.post_go_no_go(rt, client, team_id, launch_id))
+    return launch
+
+
+async def move(ctx: Ctx, name: str, when: date) -> Moved:
+    launch = await service.get(ctx.session, ctx.team_id, name)
+    await permissions.require_launch_admin(ctx, launch, "move the launch date")
+    old = await service.move(ctx.session, launch, when, ctx.user_id)
+    if old is None:
+        return Moved(launch, None, "")
+    _announce(ctx, launch, blocks.thread_line(ctx.user_id, "date", f"{old.isoformat()} → {when.isoformat()}"))
+    return Moved(launch, old, past_warning(ctx, when))
+
+
+async def add_item(ctx: Ctx, name: str, item: TemplateItem) -> Launch:
+    launch = await service.get(ctx.session, ctx.team_id, name)
+    await permissions.require_launch_admin(ctx, launch, "add items")
+    await service.add_item(ctx.session, launch, item, ctx.user_id)
+    _announce(ctx, launch, blocks.thread_line(ctx.user_id, "add", f"{item.function}: {item.title}"))
+    return launch
+
+
+async def _item(ctx: Ctx, ref: ItemRef) -> tuple[Launch, LaunchItem]:
+    launch = await service.get_by_id(ctx.session, ctx.team_id, ref.l)
+    return launch, await service.get_item(ctx.session, launch, ref.i)
+
+
+async def check_off(ctx: Ctx, ref: ItemRef) -> None:
+    """`ref.d` is the state the clicker asked for, so two clicks leave it as asked."""
+    launch, item = await _item(ctx, ref)
+    await permissions.require_item_editor(ctx, launch, item)
+    if await service.set_done(ctx.session, launch, item, ref.d, ctx.user_id):
+        _announce(ctx, launch, blocks.thread_line(ctx.user_id, "check" if ref.d else "uncheck", item.title))
+
+
+async def assign(ctx: Ctx, ref: ItemRef, owner: str | None) -> None:
+    launch, item = await _item(ctx, ref)
+    await permissions.require_launch_admin(ctx, launch, "assign items")
+    if await service.set_owner(ctx.session, launch, item, owner, ctx.user_id):
+        who = f"<@{owner}>" if owner else "nobody"
+        _announce(ctx, launch, blocks.thread_line(ctx.user_id, "owner", item.title, suffix=f"to {who}"))
+
+
+async def set_due(ctx: Ctx, ref: ItemRef, due: date) -> None:
+    launch, item = await _item(ctx, ref)
+    await permissions.require_launch_admin(ctx, launch, "change due dates")
+    if await service.set_due(ctx.session, launch, item, due, ctx.user_id):
+        _announce(ctx, launch, blocks.thread_line(ctx.user_id, "due", f"{item.title} to {due.isoformat()}"))
+
+
+DECISION_LINE = {Decision.GO: "GO :white_check_mark:", Decision.NO_GO: "NO-GO :no_entry:"}
+
+
+async def decide(ctx: Ctx, launch_id: int, decision: Decision) -> None:
+    launch = await service.get_by_id(ctx.session, ctx.team_id, launch_id)
+    await permissions.require_decider(ctx, launch)
+    if await service.decide(ctx.session, launch, decision, ctx.user_id):
+        _announce(ctx, launch, blocks.thread_line(ctx.user_id, "decision", DECISION_LINE[decision]))
