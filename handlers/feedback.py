@@ -1,87 +1,66 @@
-"""Feedback capture: /feedback, the filing reaction, and the "File as feedback" shortcut."""
+"""Feedback capture: /feedback, the filing reaction, the "File as feedback" shortcut and the
+capture form. The item card's buttons and modals are in handlers/feedback_triage.py; this
+module's `listeners` registers both, so the feature is declared once (FEATURE, below).
+
+Listeners parse the payload, call one flow or service function, and answer.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot import usertext
-from bot.blocks import context
+from bot.blocks import context as context_block
+from bot.context import Ctx
 from bot.edge import ProdOpsApp
-from bot.errors import UserError
-from bot.feedback import blocks, flows, service
-from bot.feedback.enums import CaptureMeta, FeedbackShortcut
-from bot.feedback.parsing import FeedbackCommand, parse_command
-from bot.feedback.permissions import can_triage, require_triage
 from bot.feature import Feature
+from bot.feedback import blocks, filing, flows, service, triage
+from bot.feedback.enums import CaptureMeta, FeedbackShortcut, FeedbackView
+from bot.feedback.filing import Reaction
+from bot.feedback.forms import draft_from
+from bot.feedback.parsing import FeedbackCommand, parse_command
+from bot.feedback.permissions import can_triage, require_manager
+from bot.feedback.service import Receipt
+from bot.forms import FormData, read_meta
 from bot.help import FEEDBACK
 from bot.prodops.blocks import help_blocks
-from bot.roles import require_manager
 from bot.runtime import Runtime
-from bot.tasks import Defer
-from bot.workspaces import WorkspaceInfo
 from bot.text import escape
-from models.feedback import CaptureState, FeedbackSource
+from handlers import feedback_triage
 
 
-
-def register(app: ProdOpsApp, rt: Runtime) -> None:
-    rt.scheduler.register_sweeper(lambda: flows.sweep_pending_captures(rt))
-    rt.scheduler.register_sweeper(lambda: flows.sweep_outcomes(rt))
-
-    @app.command("/feedback")
-    async def feedback_command(ack: AsyncAck, command: dict[str, Any], session: AsyncSession,
-                               workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-        request = parse_command(usertext.from_slack(command.get("text", "")))
-        await COMMANDS[request.action](rt, ack, request, command, session, workspace, client, defer)
-
-    @app.event("reaction_added")
-    async def reaction_added(event: dict[str, Any], body: dict[str, Any], session: AsyncSession,
-                             workspace: WorkspaceInfo, client: AsyncWebClient, context: dict[str, Any],
-                             defer: Defer) -> None:
-        if not _files_feedback(event, workspace, context.get("bot_user_id")):
-            return
-        team_id, reactor = workspace.team_id, event["user"]
-        channel, ts = event["item"]["channel"], event["item"]["ts"]
-        filed = await service.file_message(session, team_id, reactor, channel, ts, FeedbackSource.REACTION,
-                                           author_id=event.get("item_user"))
-        item_id, number, text, once = filed.item.id, filed.item.number, filed.item.text, body["event_id"]
-        if filed.created:
-            defer(lambda: flows.capture_reacted_message(rt, client, team_id, item_id, reactor, channel, ts))
-        elif filed.voted and filed.item.capture_state is not CaptureState.PENDING:
-            # A vote on an item still being read is confirmed when the capture completes.
-            defer(lambda: flows.confirm(rt, client, team_id, channel, reactor, (number, False, True, text), once))
-
-    @app.event("reaction_removed")
-    async def reaction_removed(event: dict[str, Any], session: AsyncSession, workspace: WorkspaceInfo,
-                               context: dict[str, Any]) -> None:
-        if _files_feedback(event, workspace, context.get("bot_user_id")):
-            await service.withdraw_reaction_vote(session, workspace.team_id, event["user"],
-                                                 event["item"]["channel"], event["item"]["ts"])
-
-    @app.shortcut(FeedbackShortcut.FILE_MESSAGE)
-    async def file_message_shortcut(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient,
-                                    workspace: WorkspaceInfo, defer: Defer) -> None:
-        await ack()
-        message = shortcut.get("message") or {}
-        if message.get("bot_id") or message.get("subtype") == "bot_message":
-            raise UserError(flows.BOT_MESSAGE)
-        meta = CaptureMeta(channel_id=(shortcut.get("channel") or {}).get("id"), message_ts=message.get("ts"),
-                           author_id=message.get("user"), shortcut=True)
-        text = usertext.from_slack(str(message.get("text") or ""))
-        names = rt.users.known_names(workspace.team_id, usertext.mentioned_users(text))
-        view = blocks.capture_modal(meta, text, names)
-        defer(lambda: client.views_open(trigger_id=shortcut["trigger_id"], view=view))
+async def feedback_command(ctx: Ctx, command: dict[str, Any]) -> None:
+    request = parse_command(usertext.from_slack(command.get("text", "")))
+    await SUBCOMMANDS[request.action](ctx, request)
 
 
-def _files_feedback(event: dict[str, Any], workspace: WorkspaceInfo, bot_user_id: str | None) -> bool:
+async def reaction_added(ctx: Ctx, event: dict[str, Any], context: dict[str, Any]) -> None:
+    if _files_feedback(ctx, event, context.get("bot_user_id")):
+        await filing.from_reaction(ctx, Reaction.of(event), once=ctx.body["event_id"])
+
+
+async def reaction_removed(ctx: Ctx, event: dict[str, Any], context: dict[str, Any]) -> None:
+    if _files_feedback(ctx, event, context.get("bot_user_id")):
+        await filing.withdraw_reaction(ctx, Reaction.of(event))
+
+
+async def file_message_shortcut(ctx: Ctx, shortcut: dict[str, Any]) -> None:
+    await ctx.answer()
+    channel_id = (shortcut.get("channel") or {}).get("id")
+    ctx.open_modal(filing.shortcut_form(ctx, channel_id, shortcut.get("message") or {}))
+
+
+async def capture_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
+    meta = read_meta(CaptureMeta, view.get("private_metadata"))
+    await filing.from_form(ctx, meta, draft_from(FormData(view)), once=view["id"])
+    await ctx.answer()
+
+
+def _files_feedback(ctx: Ctx, event: dict[str, Any], bot_user_id: str | None) -> bool:
     """The workspace's emoji on a message that is not the bot's own."""
     item = event.get("item") or {}
     return (
         item.get("type") == "message"
-        and service.reaction_base(str(event.get("reaction", ""))) == service.feedback_emoji(workspace)
+        and service.reaction_base(str(event.get("reaction", ""))) == service.feedback_emoji(ctx.workspace)
         and event.get("item_user") != bot_user_id
         and bool(item.get("channel") and item.get("ts") and event.get("user"))
     )
@@ -89,94 +68,84 @@ def _files_feedback(event: dict[str, Any], workspace: WorkspaceInfo, bot_user_id
 
 # -- /feedback subcommands: each acks with the answer (ephemeral) -----------------------------
 
-async def _help(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-    emoji = service.feedback_emoji(workspace)
-    await ack(text="/feedback help",
-              blocks=help_blocks([FEEDBACK]) + [context(f"In this workspace, react with :{emoji}: to file a message.")])
+async def _help(ctx: Ctx, request: FeedbackCommand) -> None:
+    emoji = service.feedback_emoji(ctx.workspace)
+    hint = context_block(f"In this workspace, react with :{emoji}: to file a message.")
+    await ctx.answer("/feedback help", help_blocks([FEEDBACK]) + [hint])
 
 
-async def _modal(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                 session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-    await ack()
-    view = blocks.capture_modal(CaptureMeta(channel_id=command.get("channel_id")))
-    defer(lambda: client.views_open(trigger_id=command["trigger_id"], view=view))
+async def _modal(ctx: Ctx, request: FeedbackCommand) -> None:
+    await ctx.answer()
+    ctx.open_modal(blocks.capture_modal(CaptureMeta(channel_id=ctx.channel_id)))
 
 
-async def _file(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
+async def _file(ctx: Ctx, request: FeedbackCommand) -> None:
     assert request.draft is not None
-    item = await service.file_text(session, workspace.team_id, command["user_id"], command.get("channel_id"), request.draft)
-    text, body = blocks.confirmation(item.number, True, True, item.text)
-    await ack(text=text, blocks=body)
+    item = await service.file_text(ctx.session, ctx.team_id, ctx.user_id, ctx.channel_id, request.draft)
+    await ctx.answer(*blocks.confirmation(Receipt.new(item)))
 
 
-async def _list(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-    page = await service.list_items(session, workspace.team_id, request.filters)
+async def _list(ctx: Ctx, request: FeedbackCommand) -> None:
+    page = await service.list_items(ctx.session, ctx.team_id, request.filters)
     title = "Feedback search" if request.action == "search" else "Feedback"
-    await ack(text=f"{page.total} feedback items", blocks=blocks.list_blocks(page, request.filters, title))
+    await ctx.answer(f"{page.total} feedback items", blocks.list_blocks(page, request.filters, title))
 
 
-async def _show(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-    item = await service.get_item(session, workspace.team_id, request.numbers[0])
-    triage = await can_triage(session, rt.users, item, command["user_id"])
-    await ack(text=f"Feedback #{item.number}", blocks=blocks.item_blocks(await service.view(session, item), triage))
+async def _show(ctx: Ctx, request: FeedbackCommand) -> None:
+    item = await service.get_item(ctx.session, ctx.team_id, request.numbers[0])
+    card = blocks.item_blocks(await service.view(ctx.session, item), await can_triage(ctx, item))
+    await ctx.answer(f"Feedback #{item.number}", card)
 
 
-async def _export(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                  session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-    team_id, user = workspace.team_id, command["user_id"]
-    await ack(text="Preparing your CSV export; it will arrive in your DMs with me.")
-    defer(lambda: flows.export(rt, client, team_id, user, request.filters))
+async def _export(ctx: Ctx, request: FeedbackCommand) -> None:
+    rt, client, team_id, user = ctx.rt, ctx.client, ctx.team_id, ctx.user_id
+    await ctx.answer("Preparing your CSV export; it will arrive in your DMs with me.")
+    ctx.later(lambda: flows.export(rt, client, team_id, user, request.filters))
 
 
-async def _merge(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                 session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-    await require_manager(session, rt.users, workspace.team_id, command["user_id"], "merge feedback")
-    source, target = await service.merge(session, workspace.team_id, *request.numbers)
-    await ack(text=f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there.")
+async def _merge(ctx: Ctx, request: FeedbackCommand) -> None:
+    await require_manager(ctx, "merge feedback")
+    source, target = await service.merge(ctx.session, ctx.team_id, *request.numbers)
+    await ctx.answer(f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there.")
 
 
-async def _emoji(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                 session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
-    await require_manager(session, rt.users, workspace.team_id, command["user_id"], "change the feedback emoji")
-    await service.set_emoji(session, workspace.team_id, request.emoji or service.DEFAULT_EMOJI)
-    team_id = workspace.team_id
-
-    async def forget() -> None:
-        rt.workspaces.forget(team_id)
-
-    defer(forget)
-    await ack(text=f"Reacting with :{escape(request.emoji or '')}: now files a message as feedback.")
+async def _emoji(ctx: Ctx, request: FeedbackCommand) -> None:
+    await require_manager(ctx, "change the feedback emoji")
+    await service.set_emoji(ctx.session, ctx.team_id, request.emoji or service.DEFAULT_EMOJI)
+    rt, team_id = ctx.rt, ctx.team_id
+    ctx.later(lambda: _forget(rt, team_id))
+    await ctx.answer(f"Reacting with :{escape(request.emoji or '')}: now files a message as feedback.")
 
 
-async def _status(rt: Runtime, ack: AsyncAck, request: FeedbackCommand, command: dict[str, Any],
-                  session: AsyncSession, workspace: WorkspaceInfo, client: AsyncWebClient, defer: Defer) -> None:
+async def _status(ctx: Ctx, request: FeedbackCommand) -> None:
     assert request.status is not None
-    team_id = workspace.team_id
-    item = await service.get_item(session, team_id, request.numbers[0])
-    await require_triage(session, rt.users, item, command["user_id"])
-    reporters = await service.set_status(session, item, request.status, request.note)
-    number = item.number
-    if reporters:
-        defer(lambda: flows.notify_outcome(rt, client, team_id, number, reporters))
-    told = f" {len(reporters)} reporter{'s' if len(reporters) != 1 else ''} will get a DM." if reporters else ""
-    await ack(text=f"#{number} is now *{request.status.value}*.{told}")
+    change = await triage.set_status(ctx, request.numbers[0], request.status, request.note)
+    told = f" {change.told} reporter{'s' if change.told != 1 else ''} will get a DM." if change.told else ""
+    await ctx.answer(f"#{change.number} is now *{change.status.value}*.{told}")
 
 
-COMMANDS = {
+SUBCOMMANDS = {
     "help": _help, "modal": _modal, "file": _file, "list": _list, "search": _list, "show": _show,
     "export": _export, "merge": _merge, "emoji": _emoji, "status": _status,
 }
 
 
-def _listeners(app: ProdOpsApp) -> None:
-    from handlers import feedback_triage
-
-    register(app, app.rt)
-    feedback_triage.register(app, app.rt)
+async def _forget(rt: Runtime, team_id: str) -> None:
+    rt.workspaces.forget(team_id)  # the cached snapshot holds the old emoji
 
 
-FEATURE = Feature("feedback", FEEDBACK, listeners=_listeners)
+def listeners(app: ProdOpsApp) -> None:
+    app.command("/feedback")(feedback_command)
+    app.event("reaction_added")(reaction_added)
+    app.event("reaction_removed")(reaction_removed)
+    app.shortcut(FeedbackShortcut.FILE_MESSAGE)(file_message_shortcut)
+    app.view(FeedbackView.CAPTURE)(capture_submitted)
+    feedback_triage.listeners(app)
+
+
+def jobs(rt: Runtime) -> None:
+    rt.scheduler.register_sweeper(lambda: flows.sweep_pending_captures(rt))
+    rt.scheduler.register_sweeper(lambda: flows.sweep_outcomes(rt))
+
+
+FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs)

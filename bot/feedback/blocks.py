@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import Block, actions, button, context, divider, header, input_block, modal, mrkdwn, option, plain, section
+from bot.blocks import Block, actions, button, context, divider, header, input_block, modal, mrkdwn, section
 from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
 from bot.feedback.parsing import FORM_TEXT_MAX, SETTABLE_STATUSES, Filters
-from bot.feedback.service import ItemView, Page
+from bot.feedback.service import ItemView, Page, Receipt
 from bot import usertext
+from bot.forms import static_select, text_input, users_select
 from bot.text import FIELD_TEXT_MAX, truncate, user_mention
 from models.feedback import FeedbackStatus, Importance
 
@@ -18,8 +19,8 @@ STATUS_EMOJI = {
 }
 
 
-def _option(value: str) -> dict[str, Any]:
-    return option(value.capitalize(), value)
+def _choices(values: list[str]) -> list[tuple[str, str]]:
+    return [(value.capitalize(), value) for value in values]
 
 
 def _quote(text: str, limit: int) -> str:
@@ -27,15 +28,16 @@ def _quote(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in body.splitlines()) or "> "
 
 
-def confirmation(number: int, created: bool, voted: bool, text: str) -> tuple[str, list[Block]]:
-    if created:
+def confirmation(receipt: Receipt) -> tuple[str, list[Block]]:
+    number = receipt.number
+    if receipt.created:
         headline = f":memo: Filed as feedback *#{number}*. Thanks!"
-    elif voted:
+    elif receipt.voted:
         headline = f":ballot_box_with_ballot: Added your vote to feedback *#{number}*."
     else:
         headline = f"You already filed feedback *#{number}*."
     blocks = [
-        section(headline + "\n" + _quote(text, PREVIEW),
+        section(headline + "\n" + _quote(receipt.text, PREVIEW),
                 accessory=button("Add details", FeedbackAction.ADD_DETAILS, ItemRef(number=number).model_dump_json())),
         context("Only you can see this. You'll hear back here when it ships."),
     ]
@@ -59,7 +61,20 @@ def item_blocks(v: ItemView, can_triage: bool) -> list[Block]:
         header(f"Feedback #{v.number} · {v.status.value}"),
         section(_quote(v.text, 2800)),
         {"type": "section", "fields": _fields(v)},
+        context(" · ".join(_source(v))),
     ]
+    if v.outcome_note:
+        blocks.append(section("*Outcome note:* " + usertext.mrkdwn(v.outcome_note, limit=2000)))
+    for user_id, details in v.details[:5]:
+        blocks.append(context(f"{user_mention(user_id)} added: " + usertext.mrkdwn(details, limit=1500)))
+    ref = ItemRef(number=v.number).model_dump_json()
+    elements = _triage_controls(v, ref) if can_triage else []
+    elements.append(button("Add details", FeedbackAction.ADD_DETAILS, ref))
+    blocks.append(actions(*elements, block_id=f"feedback.item.{v.number}"))
+    return blocks
+
+
+def _source(v: ItemView) -> list[str]:
     source = [f"Filed by {user_mention(v.created_by)} <!date^{int(v.created_at.timestamp())}^{{date_short}}|{v.created_at:%Y-%m-%d}>"]
     if v.author_id and v.author_id != v.created_by:
         source.append(f"written by {user_mention(v.author_id)}")
@@ -67,29 +82,15 @@ def item_blocks(v: ItemView, can_triage: bool) -> list[Block]:
         source.append(f"<{v.permalink}|original message>")
     if v.merged_numbers:
         source.append("merged: " + ", ".join(f"#{n}" for n in v.merged_numbers))
-    blocks.append(context(" · ".join(source)))
-    if v.outcome_note:
-        blocks.append(section("*Outcome note:* " + usertext.mrkdwn(v.outcome_note, limit=2000)))
-    for user_id, details in v.details[:5]:
-        blocks.append(context(f"{user_mention(user_id)} added: " + usertext.mrkdwn(details, limit=1500)))
-    ref = ItemRef(number=v.number).model_dump_json()
-    elements: list[dict[str, Any]] = []
-    if can_triage:
-        elements.append({
-            "type": "static_select", "action_id": FeedbackAction.STATUS,
-            "placeholder": plain("Set status"),
-            "options": [_option(s.value) for s in SETTABLE_STATUSES],
-            **({"initial_option": _option(v.status.value)} if v.status in SETTABLE_STATUSES else {}),
-        })
-        owner: dict[str, Any] = {"type": "users_select", "action_id": FeedbackAction.OWNER,
-                                 "placeholder": plain("Assign owner")}
-        if v.owner_id:
-            owner["initial_user"] = v.owner_id
-        elements.append(owner)
-        elements.append(button("Edit", FeedbackAction.EDIT, ref))
-    elements.append(button("Add details", FeedbackAction.ADD_DETAILS, ref))
-    blocks.append(actions(*elements, block_id=f"feedback.item.{v.number}"))
-    return blocks
+    return source
+
+
+def _triage_controls(v: ItemView, ref: str) -> list[dict[str, Any]]:
+    """Status and owner pick from the card itself; the select's value is the card's block id."""
+    status = static_select(_choices([s.value for s in SETTABLE_STATUSES]), v.status.value, placeholder="Set status")
+    owner = users_select(v.owner_id, placeholder="Assign owner")
+    return [{**status, "action_id": FeedbackAction.STATUS}, {**owner, "action_id": FeedbackAction.OWNER},
+            button("Edit", FeedbackAction.EDIT, ref)]
 
 
 def _summary(v: ItemView) -> str:
@@ -143,21 +144,9 @@ def _input(field: Field_, label: str, element: dict[str, Any], optional: bool = 
     return input_block(field, label, element, optional=optional, hint=hint)
 
 
-def _text_input(initial: str | None = None, multiline: bool = False, max_length: int = 255,
-                names: dict[str, str] | None = None) -> dict[str, Any]:
-    """`initial` is stored user text; the field shows its characters (plain), never entities."""
-    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
-    if initial:
-        element["initial_value"] = usertext.plain(initial, names=names)[:max_length]
-    return element
-
-
-def _importance_select(initial: Importance | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "static_select", "placeholder": plain("How much does it matter?"),
-                               "options": [_option(i.value) for i in Importance]}
-    if initial:
-        element["initial_option"] = _option(initial.value)
-    return element
+def _importance(initial: Importance | None = None) -> dict[str, Any]:
+    return static_select(_choices([i.value for i in Importance]), initial.value if initial else None,
+                         placeholder="How much does it matter?")
 
 
 def _modal(callback_id: str, title: str, blocks: list[Block], metadata: str, submit: str = "Save") -> dict[str, Any]:
@@ -168,38 +157,38 @@ def capture_modal(meta: CaptureMeta, text: str = "", names: dict[str, str] | Non
     intro = "Filing this message as product feedback." if meta.shortcut else "Describe the feedback."
     blocks = [
         section(intro),
-        _input(Field_.TEXT, "Feedback", _text_input(text, multiline=True, max_length=FORM_TEXT_MAX, names=names), optional=False),
-        _input(Field_.CUSTOMER, "Customer / account", _text_input()),
-        _input(Field_.AREA, "Product area", _text_input(max_length=100)),
-        _input(Field_.TAGS, "Tags", _text_input(), hint="Words separated by spaces or commas, e.g. exports, performance"),
-        _input(Field_.IMPORTANCE, "Importance", _importance_select()),
+        _input(Field_.TEXT, "Feedback", text_input(text, multiline=True, max_length=FORM_TEXT_MAX, names=names), optional=False),
+        _input(Field_.CUSTOMER, "Customer / account", text_input()),
+        _input(Field_.AREA, "Product area", text_input(max_length=100)),
+        _input(Field_.TAGS, "Tags", text_input(), hint="Words separated by spaces or commas, e.g. exports, performance"),
+        _input(Field_.IMPORTANCE, "Importance", _importance()),
     ]
     return _modal(FeedbackView.CAPTURE, "File feedback", blocks, meta.model_dump_json(), submit="File")
 
 
 def details_modal(number: int) -> dict[str, Any]:
-    blocks = [_input(Field_.DETAILS, f"Details for #{number}", _text_input(multiline=True, max_length=3000), optional=False,
+    blocks = [_input(Field_.DETAILS, f"Details for #{number}", text_input(multiline=True, max_length=3000), optional=False,
                      hint="Context, impact, who asked: it is added under your name.")]
     return _modal(FeedbackView.DETAILS, "Add details", blocks, ItemRef(number=number).model_dump_json())
 
 
-def close_modal(number: int, status: FeedbackStatus, channel_id: str | None) -> dict[str, Any]:
+def close_modal(number: int, status: FeedbackStatus) -> dict[str, Any]:
     verb = "shipped" if status is FeedbackStatus.SHIPPED else "declined"
     blocks = [
         section(f"Mark feedback *#{number}* as *{verb}*. Everyone who reported it gets a DM with your note."),
-        _input(Field_.NOTE, "Note to the reporters", _text_input(multiline=True, max_length=2000),
+        _input(Field_.NOTE, "Note to the reporters", text_input(multiline=True, max_length=2000),
                hint="What changed, or why not. Optional."),
     ]
-    meta = CloseMeta(number=number, status=status.value, channel_id=channel_id).model_dump_json()
+    meta = CloseMeta(number=number, status=status.value).model_dump_json()
     return _modal(FeedbackView.CLOSE, f"Mark as {verb}", blocks, meta, submit="Confirm")
 
 
 def edit_modal(v: ItemView) -> dict[str, Any]:
     blocks = [
-        _input(Field_.CUSTOMER, "Customer / account", _text_input(v.customer)),
-        _input(Field_.AREA, "Product area", _text_input(v.product_area, max_length=100)),
-        _input(Field_.TAGS, "Tags", _text_input(" ".join(v.tags), max_length=3000)),
-        _input(Field_.IMPORTANCE, "Importance", _importance_select(v.importance)),
+        _input(Field_.CUSTOMER, "Customer / account", text_input(v.customer)),
+        _input(Field_.AREA, "Product area", text_input(v.product_area, max_length=100)),
+        _input(Field_.TAGS, "Tags", text_input(" ".join(v.tags), max_length=3000)),
+        _input(Field_.IMPORTANCE, "Importance", _importance(v.importance)),
     ]
     return _modal(FeedbackView.EDIT, f"Edit #{v.number}", blocks, ItemRef(number=v.number).model_dump_json())
 

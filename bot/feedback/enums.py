@@ -52,7 +52,6 @@ class ItemRef(BaseModel):
 
 class CloseMeta(ItemRef):
     status: str
-    channel_id: str | None = None
 
 
 class PageRef(BaseModel):

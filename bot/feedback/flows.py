@@ -19,6 +19,7 @@ from bot import usertext
 from bot.delivery import claim, deliver_once, send_claimed
 from bot.feedback import blocks, service
 from bot.feedback.parsing import FORM_TEXT_MAX, Filters
+from bot.feedback.service import Receipt
 from bot.runtime import Runtime
 from bot.slack import tell
 from bot.text import escape
@@ -105,8 +106,8 @@ CAPTURED = "capture"  # the period of confirmations a completed capture sends: o
 
 
 def _confirmation_sender(client: AsyncWebClient, channel: str | None, user: str,
-                         filed: tuple[int, bool, bool, str]) -> Callable[[], Awaitable[None]]:
-    headline, body = blocks.confirmation(*filed)
+                         receipt: Receipt) -> Callable[[], Awaitable[None]]:
+    headline, body = blocks.confirmation(receipt)
 
     async def send() -> None:
         await tell(client, channel, user, headline, body)
@@ -115,9 +116,9 @@ def _confirmation_sender(client: AsyncWebClient, channel: str | None, user: str,
 
 
 async def confirm(rt: Runtime, client: AsyncWebClient, team_id: str, channel: str | None, user: str,
-                  filed: tuple[int, bool, bool, str], once_key: str) -> None:
-    send = _confirmation_sender(client, channel, user, filed)
-    await deliver_once(rt.db, team_id, CONFIRM, f"{filed[0]}:{user}", once_key, send)
+                  receipt: Receipt, once_key: str) -> None:
+    send = _confirmation_sender(client, channel, user, receipt)
+    await deliver_once(rt.db, team_id, CONFIRM, f"{receipt.number}:{user}", once_key, send)
 
 
 async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int,
@@ -151,9 +152,9 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
     if number is None:  # withdrawn, or finished by someone else, meanwhile
         return
     if claimed is not None:
-        await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, (number, True, True, message.text)))
+        await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, Receipt(number, True, True, message.text)))
     for voter in voters:  # votes that came while the message was being read are confirmed now
-        await confirm(rt, client, team_id, channel, voter, (number, False, True, message.text), CAPTURED)
+        await confirm(rt, client, team_id, channel, voter, Receipt(number, False, True, message.text), CAPTURED)
 
 
 async def _read_failed(rt: Runtime, client: AsyncWebClient, item_id: int, channel: str, exc: BaseException,

@@ -1,22 +1,50 @@
-"""Who may triage an item: ops admins (and Slack admins) and the item's owner."""
+"""Who may do what to feedback, and the one wording of a refusal: "Only <who> can <what>."
+
+Triage (status, owner, edit) is for ops admins (and Slack admins) and the item's owner; adding
+details is for the people who filed or voted for the item; merging and the emoji are the bot's
+managers' (bot/roles.py, whose refusal reads the same way).
+"""
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
 
 from bot.errors import PermissionDenied
-from bot.roles import UserDirectory, can_manage, may_manage
-from models.feedback import FeedbackItem
+from bot.roles import can_manage, may_manage
+from models.feedback import FeedbackItem, FeedbackReporter
+
+if TYPE_CHECKING:
+    from bot.context import Ctx
 
 
-async def can_triage(session: AsyncSession, users: UserDirectory, item: FeedbackItem, user_id: str) -> bool:
+def refused(who: str, what: str, hint: str = "") -> PermissionDenied:
+    return PermissionDenied(f"Only {who} can {what}." + (f" {hint}" if hint else ""))
+
+
+def reporters_only(number: int) -> PermissionDenied:
+    return refused(f"people who filed or voted for #{number}", "add details to it")
+
+
+async def can_triage(ctx: Ctx, item: FeedbackItem) -> bool:
     """For showing triage controls: a failed role lookup just hides them."""
-    return item.owner_id == user_id or await may_manage(session, users, item.team_id, user_id)
+    return item.owner_id == ctx.user_id or await may_manage(ctx.session, ctx.rt.users, item.team_id, ctx.user_id)
 
 
-async def require_triage(session: AsyncSession, users: UserDirectory, item: FeedbackItem, user_id: str) -> None:
-    if item.owner_id == user_id or await can_manage(session, users, item.team_id, user_id):
+async def require_triage(ctx: Ctx, item: FeedbackItem) -> None:
+    if item.owner_id == ctx.user_id or await can_manage(ctx.session, ctx.rt.users, item.team_id, ctx.user_id):
         return
-    raise PermissionDenied(
-        f"Only ops admins and the owner of #{item.number} can triage it. "
-        "You can still add details to feedback you filed or voted for."
-    )
+    raise refused(f"ops admins and the owner of #{item.number}", "triage it",
+                  "You can still add details to feedback you filed or voted for.")
+
+
+async def require_reporter(ctx: Ctx, item: FeedbackItem) -> None:
+    reporter = await ctx.session.scalar(select(func.count()).where(
+        FeedbackReporter.item_id == item.id, FeedbackReporter.user_id == ctx.user_id))
+    if reporter != 1:
+        raise reporters_only(item.number)
+
+
+async def require_manager(ctx: Ctx, action: str) -> None:
+    """Merging and the filing emoji: ops admins and Slack workspace admins (bot-wide wording)."""
+    await ctx.require_manager(action)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserError
 from bot.feedback.parsing import Draft, Filters
+from bot.feedback.permissions import reporters_only
 from bot.sql import insert_ignore
 from models.base import utcnow
 from models.feedback import (
@@ -41,6 +42,25 @@ class Filed:
     item: FeedbackItem
     created: bool  # a new item (False: a vote on an existing one)
     voted: bool  # this person was added as a reporter (False: they already were)
+
+    @property
+    def receipt(self) -> Receipt:
+        return Receipt(self.item.number, self.created, self.voted, self.item.text)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the person who filed is told: the item, and whether it is new or their vote on it.
+    Read from the item while its request is open, so it travels safely past the commit."""
+
+    number: int
+    created: bool
+    voted: bool
+    text: str
+
+    @classmethod
+    def new(cls, item: FeedbackItem) -> Receipt:
+        return cls(item.number, created=True, voted=True, text=item.text)
 
 
 @dataclass(frozen=True)
@@ -434,11 +454,7 @@ async def add_details(session: AsyncSession, item: FeedbackItem, user_id: str, d
     reporter = await session.scalar(select(FeedbackReporter).where(
         FeedbackReporter.item_id == item.id, FeedbackReporter.user_id == user_id))
     if reporter is None:
-        raise UserError(f"Only people who filed or voted for #{item.number} can add details to it.")
+        raise reporters_only(item.number)
     reporter.details = "\n\n".join(p for p in (reporter.details, details.strip()) if p)
     await session.flush()
 
-
-async def is_reporter(session: AsyncSession, item: FeedbackItem, user_id: str) -> bool:
-    return await session.scalar(select(func.count()).where(
-        FeedbackReporter.item_id == item.id, FeedbackReporter.user_id == user_id)) == 1
