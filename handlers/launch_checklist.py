@@ -1,8 +1,7 @@
 """Clicks on the live checklist (and the nudge DM's "Mark done") and on the go/no-go summary.
 
 Each is acked at once; what the click changes, and the thread line it leaves, is decided in
-bot/launches/requests.py. Button values and block ids are read as small models; a stale one is
-refused with one wording (bot/launches/enums.py).
+bot/launches/requests.py; button values and block ids are read back by bot/launches/forms.py.
 """
 from __future__ import annotations
 
@@ -10,33 +9,31 @@ from typing import Any
 
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
-from bot.forms import read_meta
 from bot.launches import requests
-from bot.launches.enums import STALE_CHECKLIST, STALE_GO_NO_GO, ItemRef, LaunchAction, LaunchRef, item_of_block
+from bot.launches.enums import LaunchAction
+from bot.launches.forms import clicked_item, item_of, launch_of
 from bot.launches.parsing import parse_date
 from models.launch import Decision
 
 
 async def item_toggled(ctx: Ctx, action: dict[str, Any]) -> None:
     await ctx.answer()
-    await requests.check_off(ctx, read_meta(ItemRef, action.get("value"), STALE_CHECKLIST))
+    await requests.check_off(ctx, clicked_item(action.get("value")))
 
 
 async def compact_toggled(ctx: Ctx, action: dict[str, Any]) -> None:
     await ctx.answer()
-    value = (action.get("selected_option") or {}).get("value")
-    await requests.check_off(ctx, read_meta(ItemRef, value, STALE_CHECKLIST))
+    await requests.check_off(ctx, clicked_item((action.get("selected_option") or {}).get("value")))
 
 
 async def owner_picked(ctx: Ctx, action: dict[str, Any]) -> None:
     await ctx.answer()
-    await requests.assign(ctx, item_of_block(str(action.get("block_id", ""))), action.get("selected_user"))
+    await requests.assign(ctx, item_of(action), action.get("selected_user"))
 
 
 async def due_picked(ctx: Ctx, action: dict[str, Any]) -> None:
     await ctx.answer()
-    ref = item_of_block(str(action.get("block_id", "")))
-    await requests.set_due(ctx, ref, parse_date(str(action.get("selected_date") or "")))
+    await requests.set_due(ctx, item_of(action), parse_date(str(action.get("selected_date") or "")))
 
 
 DECISIONS = {LaunchAction.GO: Decision.GO, LaunchAction.NO_GO: Decision.NO_GO}
@@ -44,8 +41,7 @@ DECISIONS = {LaunchAction.GO: Decision.GO, LaunchAction.NO_GO: Decision.NO_GO}
 
 async def decision_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
     await ctx.answer()
-    ref = read_meta(LaunchRef, action.get("value"), STALE_GO_NO_GO)
-    await requests.decide(ctx, ref.l, DECISIONS[LaunchAction(action["action_id"])])
+    await requests.decide(ctx, launch_of(action).l, DECISIONS[LaunchAction(action["action_id"])])
 
 
 def listeners(app: ProdOpsApp) -> None:

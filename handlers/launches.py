@@ -1,7 +1,7 @@
 """/launch, its two modals (a new launch, a template), and the launch jobs.
 
 User text is converted once, here: the command's text with `usertext.from_slack` before it is
-parsed, a value typed into a form with `usertext.from_typed` (bot/forms.py's FormData). Answers
+parsed, a value typed into a form with `usertext.from_typed` (bot/launches/forms.py). Answers
 (ephemeral) render it with `usertext.mrkdwn`. Each listener parses, calls one function of
 bot/launches/requests.py, and answers; clicks on the checklist are in handlers/launch_checklist.py.
 """
@@ -11,18 +11,16 @@ from typing import Any
 
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
-from bot.errors import UserError
 from bot.feature import Feature
-from bot.forms import FormData, read_meta
 from bot.help import LAUNCH
 from bot.launches import blocks, flows, permissions, requests, templates
-from bot.launches.enums import STALE_TEMPLATE_FORM, Command, Field_, LaunchView, TemplateMeta
-from bot.launches.parsing import LaunchCommand, parse_command, parse_date, parse_name, parse_template_lines
-from bot.launches.requests import NewLaunch
+from bot.launches.enums import Command, LaunchView
+from bot.launches.forms import new_launch_from, template_from
+from bot.launches.parsing import LaunchCommand, NewLaunch, parse_command
 from bot.prodops.blocks import help_blocks
 from bot.runtime import Runtime
 from bot.text import channel_mention
-from bot.usertext import from_slack, from_typed, mrkdwn
+from bot.usertext import from_slack, mrkdwn
 from handlers import launch_checklist
 
 
@@ -32,38 +30,19 @@ async def launch_command(ctx: Ctx, command: dict[str, Any]) -> None:
 
 
 async def new_launch_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
-    new = _new_launch_form(FormData(view), ctx.user_id)
+    new = new_launch_from(view, ctx.user_id)
     warning = (await requests.create_launch(ctx, new)).strip()
     await ctx.answer()
-    if warning:
+    if warning:  # the modal closes: say it where the checklist goes up, to the creator only
         client, channel, user = ctx.client, new.channel_id, ctx.user_id
         ctx.later(lambda: client.chat_postEphemeral(channel=channel, user=user, text=warning))
 
 
-def _new_launch_form(form: FormData, user_id: str) -> NewLaunch:
-    name = parse_name(form.text(Field_.NAME) or "")
-    raw_date = form.date(Field_.DATE)
-    if not raw_date:
-        raise UserError("Pick the launch date.", field=Field_.DATE)
-    try:
-        when = parse_date(raw_date)
-    except UserError as exc:
-        raise UserError(exc.message, field=Field_.DATE) from None
-    channel = form.channel(Field_.CHANNEL)
-    if not channel:
-        raise UserError("Pick the channel for the checklist.", field=Field_.CHANNEL)
-    template = form.choice(Field_.TEMPLATE)  # the name as shown, which is what was typed
-    return NewLaunch(name, when, channel, from_typed(template) if template else None,
-                     owner_id=form.user(Field_.OWNER) or user_id)
-
-
 async def template_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     await permissions.require_template_editor(ctx)
-    form = FormData(view)
-    meta = read_meta(TemplateMeta, view.get("private_metadata"), STALE_TEMPLATE_FORM, field=Field_.NAME)
-    items = parse_template_lines(form.text(Field_.ITEMS, trim=False) or "")
-    await templates.save(ctx.session, ctx.team_id, form.text(Field_.NAME) or "", items, ctx.user_id,
-                         replace=meta.editing)
+    submitted = template_from(view)
+    await templates.save(ctx.session, ctx.team_id, submitted.name, submitted.items, ctx.user_id,
+                         replace=submitted.editing)
     await ctx.answer()
 
 

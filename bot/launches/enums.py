@@ -6,14 +6,14 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from bot.errors import UserError
-
 
 class Command(StrEnum):
-    LAUNCH = "/launch"
+    LAUNCH = "/launch"  # the manifest declares it (bot/help.py's LAUNCH)
 
 
 class LaunchAction(StrEnum):
+    """action_id of the checklist's controls, the nudge's "Mark done" and the go/no-go buttons."""
+
     TOGGLE = "launch.item.toggle"
     OWNER = "launch.item.owner"
     DUE = "launch.item.due"
@@ -30,6 +30,8 @@ class LaunchView(StrEnum):
 
 
 class Field_(StrEnum):
+    """block_id and action_id of modal inputs (the same string for both)."""
+
     NAME = "name"
     DATE = "date"
     CHANNEL = "channel"
@@ -40,7 +42,7 @@ class Field_(StrEnum):
 
 ITEM_BLOCK = re.compile(r"^launch\.item\.(\d+)\.(\d+)$")
 
-# What a stale control says (bot/forms.py's read_meta raises it): the checklist message is
+# What a stale control says (bot/launches/forms.py reads the controls back): the checklist message is
 # re-rendered on every change, so the fresh controls are right there.
 STALE_CHECKLIST = "That control is out of date; see the checklist message."
 STALE_GO_NO_GO = "That button is out of date; run `/launch go` again."
@@ -58,14 +60,6 @@ class ItemRef(BaseModel):
     l: int  # noqa: E741 - short keys keep button values small
     i: int
     d: bool = True
-
-
-def item_of_block(block_id: str) -> ItemRef:
-    """The item a row's owner or due-date control belongs to (its block id names it)."""
-    match = ITEM_BLOCK.match(block_id)
-    if not match:
-        raise UserError(STALE_CHECKLIST)
-    return ItemRef(l=int(match.group(1)), i=int(match.group(2)))
 
 
 class LaunchRef(BaseModel):

@@ -42,6 +42,17 @@ class LaunchCommand:
     item: TemplateItem | None = None
 
 
+@dataclass(frozen=True)
+class NewLaunch:
+    """A launch as `/launch new` or the form asked for it (user text already converted)."""
+
+    name: str
+    when: date
+    channel_id: str
+    template: str | None
+    owner_id: str
+
+
 def parse_date(text: str) -> date:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
     if not match:

@@ -18,20 +18,9 @@ from bot.context import Ctx
 from bot.errors import UserError
 from bot.launches import blocks, flows, permissions, service, templates
 from bot.launches.enums import Field_, ItemRef
-from bot.launches.parsing import TemplateItem
+from bot.launches.parsing import NewLaunch, TemplateItem
 from bot.text import channel_mention
 from models.launch import Decision, Launch, LaunchItem
-
-
-@dataclass(frozen=True)
-class NewLaunch:
-    """A launch as the command or the form asked for it (user text already converted)."""
-
-    name: str
-    when: date
-    channel_id: str
-    template: str | None
-    owner_id: str
 
 
 @dataclass(frozen=True)
