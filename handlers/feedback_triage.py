@@ -1,11 +1,13 @@
 """The feedback item card: add details, status, owner, edit and list paging, with their modals.
 
 Registered by handlers/feedback.py's `listeners`: one feature, two small modules (capture
-there, triage here). Listeners parse the payload, call one flow, and answer.
+there, triage here). Listeners parse the payload, call one flow, and answer; the controls
+about one item share a listener and are dispatched by action id, as subcommands are.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.context import Ctx
@@ -17,9 +19,19 @@ from bot.forms import FormData, read_meta
 from models.feedback import FeedbackStatus
 
 
-async def add_details_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+async def item_control(ctx: Ctx, action: dict[str, Any]) -> None:
+    """A button or select about one item (its card, or a confirmation's "Add details")."""
     await ctx.answer()
-    await triage.open_details(ctx, number_of(action))
+    await ITEM_CONTROLS[action["action_id"]](ctx, number_of(action), action)
+
+
+ItemControl = Callable[[Ctx, int, dict[str, Any]], Awaitable[None]]
+ITEM_CONTROLS: dict[str, ItemControl] = {
+    FeedbackAction.ADD_DETAILS: lambda ctx, number, action: triage.open_details(ctx, number),
+    FeedbackAction.STATUS: lambda ctx, number, action: triage.choose_status(ctx, number, chosen_status(action)),
+    FeedbackAction.OWNER: lambda ctx, number, action: triage.set_owner(ctx, number, action.get("selected_user")),
+    FeedbackAction.EDIT: lambda ctx, number, action: triage.open_edit(ctx, number),
+}
 
 
 async def details_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
@@ -28,26 +40,11 @@ async def details_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     await ctx.answer()
 
 
-async def status_chosen(ctx: Ctx, action: dict[str, Any]) -> None:
-    await ctx.answer()
-    await triage.choose_status(ctx, number_of(action), chosen_status(action))
-
-
 async def close_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     meta = read_meta(CloseMeta, view.get("private_metadata"))
     note = FormData(view).text(Field_.NOTE) or ""
     await triage.set_status(ctx, meta.number, FeedbackStatus(meta.status), note)
     await ctx.answer()
-
-
-async def owner_chosen(ctx: Ctx, action: dict[str, Any]) -> None:
-    await ctx.answer()
-    await triage.set_owner(ctx, number_of(action), action.get("selected_user"))
-
-
-async def edit_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
-    await ctx.answer()
-    await triage.open_edit(ctx, number_of(action))
 
 
 async def edit_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
@@ -67,11 +64,9 @@ async def page_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
 
 
 def listeners(app: ProdOpsApp) -> None:
-    app.action(FeedbackAction.ADD_DETAILS)(add_details_clicked)
+    for action_id in ITEM_CONTROLS:
+        app.action(action_id)(item_control)
     app.view(FeedbackView.DETAILS)(details_submitted)
-    app.action(FeedbackAction.STATUS)(status_chosen)
     app.view(FeedbackView.CLOSE)(close_submitted)
-    app.action(FeedbackAction.OWNER)(owner_chosen)
-    app.action(FeedbackAction.EDIT)(edit_clicked)
     app.view(FeedbackView.EDIT)(edit_submitted)
     app.action(re.compile(re.escape(FeedbackAction.PAGE) + r"\..+"))(page_clicked)

@@ -131,18 +131,31 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
     one capture: only the one that completes (or drops) the item speaks, so everyone hears
     about it once.
     """
+    message = await _readable_message(rt, client, item_id, channel, ts, now)
+    if message is not None:
+        await _complete_and_confirm(rt, client, team_id, item_id, reactor, channel, ts, message)
+
+
+async def _readable_message(rt: Runtime, client: AsyncWebClient, item_id: int, channel: str, ts: str,
+                            now: datetime | None) -> SlackMessage | None:
+    """The reacted message, or None once the failure is dealt with (dropped and told, or left
+    for a retry)."""
     try:
         message = await read_message(client, channel, ts)
         if message.from_bot:
             raise CaptureProblem(BOT_MESSAGE)
+        return message
     except CaptureProblem as problem:
         async with rt.db.unit_of_work() as session:
             reporters = await service.discard_capture(session, item_id)
         await _tell_each(client, channel, reporters or [], problem.reason)  # everyone who reacted meanwhile, too
-        return
     except SLACK_FAILURES as exc:
         await _read_failed(rt, client, item_id, channel, exc, now or utcnow())
-        return
+    return None
+
+
+async def _complete_and_confirm(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int, reactor: str,
+                                channel: str, ts: str, message: SlackMessage) -> None:
     link = await permalink(client, channel, ts)
     async with rt.db.unit_of_work() as session:  # the item and its confirmation's claim, together
         number = await service.complete_capture(session, team_id, item_id, text=message.text, author_id=message.user,
@@ -152,7 +165,8 @@ async def capture_reacted_message(rt: Runtime, client: AsyncWebClient, team_id: 
     if number is None:  # withdrawn, or finished by someone else, meanwhile
         return
     if claimed is not None:
-        await send_claimed(rt.db, claimed, _confirmation_sender(client, channel, reactor, Receipt(number, True, True, message.text)))
+        send = _confirmation_sender(client, channel, reactor, Receipt(number, True, True, message.text))
+        await send_claimed(rt.db, claimed, send)
     for voter in voters:  # votes that came while the message was being read are confirmed now
         await confirm(rt, client, team_id, channel, voter, Receipt(number, False, True, message.text), CAPTURED)
 

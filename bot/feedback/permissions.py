@@ -1,8 +1,9 @@
-"""Who may do what to feedback, and the one wording of a refusal: "Only <who> can <what>."
+"""Who may do what to feedback, decided here only, in the one wording of a refusal
+(bot/roles.py's "Only <who> can <what>.").
 
 Triage (status, owner, edit) is for ops admins (and Slack admins) and the item's owner; adding
 details is for the people who filed or voted for the item; merging and the emoji are the bot's
-managers' (bot/roles.py, whose refusal reads the same way).
+managers' (bot/roles.py's require_manager).
 """
 from __future__ import annotations
 
@@ -11,15 +12,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from bot.errors import PermissionDenied
-from bot.roles import can_manage, may_manage
+from bot.roles import can_manage, may_manage, refused
 from models.feedback import FeedbackItem, FeedbackReporter
 
 if TYPE_CHECKING:
     from bot.context import Ctx
-
-
-def refused(who: str, what: str, hint: str = "") -> PermissionDenied:
-    return PermissionDenied(f"Only {who} can {what}." + (f" {hint}" if hint else ""))
 
 
 def reporters_only(number: int) -> PermissionDenied:
