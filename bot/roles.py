@@ -6,6 +6,7 @@ with a clear message instead of missing Slack's 3-second window.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -79,6 +80,19 @@ class UserDirectory:
     def known_names(self, team_id: str, user_ids: list[str]) -> dict[str, str]:
         """Names already looked up (no Slack call): for plain text shown under a deadline."""
         return {uid: hit[1].name for uid in user_ids if (hit := self._cache.get((team_id, uid)))}
+
+    async def names_within(self, team_id: str, user_ids: list[str], seconds: float) -> dict[str, str]:
+        """Names for a surface with a deadline (a modal's trigger): looked up together, and
+        whatever has not answered in `seconds` shows as an id."""
+        found = self.known_names(team_id, user_ids)
+        missing = [u for u in dict.fromkeys(user_ids) if u not in found][:20]
+        tasks = [asyncio.ensure_future(self.get(team_id, u)) for u in missing]
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=seconds)
+            for task in pending:
+                task.cancel()
+            found.update({t.result().id: t.result().name for t in done if t.exception() is None})
+        return found
 
     async def names(self, team_id: str, user_ids: list[str], limit: int = 200) -> dict[str, str]:
         """Names of mentioned people for plain text with no deadline (exports); the ones Slack

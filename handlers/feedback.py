@@ -46,7 +46,7 @@ async def reaction_removed(ctx: Ctx, event: dict[str, Any], context: dict[str, A
 async def file_message_shortcut(ctx: Ctx, shortcut: dict[str, Any]) -> None:
     await ctx.answer()
     channel_id = (shortcut.get("channel") or {}).get("id")
-    ctx.open_modal(filing.shortcut_form(ctx, channel_id, shortcut.get("message") or {}))
+    filing.open_shortcut_form(ctx, channel_id, shortcut.get("message") or {})
 
 
 async def capture_submitted(ctx: Ctx, view: dict[str, Any]) -> None:

@@ -198,3 +198,23 @@ async def test_the_feedback_form_keeps_typed_characters(bot: Bot, w: Written) ->
     opened = bot.fake.calls_to("views.open")[-1].args["view"]
     customer = next(b for b in opened["blocks"] if b.get("block_id") == "customer")["element"]
     assert customer["initial_value"] == w.plain[:100].strip()
+
+
+async def test_the_shortcut_form_names_mentioned_people_and_confirms_what_was_stored(bot: Bot) -> None:
+    team, ts = fresh(bot), new_ts()
+    bot.fake.add_user("U0BOB42", name="Bob Ng")
+    wire = "See <https://docs.example.com/x|the docs> cc <@U0BOB42> about R&amp;D"
+    bot.fake.add_message("CSALES1", ts, wire, user="UAUTHOR1")
+    await bot.slack.interaction(shortcut_payload(team, "UREP001", "CSALES1", {"ts": ts, "text": wire, "user": "UAUTHOR1"}))
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[0].args["view"]
+    field = next(b for b in view["blocks"] if b.get("block_id") == "text")["element"]
+    assert field["initial_value"] == "See the docs cc @Bob Ng about R&D"  # a name, not an id
+    values = {"text": {"text": {"type": "plain_text_input", "value": field["initial_value"]}}}
+    await bot.slack.interaction(view_submission(team, "UREP001", view["callback_id"], values,
+                                                private_metadata=view["private_metadata"]))
+    await bot.settle()
+    (item,) = await items(bot, team)
+    assert item.text == wire  # unedited: the message, with its link and mention
+    (confirmation,) = bot.fake.calls_to("chat.postEphemeral")
+    assert "<https://docs.example.com/x|the docs>" in mrkdwn_of(confirmation.args["blocks"])  # what was stored

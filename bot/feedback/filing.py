@@ -50,35 +50,40 @@ async def withdraw_reaction(ctx: Ctx, reaction: Reaction) -> None:
     await service.withdraw_reaction_vote(ctx.session, ctx.team_id, reaction.reactor, reaction.channel, reaction.ts)
 
 
-def shortcut_form(ctx: Ctx, channel_id: str | None, message: dict[str, Any]) -> dict[str, Any]:
-    """The capture form for "File as feedback", holding the message's text as plain text."""
+def open_shortcut_form(ctx: Ctx, channel_id: str | None, message: dict[str, Any]) -> None:
+    """The capture form for "File as feedback", holding the message's text as plain text (opened
+    after the ack, once the people it mentions are looked up)."""
     if message.get("bot_id") or message.get("subtype") == "bot_message":
         raise UserError(flows.BOT_MESSAGE)
     meta = CaptureMeta(channel_id=channel_id, message_ts=message.get("ts"), author_id=message.get("user"),
                        shortcut=True)
     text = usertext.from_slack(str(message.get("text") or ""))
-    return blocks.capture_modal(meta, text, ctx.rt.users.known_names(ctx.team_id, usertext.mentioned_users(text)))
+    rt, client, team_id, trigger_id = ctx.rt, ctx.client, ctx.team_id, ctx.trigger_id
+    ctx.later(lambda: flows.open_shortcut_form(rt, client, team_id, trigger_id, meta, text))
 
 
 async def from_form(ctx: Ctx, meta: CaptureMeta, draft: Draft, once: str) -> None:
     """The capture form: a message's filing (from the shortcut) or typed feedback; confirmed
-    to the person after the commit."""
+    to the person after the commit (a new shortcut filing once its text is settled)."""
     if meta.channel_id and meta.message_ts:
-        receipt = await _file_form_message(ctx, meta.channel_id, meta.message_ts, meta.author_id, draft)
+        filed = await service.file_message(ctx.session, ctx.team_id, ctx.user_id, meta.channel_id, meta.message_ts,
+                                           FeedbackSource.SHORTCUT, draft, author_id=meta.author_id)
+        if filed.created:
+            _complete_later(ctx, filed.item.id, meta.channel_id, meta.message_ts, draft.text,
+                            (ctx.user_id, filed.receipt, once))
+            return
+        receipt = filed.receipt
     else:
         receipt = Receipt.new(await service.file_text(ctx.session, ctx.team_id, ctx.user_id, meta.channel_id, draft))
     _confirm_later(ctx, meta.channel_id, ctx.user_id, receipt, once)
 
 
-async def _file_form_message(ctx: Ctx, channel: str, ts: str, author_id: str | None, draft: Draft) -> Receipt:
-    """A new item gets its permalink (and the message itself, when the form's copy is unedited)
-    after the commit."""
-    filed = await service.file_message(ctx.session, ctx.team_id, ctx.user_id, channel, ts,
-                                       FeedbackSource.SHORTCUT, draft, author_id=author_id)
-    if filed.created:
-        rt, client, team_id, item_id, submitted = ctx.rt, ctx.client, ctx.team_id, filed.item.id, draft.text
-        ctx.later(lambda: flows.complete_shortcut_capture(rt, client, team_id, item_id, channel, ts, submitted))
-    return filed.receipt
+def _complete_later(ctx: Ctx, item_id: int, channel: str, ts: str, submitted: str,
+                    confirm_to: tuple[str, Receipt, str]) -> None:
+    """A new item gets its permalink, and the message itself when the form's copy is unedited."""
+    rt, client, team_id = ctx.rt, ctx.client, ctx.team_id
+    ctx.later(lambda: flows.complete_shortcut_capture(rt, client, team_id, item_id, channel, ts, submitted,
+                                                      confirm_to))
 
 
 def _confirm_later(ctx: Ctx, channel: str | None, user: str, receipt: Receipt, once: str) -> None:

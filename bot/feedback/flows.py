@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot import usertext
 from bot.delivery import claim, deliver_once, send_claimed
 from bot.feedback import blocks, service
 from bot.feedback.parsing import FORM_TEXT_MAX, Filters
+from bot.feedback.enums import CaptureMeta
 from bot.feedback.service import Receipt
 from bot.runtime import Runtime
 from bot.slack import tell
@@ -27,6 +28,8 @@ from models.base import utcnow
 from models.feedback import FeedbackItem, FeedbackStatus
 
 log = logging.getLogger(__name__)
+
+NAME_LOOKUP_SECONDS = 1.0  # of the 3 s a trigger id lives: leaves room for views.open
 
 OUTCOME_WINDOW = timedelta(days=2)
 
@@ -201,10 +204,11 @@ async def _tell_each(client: AsyncWebClient, channel: str, users: list[str], tex
 
 
 async def complete_shortcut_capture(rt: Runtime, client: AsyncWebClient, team_id: str, item_id: int, channel: str,
-                                    ts: str, submitted: str) -> None:
+                                    ts: str, submitted: str, confirm_to: tuple[str, Receipt, str] | None = None) -> None:
     """After a shortcut filing: the permalink, and the message itself when the person did not
     edit the form's copy of it. The form holds plain text (mentions as names, links as labels,
-    at most 3,000 characters); the message keeps its mentions, links and full length."""
+    at most 3,000 characters); the message keeps its mentions, links and full length. The
+    confirmation (`confirm_to`: user, receipt, once key) quotes what was stored, so it goes last."""
     link = await permalink(client, channel, ts)
     text = submitted
     try:
@@ -215,6 +219,16 @@ async def complete_shortcut_capture(rt: Runtime, client: AsyncWebClient, team_id
         text = message.text
     async with rt.db.unit_of_work() as session:
         await service.complete_capture(session, team_id, item_id, text=text, author_id=None, permalink=link)
+    if confirm_to is not None:
+        user, receipt, once = confirm_to
+        await confirm(rt, client, team_id, channel, user, replace(receipt, text=text), once)
+
+
+async def open_shortcut_form(rt: Runtime, client: AsyncWebClient, team_id: str, trigger_id: str,
+                             meta: CaptureMeta, text: str) -> None:
+    """The form shows mentions by name: look the people up, within the trigger's 3 seconds."""
+    names = await rt.users.names_within(team_id, usertext.mentioned_users(text), seconds=NAME_LOOKUP_SECONDS)
+    await client.views_open(trigger_id=trigger_id, view=blocks.capture_modal(meta, text, names))
 
 
 def _unedited_copy(rt: Runtime, team_id: str, submitted: str, original: str) -> bool:
