@@ -21,16 +21,20 @@ class _Id(_Shape):
 
 
 class _Authorization(_Shape):
+    """Slack Connect and org-wide installs: whose install this event arrived through."""
+
     team_id: str | None = None
     user_id: str | None = None
     enterprise_id: str | None = None
 
 
 class _Event(_Shape):
-    type: str
+    type: str  # what selects the event's own shape in EVENT_SHAPES
 
 
 class _ReactionItem(_Shape):
+    """What was reacted to: a message (channel and ts), or a file the bot ignores."""
+
     type: str
     channel: str | None = None
     ts: str | None = None
@@ -86,6 +90,8 @@ class _View(_Shape):
 
 
 class _Interaction(_Shape):
+    """Every interaction names who acted; `team` is null for org-wide installs."""
+
     type: str
     user: _Id
     team: _Id | None = None
