@@ -64,10 +64,8 @@ class ProdOpsApp(AsyncApp):
         token = request_id.set(_request_id(req.body))
         deferred: list[Callable[[], Awaitable[None]]] = []
         try:
+            await self._warm_actor(req)
             async with self.rt.db.sessions() as session:
-                if not await first_delivery(session, req):
-                    log.info("replayed request ignored")
-                    return BoltResponse(status=200, body="")
                 req.context["session"] = session
                 req.context["defer"] = deferred.append
                 response = await super().async_dispatch(req)
@@ -75,6 +73,12 @@ class ProdOpsApp(AsyncApp):
                 if req.context.get("rollback") or response.status >= 400:
                     await session.rollback()
                     return response
+                # Recorded last, so the transaction starts at the listener's first statement and
+                # a Slack check the listener makes first (channel membership) runs outside it.
+                if not await first_delivery(session, req):
+                    log.info("replayed request ignored")
+                    await session.rollback()
+                    return BoltResponse(status=200, body="")
                 try:
                     await session.commit()
                 except SQLAlchemyError:
@@ -86,6 +90,15 @@ class ProdOpsApp(AsyncApp):
             return response
         finally:
             request_id.reset(token)
+
+    async def _warm_actor(self, req: AsyncBoltRequest) -> None:
+        """Look up who acts on a command or interaction before the transaction opens, so a role
+        check inside it needs no Slack call (cached for minutes; events need no roles)."""
+        if request_kind(req.body) in _REPLAYABLE_KINDS:
+            return
+        team_id, user_id = req.context.team_id or team_of(req.body), req.context.user_id or user_of(req.body)
+        if team_id and user_id:
+            await self.rt.users.warm(team_id, user_id)
 
 
 # Requests Slack never resends: a second copy of the same signed bytes is a replay.

@@ -43,12 +43,33 @@ class SlackUser:
 
 
 class UserDirectory:
-    """users.info with a short cache: role checks must not cost a Slack call per click."""
+    """users.info with a short cache: role checks must not cost a Slack call per click.
+
+    No Slack call may run while a request's transaction is open (on SQLite it holds the only
+    connection and the write lock): the edge `warm`s the actor before the transaction begins,
+    and role checks inside it read only what is `known`."""
 
     def __init__(self, client: AsyncWebClient, ttl: float = CACHE_SECONDS) -> None:
         self._client = client
         self._ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
+        self._failed: dict[tuple[str, str], RoleCheckUnavailable] = {}
+
+    async def warm(self, team_id: str, user_id: str) -> None:
+        """Look the user up now, so a later check needs no Slack call; a failure is kept for it."""
+        try:
+            await self.get(team_id, user_id)
+            self._failed.pop((team_id, user_id), None)
+        except RoleCheckUnavailable as exc:
+            self._failed[(team_id, user_id)] = exc
+
+    def known(self, team_id: str, user_id: str) -> SlackUser:
+        """The user as last looked up; why Slack could not tell, when it could not."""
+        hit = self._cache.get((team_id, user_id))
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        raise self._failed.get((team_id, user_id)) or RoleCheckUnavailable(
+            "I couldn't check your role with Slack just now. Please try again in a moment.")
 
     async def get(self, team_id: str, user_id: str) -> SlackUser:
         now = time.monotonic()
@@ -109,10 +130,11 @@ class UserDirectory:
 async def can_manage(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
     """Ops admins of the workspace, and Slack workspace admins/owners, manage the bot.
 
-    Raises RoleCheckUnavailable when only Slack could tell and it did not answer."""
+    Reads the directory without calling Slack (the caller warmed it before its transaction);
+    raises RoleCheckUnavailable when only Slack could tell and it did not answer."""
     if await is_ops_admin(session, team_id, user_id):
         return True
-    user = await users.get(team_id, user_id)
+    user = users.known(team_id, user_id)
     return user.is_admin or user.is_owner
 
 

@@ -21,7 +21,8 @@ async def app_home_opened(ctx: Ctx, event: dict[str, Any]) -> None:
 
 
 async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_id: str) -> None:
-    async with rt.db.unit_of_work() as session:  # the role lookup may call Slack: after the ack
+    await rt.users.warm(team_id, user_id)  # Slack first, then the transaction
+    async with rt.db.unit_of_work() as session:
         manager = await may_manage(session, rt.users, team_id, user_id)
     await client.views_publish(user_id=user_id, view=home_view(rt.commands, manager))
 

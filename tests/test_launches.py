@@ -32,8 +32,8 @@ def days(n: int) -> str:
 
 
 async def create(bot: Bot, team: str, name: str = "Mobile v2", when: int = 30, extra: str = "",
-                 user: str = OWNER, channel: str = CHANNEL) -> dict:
-    bot.fake.add_user(user)
+                 user: str = OWNER, channel: str = CHANNEL, tz: str = "Europe/London") -> dict:
+    bot.fake.add_user(user, tz=tz)
     status, body = await bot.slack.command(team, user, "/launch", f'new "{name}" {days(when)} {extra}'.strip(),
                                            channel_id=channel)
     assert status == 200
@@ -362,7 +362,9 @@ async def test_new_launch_form(bot: Bot, team: str) -> None:
 
 async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str) -> None:
     owner = "UO" + team[-7:]  # the nudge job covers every workspace: keep this owner unique
-    await create(bot, team, when=6, user=owner)  # QA sign-off and enablement deck (T-5) are due tomorrow
+    # Slack knows the owner's zone from the start: the bot looks people up as they act (before
+    # the request's transaction) and keeps what Slack said for a few minutes.
+    await create(bot, team, when=6, user=owner, tz="Asia/Tokyo")  # QA sign-off and enablement deck (T-5) are due tomorrow
     ((launch, items),) = await launch_rows(bot, team)
     bot.fake.add_user("UNYC001", tz="America/New_York")
     qa = next(i for i in items if i.title == "QA sign-off")
@@ -500,10 +502,10 @@ def thread_lines(bot: Bot, launch: Launch, words: str) -> list[str]:
 
 
 def read_before_anyone_writes(bot: Bot, requests: int) -> None:
-    """Make simultaneous requests all read the launch before any of them writes: each reads,
-    then checks the clicker's role with Slack (users.info), and those calls are held until all
-    `requests` are waiting. SQLite takes its write lock at BEGIN, so there one request at a time
-    gets that far and nothing is held."""
+    """Make simultaneous requests start their transactions together: each first looks the
+    clicker up with Slack (users.info, before its transaction), and those calls are held until
+    all `requests` are waiting, so on PostgreSQL they read the launch side by side. SQLite takes
+    its write lock at BEGIN and serialises them anyway, so nothing is held there."""
     bot.fake.add_user(ADMIN, is_admin=True)
     if bot.rt.db.backend == "postgresql":
         bot.fake.gate("users.info", requests)
