@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks import Block
 from bot.roles import can_manage, require_manager
 from bot.runtime import Runtime
+from bot.slack import tell
 from bot.tasks import AfterCommit, Defer
 from bot.workspaces import WorkspaceInfo
 
@@ -55,6 +56,20 @@ class Ctx:
     def later(self, work: AfterCommit) -> None:
         """Run `work` after this request's writes are committed, off the ack path."""
         self.defer(work)
+
+    def workspace_changed(self) -> None:
+        """Settings changed: drop the cached workspace snapshot once the change is committed."""
+        workspaces, team_id = self.rt.workspaces, self.team_id
+
+        async def forget() -> None:
+            workspaces.forget(team_id)
+
+        self.defer(forget)
+
+    def tell_later(self, channel: str | None, text: str) -> None:
+        """Tell the person privately after the commit: ephemeral in `channel`, else a DM."""
+        client, user = self.client, self.user_id
+        self.defer(lambda: tell(client, channel, user, text))
 
     def open_modal(self, view: dict[str, Any]) -> None:
         client, trigger_id = self.client, self.trigger_id

@@ -112,8 +112,7 @@ async def _merge(ctx: Ctx, request: FeedbackCommand) -> None:
 async def _emoji(ctx: Ctx, request: FeedbackCommand) -> None:
     await require_manager(ctx, "change the feedback emoji")
     await service.set_emoji(ctx.session, ctx.team_id, request.emoji or service.DEFAULT_EMOJI)
-    rt, team_id = ctx.rt, ctx.team_id
-    ctx.later(lambda: _forget(rt, team_id))
+    ctx.workspace_changed()
     await ctx.answer(f"Reacting with :{escape(request.emoji or '')}: now files a message as feedback.")
 
 
@@ -128,10 +127,6 @@ SUBCOMMANDS = {
     "help": _help, "modal": _modal, "file": _file, "list": _list, "search": _list, "show": _show,
     "export": _export, "merge": _merge, "emoji": _emoji, "status": _status,
 }
-
-
-async def _forget(rt: Runtime, team_id: str) -> None:
-    rt.workspaces.forget(team_id)  # the cached snapshot holds the old emoji
 
 
 def listeners(app: ProdOpsApp) -> None:

@@ -34,8 +34,7 @@ async def new_launch_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     warning = (await requests.create_launch(ctx, new)).strip()
     await ctx.answer()
     if warning:  # the modal closes: say it where the checklist goes up, to the creator only
-        client, channel, user = ctx.client, new.channel_id, ctx.user_id
-        ctx.later(lambda: client.chat_postEphemeral(channel=channel, user=user, text=warning))
+        ctx.tell_later(new.channel_id, warning)
 
 
 async def template_submitted(ctx: Ctx, view: dict[str, Any]) -> None:

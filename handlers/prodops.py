@@ -11,7 +11,6 @@ from bot.prodops import blocks
 from bot.prodops.enums import Command
 from bot.prodops.parsing import ProdopsRequest, parse
 from bot.prodops.status import send_status
-from bot.runtime import Runtime
 from bot.text import user_mention
 from bot.workspaces import add_ops_admin, list_ops_admins, remove_ops_admin, set_timezone
 
@@ -47,8 +46,7 @@ async def _admins_remove(ctx: Ctx, request: ProdopsRequest) -> None:
 async def _timezone(ctx: Ctx, request: ProdopsRequest) -> None:
     await ctx.require_manager("change the workspace timezone")
     tz = await set_timezone(ctx.session, ctx.team_id, request.timezone or "")
-    rt, team_id = ctx.rt, ctx.team_id
-    ctx.later(lambda: _forget(rt, team_id))
+    ctx.workspace_changed()
     await ctx.answer(f"Workspace timezone set to `{tz}`. Schedules and digests use it from now on.")
 
 
@@ -64,10 +62,6 @@ ACTIONS = {"help": _help, "admins_list": _admins_list, "admins_add": _admins_add
 
 def listeners(app: ProdOpsApp) -> None:
     app.command(Command.PRODOPS)(prodops_command)
-
-
-async def _forget(rt: Runtime, team_id: str) -> None:
-    rt.workspaces.forget(team_id)
 
 
 FEATURE = Feature("prodops", PRODOPS, listeners=listeners)

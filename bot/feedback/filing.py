@@ -12,7 +12,7 @@ from typing import Any
 from bot import usertext
 from bot.context import Ctx
 from bot.errors import UserError
-from bot.feedback import blocks, flows, service
+from bot.feedback import flows, service
 from bot.feedback.enums import CaptureMeta
 from bot.feedback.parsing import Draft
 from bot.feedback.service import Receipt
