@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import Block
-from bot.roles import can_manage, require_manager
+from bot.roles import is_manager, require_manager, shown_as_manager
 from bot.runtime import Runtime
 from bot.slack import tell
 from bot.tasks import AfterCommit, Defer
@@ -77,7 +77,11 @@ class Ctx:
 
     async def is_manager(self) -> bool:
         """An ops admin or a Slack workspace admin/owner (raises when Slack cannot tell)."""
-        return await can_manage(self.session, self.rt.users, self.team_id, self.user_id)
+        return await is_manager(self.session, self.rt.users, self.team_id, self.user_id)
+
+    async def shown_as_manager(self) -> bool:
+        """is_manager for what only changes what is shown: no when Slack cannot tell."""
+        return await shown_as_manager(self.session, self.rt.users, self.team_id, self.user_id)
 
     async def require_manager(self, action: str) -> None:
         await require_manager(self.session, self.rt.users, self.team_id, self.user_id, action)

@@ -127,7 +127,7 @@ class UserDirectory:
         return found
 
 
-async def can_manage(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
+async def is_manager(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
     """Ops admins of the workspace, and Slack workspace admins/owners, manage the bot.
 
     Reads the directory without calling Slack (the caller warmed it before its transaction);
@@ -138,10 +138,11 @@ async def can_manage(session: AsyncSession, users: UserDirectory, team_id: str, 
     return user.is_admin or user.is_owner
 
 
-async def may_manage(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
-    """can_manage for what only changes how something is shown: fails closed, quietly."""
+async def shown_as_manager(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str) -> bool:
+    """is_manager for what only changes how something is shown (which buttons, which cards):
+    when Slack cannot tell, the person is shown as not a manager instead of being refused."""
     try:
-        return await can_manage(session, users, team_id, user_id)
+        return await is_manager(session, users, team_id, user_id)
     except RoleCheckUnavailable:
         return False
 
@@ -152,5 +153,6 @@ def refused(who: str, what: str, hint: str = "") -> PermissionDenied:
 
 
 async def require_manager(session: AsyncSession, users: UserDirectory, team_id: str, user_id: str, action: str) -> None:
-    if not await can_manage(session, users, team_id, user_id):
+    """is_manager, or a refusal in the bot-wide wording (and RoleCheckUnavailable as it is)."""
+    if not await is_manager(session, users, team_id, user_id):
         raise refused("ops admins and Slack workspace admins", action, "Ask one of them, or see `/prodops admins list`.")

@@ -16,7 +16,6 @@ from bot.feedback import blocks, service, triage
 from bot.feedback.enums import CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
 from bot.feedback.forms import chosen_status, details_from, edits_from, filters_of, number_of
 from bot.forms import FormData, read_meta
-from models.feedback import FeedbackStatus
 
 
 async def item_control(ctx: Ctx, action: dict[str, Any]) -> None:
@@ -43,7 +42,7 @@ async def details_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
 async def close_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     meta = read_meta(CloseMeta, view.get("private_metadata"))
     note = FormData(view).text(Field_.NOTE) or ""
-    await triage.set_status(ctx, meta.number, FeedbackStatus(meta.status), note)
+    await triage.set_status(ctx, meta.number, meta.status, note)
     await ctx.answer()
 
 

@@ -9,7 +9,7 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
 from bot.home.blocks import home_view
-from bot.roles import may_manage
+from bot.roles import shown_as_manager
 from bot.runtime import Runtime
 
 
@@ -23,7 +23,7 @@ async def app_home_opened(ctx: Ctx, event: dict[str, Any]) -> None:
 async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_id: str) -> None:
     await rt.users.warm(team_id, user_id)  # Slack first, then the transaction
     async with rt.db.unit_of_work() as session:
-        manager = await may_manage(session, rt.users, team_id, user_id)
+        manager = await shown_as_manager(session, rt.users, team_id, user_id)
     await client.views_publish(user_id=user_id, view=home_view(rt.commands, manager))
 
 

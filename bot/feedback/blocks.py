@@ -179,7 +179,7 @@ def close_modal(number: int, status: FeedbackStatus) -> dict[str, Any]:
         _input(Field_.NOTE, "Note to the reporters", text_input(multiline=True, max_length=2000),
                hint="What changed, or why not. Optional."),
     ]
-    meta = CloseMeta(number=number, status=status.value).model_dump_json()
+    meta = CloseMeta(number=number, status=status).model_dump_json()
     return _modal(FeedbackView.CLOSE, f"Mark as {verb}", blocks, meta, submit="Confirm")
 
 

@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from models.feedback import FeedbackStatus
+
 
 class FeedbackAction(StrEnum):
     ADD_DETAILS = "feedback.add_details"
@@ -51,7 +53,7 @@ class ItemRef(BaseModel):
 
 
 class CloseMeta(ItemRef):
-    status: str
+    status: FeedbackStatus  # metadata that names no status is out of date, like any other
 
 
 class PageRef(BaseModel):

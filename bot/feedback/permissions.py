@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from bot.errors import PermissionDenied
-from bot.roles import can_manage, may_manage, refused
+from bot.roles import refused
 from models.feedback import FeedbackItem, FeedbackReporter
 
 if TYPE_CHECKING:
@@ -25,11 +25,11 @@ def reporters_only(number: int) -> PermissionDenied:
 
 async def can_triage(ctx: Ctx, item: FeedbackItem) -> bool:
     """For showing triage controls: a failed role lookup just hides them."""
-    return item.owner_id == ctx.user_id or await may_manage(ctx.session, ctx.rt.users, item.team_id, ctx.user_id)
+    return item.owner_id == ctx.user_id or await ctx.shown_as_manager()
 
 
 async def require_triage(ctx: Ctx, item: FeedbackItem) -> None:
-    if item.owner_id == ctx.user_id or await can_manage(ctx.session, ctx.rt.users, item.team_id, ctx.user_id):
+    if item.owner_id == ctx.user_id or await ctx.is_manager():
         return
     raise refused(f"ops admins and the owner of #{item.number}", "triage it",
                   "You can still add details to feedback you filed or voted for.")
