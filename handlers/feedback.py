@@ -21,8 +21,8 @@ from bot.feedback.parsing import FeedbackCommand, parse_command
 from bot.feedback.permissions import can_triage, require_manager
 from bot.feedback.service import Receipt
 from bot.forms import FormData, read_meta
-from bot.help import FEEDBACK
-from bot.prodops.blocks import help_blocks
+from bot.help import help_blocks
+from bot.feedback.help import FEEDBACK
 from bot.runtime import Runtime
 from bot.text import escape
 from handlers import feedback_triage

@@ -12,12 +12,12 @@ from typing import Any
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.help import LAUNCH
+from bot.help import help_blocks
+from bot.launches.help import LAUNCH
 from bot.launches import blocks, flows, permissions, requests, templates
 from bot.launches.enums import Command, LaunchView
 from bot.launches.forms import new_launch_from, template_from
 from bot.launches.parsing import LaunchCommand, NewLaunch, parse_command
-from bot.prodops.blocks import help_blocks
 from bot.runtime import Runtime
 from bot.text import channel_mention
 from bot.usertext import from_slack, mrkdwn

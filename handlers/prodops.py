@@ -6,7 +6,8 @@ from typing import Any
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.help import PRODOPS
+from bot.help import help_blocks, help_text
+from bot.prodops.help import PRODOPS
 from bot.prodops import blocks
 from bot.prodops.enums import Command
 from bot.prodops.parsing import ProdopsRequest, parse
@@ -22,7 +23,7 @@ async def prodops_command(ctx: Ctx, command: dict[str, Any]) -> None:
 
 async def _help(ctx: Ctx, request: ProdopsRequest) -> None:
     commands = ctx.rt.commands
-    await ctx.answer(blocks.help_text(commands), blocks.help_blocks(commands))
+    await ctx.answer(help_text(commands), help_blocks(commands))
 
 
 async def _admins_list(ctx: Ctx, request: ProdopsRequest) -> None:

@@ -6,24 +6,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Block, context, divider, header, section
-from bot.help import CommandHelp
 
 if TYPE_CHECKING:
     from bot.prodops.status import StatusReport
 from bot.text import user_mention
-
-
-def help_blocks(commands: list[CommandHelp]) -> list[Block]:
-    blocks: list[Block] = [header("ProdOps Bot commands")]
-    for cmd in commands:
-        lines = "\n".join(f"• `{example}`: {what}" for example, what in cmd.usage)
-        blocks.append(section(f"*{cmd.command}*: {cmd.summary}\n{lines}"))
-    blocks.append(context("Every command also answers `help`, e.g. `/prodops help`."))
-    return blocks
-
-
-def help_text(commands: list[CommandHelp]) -> str:
-    return "ProdOps Bot commands: " + ", ".join(c.command for c in commands)
 
 
 def admins_blocks(admin_ids: list[str]) -> list[Block]:

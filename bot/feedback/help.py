@@ -1,0 +1,21 @@
+"""/feedback help: its summary and examples (shown by `/feedback help`, `/prodops help` and App Home)."""
+from __future__ import annotations
+
+from bot.help import CommandHelp
+
+FEEDBACK = CommandHelp(
+    "/feedback",
+    "Capture product feedback; react to any message with :memo: to file it too.",
+    (
+        ("/feedback Exports time out on big boards #exports customer:Acme", "file feedback with tags and a customer"),
+        ("/feedback", "open the feedback form"),
+        ("/feedback file list view is slow", "file text that starts with a command word"),
+        ("/feedback list planned #exports top", "filter by status, #tag, product area; `top` = most votes first"),
+        ("/feedback search timeout", "find feedback by words in its text or customer"),
+        ("/feedback show 12", "one item with votes, details and triage buttons"),
+        ("/feedback status 12 shipped Released in 2.4", "set the status; shipped/declined DMs every reporter"),
+        ("/feedback merge 14 12", "merge a duplicate into another item (ops admins)"),
+        ("/feedback export planned", "a CSV of the matching items, sent to you by DM"),
+        ("/feedback config emoji bulb", "change the reaction that files feedback (ops admins)"),
+    ),
+)

@@ -1,0 +1,19 @@
+"""/launch help: its summary and examples (shown by `/launch help`, `/prodops help` and App Home)."""
+from __future__ import annotations
+
+from bot.help import CommandHelp
+
+LAUNCH = CommandHelp(
+    "/launch",
+    "Cross-functional launch checklists on a live message, with owners, due dates and go/no-go.",
+    (
+        ('/launch new "Mobile v2" 2027-03-01', "create a launch from the default template, checklist in this channel"),
+        ("/launch new", "the same with a form: channel, template, owner"),
+        ("/launch list", "upcoming launches with readiness"),
+        ('/launch status "Mobile v2"', "open and overdue items per function"),
+        ('/launch go "Mobile v2"', "post the go/no-go summary in the checklist thread"),
+        ('/launch date "Mobile v2" 2027-03-08', "move the launch; open items move with it"),
+        ('/launch add "Mobile v2" sales | Pricing FAQ | -4', "add an item (function | title | days from launch)"),
+        ("/launch template list", "templates; `template new` and `template edit \"Name\"` for ops admins"),
+    ),
+)
