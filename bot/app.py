@@ -6,10 +6,11 @@ import logging
 from bot.edge import ProdOpsApp, dedupe_events, make_context_injector, make_error_handler, make_workspace_injector
 from bot.feature import Feature
 from bot.runtime import Runtime
-from handlers import feedback, home, launches, prodops
+from handlers import feedback, home, launches, people, prodops
 
 # Every feature the bot serves, in the order help lists them. The one list: add a feature here.
-FEATURES: tuple[Feature, ...] = (prodops.FEATURE, feedback.FEATURE, launches.FEATURE, home.FEATURE)
+FEATURES: tuple[Feature, ...] = (prodops.FEATURE, feedback.FEATURE, launches.FEATURE, home.FEATURE,
+                                 people.FEATURE)
 
 
 def build_app(rt: Runtime) -> ProdOpsApp:

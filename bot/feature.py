@@ -15,6 +15,7 @@ from bot.help import CommandHelp
 
 if TYPE_CHECKING:
     from bot.edge import ProdOpsApp
+    from bot.people.directory import LeaveHook
     from bot.runtime import Runtime
 
 
@@ -31,3 +32,6 @@ class Feature:
     duties: tuple[Any, ...] = field(default=())  # due-at-an-instant work (people-and-time)
     digest_sections: tuple[Any, ...] = field(default=())
     home_cards: tuple[Any, ...] = field(default=())
+    # Hands a departed person's work to someone else: run once per departure, in the
+    # transaction that records it (bot/people/directory.py).
+    on_leave: tuple["LeaveHook", ...] = field(default=())

@@ -4,8 +4,9 @@ from models.delivery import Delivery
 from models.event import ProcessedEvent
 from models.feedback import FeedbackItem, FeedbackReporter, FeedbackTag
 from models.launch import Launch, LaunchAudit, LaunchItem, LaunchTemplate
+from models.person import Person
 from models.schedule import Schedule
 from models.workspace import OpsAdmin, Workspace
 
 __all__ = ["Base", "Delivery", "FeedbackItem", "FeedbackReporter", "FeedbackTag",
-    "Launch", "LaunchAudit", "LaunchItem", "LaunchTemplate", "OpsAdmin", "ProcessedEvent", "Schedule", "Workspace"]
+    "Launch", "LaunchAudit", "LaunchItem", "LaunchTemplate", "OpsAdmin", "Person", "ProcessedEvent", "Schedule", "Workspace"]

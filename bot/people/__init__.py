@@ -1,0 +1,1 @@
+"""People: who is in each workspace, as Slack last told us (docs/architecture.md)."""
