@@ -247,3 +247,13 @@ async def test_another_workspaces_person_is_not_visible(bot: Bot, team: str) -> 
     ours = await person(bot, team, "USHARED1")
     assert ours is not None and ours.tz == "Asia/Kolkata"
     assert [c.args["user"] for c in bot.fake.calls_to("users.info")] == ["USHARED1"]
+
+
+async def test_simultaneous_reports_of_a_departure_hand_over_once(bot: Bot, team: str) -> None:
+    """The event and Slack's retry-like duplicates (distinct event ids) racing on two connections."""
+    await user_change(bot, team, slack_user("URACER01", team))
+    with departures(bot) as seen:
+        gone = slack_user("URACER01", team, deleted=True)
+        await asyncio.gather(*(user_change(bot, team, gone) for _ in range(4)),
+                             ensure_people(bot.rt, team, ["UNEWRACE"]), ensure_people(bot.rt, team, ["UNEWRACE"]))
+    assert sorted(seen) == [(team, "UNEWRACE"), (team, "URACER01")]
