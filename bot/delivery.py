@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import clock
 from bot.db import Database
 from bot.sql import insert_ignore
-from models.base import utcnow
 from models.delivery import Delivery, DeliveryStatus
 
 STALE_AFTER = timedelta(minutes=10)
@@ -55,7 +55,7 @@ async def claim(
 
     A failed claim is reclaimable once `retry_failed_after` has passed since it failed, so a
     sweeper that runs every minute can space out its retries of a post Slack keeps refusing."""
-    now = now or utcnow()
+    now = now or clock.now()
     token = str(uuid.uuid4())
     if await insert_ignore(
         session, Delivery, team_id=team_id, kind=kind, key=key, period=period,
@@ -83,7 +83,7 @@ async def claim(
 
 
 async def _finish(session: AsyncSession, c: Claim, status: DeliveryStatus, error: str | None) -> bool:
-    now = utcnow()
+    now = clock.now()
     values: dict[str, object] = {"status": status, "updated_at": now, "last_error": error}
     if status is DeliveryStatus.SENT:
         values["sent_at"] = now

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import clock
 from bot.config import Settings
 from bot.db import Database
 from bot.roles import UserDirectory
@@ -15,7 +16,6 @@ from bot.scheduler import Scheduler
 from bot.slack import make_client, make_lookup_client, make_session
 from bot.tasks import BackgroundTasks
 from bot.workspaces import WorkspaceCache
-from models.base import utcnow
 
 if TYPE_CHECKING:
     from bot.feature import Feature
@@ -31,7 +31,7 @@ class Runtime:
     users: UserDirectory
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     workspaces: WorkspaceCache = field(default_factory=WorkspaceCache)
-    started_at: datetime = field(default_factory=utcnow)
+    started_at: datetime = field(default_factory=clock.now)
 
     http: aiohttp.ClientSession | None = None
     lookup: AsyncWebClient | None = None  # short-timeout, no-429-wait client for reads on the ack path

@@ -17,11 +17,11 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import clock
 from bot.db import Database
 from bot.errors import UserError
 from bot.logs import request_id
 from bot.text import escape
-from models.base import utcnow
 from models.event import ProcessedEvent
 from models.schedule import Schedule
 
@@ -180,5 +180,5 @@ class Scheduler:
     async def _prune_events(self) -> None:
         async with self.db.unit_of_work() as session:
             await session.execute(
-                delete(ProcessedEvent).where(ProcessedEvent.received_at < utcnow() - EVENT_RETENTION)
+                delete(ProcessedEvent).where(ProcessedEvent.received_at < clock.now() - EVENT_RETENTION)
             )

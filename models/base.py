@@ -1,4 +1,5 @@
-"""Declarative base, naming convention (stable constraint names for Alembic) and UTC timestamps."""
+"""Declarative base, naming convention (stable constraint names for Alembic) and UTC timestamps
+(read from the one clock, bot/clock.py, so rows written in a test carry the driven time)."""
 from __future__ import annotations
 
 import enum
@@ -7,6 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,7 +21,9 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Column defaults' time: the one clock (`bot.clock.now`). Code outside models/ calls
+    `clock.now()` directly."""
+    return clock.now()
 
 
 def enum_column(cls: type[enum.Enum], length: int = 16) -> Enum:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_app
+from bot.clock import CLOCK, Clock
 from bot.config import Settings, load_settings
 from bot.db import create_engine
 from bot.edge import ProdOpsApp
@@ -105,3 +106,15 @@ async def bot(bot_session: Bot) -> AsyncIterator[Bot]:
 def team() -> str:
     """A fresh workspace id per test: tenancy keeps tests apart."""
     return "T" + uuid.uuid4().hex[:10].upper()
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The one clock (bot/clock.py) for this test to drive: `clock.set(instant)`,
+    `clock.advance(delta)`. The bot, its sweepers and column defaults read it; it stands still
+    between moves and is back on the wall clock after the test."""
+    CLOCK.reset()
+    try:
+        yield CLOCK
+    finally:
+        CLOCK.reset()

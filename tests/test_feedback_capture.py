@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.clock import Clock
 from bot.feedback import flows, service
 from models.base import utcnow
 from models.feedback import CaptureState, FeedbackItem, FeedbackSource
@@ -142,7 +143,7 @@ async def test_deleted_message_is_explained(bot: Bot, team: str) -> None:
     assert "deleted" in told.args["text"]
 
 
-async def test_slack_outage_leaves_the_capture_pending_and_the_sweeper_finishes_it(bot: Bot, team: str) -> None:
+async def test_slack_outage_leaves_the_capture_pending_and_the_sweeper_finishes_it(bot: Bot, team: str, clock: Clock) -> None:
     ts = new_ts()
     bot.fake.add_message("CSALES1", ts, "Webhooks retry forever")
     bot.fake.fail("conversations.history", status=503, times=3)  # the first try and both retries
@@ -154,8 +155,10 @@ async def test_slack_outage_leaves_the_capture_pending_and_the_sweeper_finishes_
     assert bot.fake.calls_to("chat.postEphemeral") == []
     _, body = await bot.slack.command(team, "UA00001", "/feedback", "list")
     assert "0 found" in json.dumps(body["blocks"])  # half-captured items stay out of lists
-    await flows.sweep_pending_captures(bot.rt, now=utcnow() + timedelta(minutes=2))
-    await flows.sweep_pending_captures(bot.rt, now=utcnow() + timedelta(minutes=3))
+    clock.advance(timedelta(minutes=2))
+    await flows.sweep_pending_captures(bot.rt)
+    clock.advance(timedelta(minutes=1))
+    await flows.sweep_pending_captures(bot.rt)
     (item,) = await items(bot, team)
     assert item.text == "Webhooks retry forever" and not item.pending
     assert len(bot.fake.calls_to("chat.postEphemeral")) == 1  # confirmed once
@@ -387,7 +390,7 @@ async def capture_states(bot: Bot, team: str) -> list[CaptureState]:
         return list(await session.scalars(select(FeedbackItem.capture_state).where(FeedbackItem.team_id == team)))
 
 
-async def test_poison_captures_are_given_up_and_never_starve_a_recovering_one(bot: Bot, team: str) -> None:
+async def test_poison_captures_are_given_up_and_never_starve_a_recovering_one(bot: Bot, team: str, clock: Clock) -> None:
     """60 captures Slack refuses with an error the bot does not know, and a newer one waiting
     on a 503: the newer one is filed as soon as Slack recovers, and each poison capture is
     retried with a growing pause, then dropped with one message to its reactor."""
@@ -402,9 +405,10 @@ async def test_poison_captures_are_given_up_and_never_starve_a_recovering_one(bo
     await bot.settle()
     await bot.slack.event(team, reaction("UGOOD01", "CSALES1", good))
     await bot.settle()
-    start, filed_after = utcnow(), None
+    start, filed_after = clock.set(clock.now()), None
     for minute in range(2, 120):
-        await flows.sweep_pending_captures(bot.rt, now=start + timedelta(minutes=minute))
+        clock.set(start + timedelta(minutes=minute))
+        await flows.sweep_pending_captures(bot.rt)
         states = await capture_states(bot, team)
         if filed_after is None and CaptureState.READY in states:
             filed_after = minute

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
+from bot.clock import Clock
 from bot.launches import flows
 from bot.launches.parsing import NAME_MAX
 from bot.quotes import DOUBLE, QUOTES, SINGLE
@@ -360,7 +361,7 @@ async def test_new_launch_form(bot: Bot, team: str) -> None:
     assert launch.owner_id == "UOTHER9" and launch.channel_id == CHANNEL and launch.message_ts
 
 
-async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str) -> None:
+async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str, clock: Clock) -> None:
     owner = "UO" + team[-7:]  # the nudge job covers every workspace: keep this owner unique
     # Slack knows the owner's zone from the start: the bot looks people up as they act (before
     # the request's transaction) and keeps what Slack said for a few minutes.
@@ -378,17 +379,21 @@ async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str) -> None:
     today = datetime.now(UTC).date()
     early = datetime.combine(today, datetime.min.time(), ny).replace(hour=8, minute=30)
     later = early.replace(hour=9, minute=5)
-    await flows.send_nudges(bot.rt, bot.rt.client, now=early.astimezone(UTC))
+    clock.set(early)
+    await flows.send_nudges(bot.rt, bot.rt.client)
     assert bot.fake.posted("UNYC001") == []
-    await flows.send_nudges(bot.rt, bot.rt.client, now=later.astimezone(UTC))
-    await flows.send_nudges(bot.rt, bot.rt.client, now=later.astimezone(UTC) + timedelta(minutes=15))  # replica / rerun
+    clock.set(later)
+    await flows.send_nudges(bot.rt, bot.rt.client)
+    clock.advance(timedelta(minutes=15))
+    await flows.send_nudges(bot.rt, bot.rt.client)  # replica / rerun
     (dm,) = bot.fake.posted("UNYC001")
     assert_valid_blocks(dm.args["blocks"])
     text = block_text(dm.args["blocks"])
     assert "QA sign-off" in text and "Mark done" in text and "Code complete" not in text
     # Unassigned items due tomorrow (enablement deck) go to the launch owner, in Tokyo time.
     tokyo_morning = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo("Asia/Tokyo")).replace(hour=9, minute=1)
-    await flows.send_nudges(bot.rt, bot.rt.client, now=tokyo_morning.astimezone(UTC))
+    clock.set(tokyo_morning)
+    await flows.send_nudges(bot.rt, bot.rt.client)
     owner_dms = bot.fake.posted(owner)
     # One DM per Tokyo day: the first run (already evening in Tokyo) and the next Tokyo morning's.
     assert len(owner_dms) == 2 and all("unassigned" in block_text(d.args["blocks"]) for d in owner_dms)

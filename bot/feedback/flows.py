@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from bot import usertext
+from bot import clock, usertext
 from bot.delivery import claim, deliver_once, send_claimed
 from bot.feedback import blocks, service
 from bot.feedback.parsing import FORM_TEXT_MAX, Filters
@@ -24,7 +24,6 @@ from bot.feedback.service import Receipt
 from bot.runtime import Runtime
 from bot.slack import tell
 from bot.text import escape
-from models.base import utcnow
 from models.feedback import FeedbackItem, FeedbackStatus
 
 log = logging.getLogger(__name__)
@@ -153,7 +152,7 @@ async def _readable_message(rt: Runtime, client: AsyncWebClient, item_id: int, c
             reporters = await service.discard_capture(session, item_id)
         await _tell_each(client, channel, reporters or [], problem.reason)  # everyone who reacted meanwhile, too
     except SLACK_FAILURES as exc:
-        await _read_failed(rt, client, item_id, channel, exc, now or utcnow())
+        await _read_failed(rt, client, item_id, channel, exc, now or clock.now())
     return None
 
 
@@ -242,7 +241,7 @@ def _unedited_copy(rt: Runtime, team_id: str, submitted: str, original: str) -> 
 
 async def sweep_pending_captures(rt: Runtime, now: datetime | None = None) -> None:
     """Retry the reaction captures a crash or a Slack failure left pending, as they fall due."""
-    now = now or utcnow()
+    now = now or clock.now()
     async with rt.db.unit_of_work() as session:
         due = await service.due_captures(session, now)
     for item_id, team_id, reporter, channel, ts in due:
@@ -276,7 +275,7 @@ async def sweep_outcomes(rt: Runtime) -> None:
     async with rt.db.unit_of_work() as session:
         rows = (await session.execute(select(FeedbackItem.team_id, FeedbackItem.number, FeedbackItem.id).where(
             FeedbackItem.status.in_([FeedbackStatus.SHIPPED, FeedbackStatus.DECLINED]),
-            FeedbackItem.closed_at > utcnow() - OUTCOME_WINDOW))).all()
+            FeedbackItem.closed_at > clock.now() - OUTCOME_WINDOW))).all()
         todo = [(team_id, number, await service.reporters(session, item_id)) for team_id, number, item_id in rows]
     for team_id, number, reporters in todo:
         await notify_outcome(rt, rt.client, team_id, number, reporters)
@@ -321,7 +320,7 @@ def _cell(value: str) -> str:
 async def export(rt: Runtime, client: AsyncWebClient, team_id: str, user: str, filters: Filters) -> None:
     async with rt.db.unit_of_work() as session:
         items = await service.all_items(session, team_id, filters)
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
     names = await rt.users.names(team_id, _mentioned(items))
     try:
         dm = (await client.conversations_open(users=user))["channel"]["id"]

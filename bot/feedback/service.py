@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import clock
 from bot.errors import NotFound, UserError
 from bot.feedback.parsing import Draft, Filters
 from bot.feedback.permissions import reporters_only
 from bot.sql import insert_ignore
-from models.base import utcnow
 from models.feedback import (
     CaptureState,
     FeedbackItem,
@@ -194,7 +194,7 @@ async def file_message(session: AsyncSession, team_id: str, reporter: str, chann
             session, team_id, reporter, source, channel_id=channel_id, message_ts=message_ts,
             author_id=author_id, text=draft.text if draft else "",
             capture_state=CaptureState.READY if draft else CaptureState.PENDING,
-            capture_next_at=None if draft else utcnow() + PENDING_GRACE,
+            capture_next_at=None if draft else clock.now() + PENDING_GRACE,
         )
         if draft:
             _apply_draft(item, draft)
@@ -243,7 +243,7 @@ async def complete_capture(session: AsyncSession, team_id: str, item_id: int, *,
     the reporters read after this) or after (and sees the item ready): never between."""
     await _lock_workspace(session, team_id)
     values: dict[str, object] = {"text": text, "capture_state": CaptureState.READY, "capture_next_at": None,
-                                 "updated_at": utcnow()}
+                                 "updated_at": clock.now()}
     if author_id:
         values["author_id"] = author_id
     if permalink:
@@ -424,7 +424,7 @@ async def set_status(session: AsyncSession, item: FeedbackItem, status: Feedback
     item.status = status
     if note is not None:
         item.outcome_note = note.strip() or None
-    item.closed_at = utcnow() if status in CLOSED else None
+    item.closed_at = clock.now() if status in CLOSED else None
     await session.flush()
     if not closing:
         return []

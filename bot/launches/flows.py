@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import clock
 from bot.delivery import Claim, claim, deliver_once, send_claimed
 from bot.launches import blocks, service
 from bot.launches.service import NudgeItem
@@ -23,7 +24,6 @@ from bot.roles import RoleCheckUnavailable
 from bot.runtime import Runtime
 from bot.slack import tell
 from bot.text import channel_mention
-from models.base import utcnow
 from models.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ _render_locks = _RenderLocks()
 
 
 def today_in(tz: str, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(tz)).date()
+    return clock.today_in(tz, now)
 
 
 async def workspace_today(rt: Runtime, team_id: str) -> date:
@@ -167,7 +167,7 @@ async def sweep_unposted_checklists(rt: Runtime, now: datetime | None = None) ->
     limited past the retries, the bot not invited yet) or a crash left it unsent. Each post is
     claimed in the database, so the sweepers of several replicas post it once. Returns how many
     this call posted."""
-    now = now or utcnow()
+    now = now or clock.now()
     async with rt.db.unit_of_work() as session:
         pending = await service.unposted(session, created_after=now - RETRY_WINDOW)
     posted = 0
@@ -201,7 +201,7 @@ async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None 
     """Once a day, from 09:00 in each person's timezone: one DM with their overdue and
     due-tomorrow items. Claimed per person and local day, so restarts and replicas never
     send it twice. Returns how many DMs went out."""
-    now = now or utcnow()
+    now = now or clock.now()
     async with rt.db.unit_of_work() as session:
         grouped = await service.open_items_due_by(session, (now + timedelta(days=2)).date())
     # People who left the workspace hand their items to the launch owner.

@@ -21,10 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot import clock
 from bot.errors import NotFound, UserError
 from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem, name_key
 from bot.usertext import mrkdwn
-from models.base import Base, utcnow
+from models.base import Base
 from models.launch import Decision, Launch, LaunchAudit, LaunchItem
 
 
@@ -178,7 +179,7 @@ async def _write_if_changed(session: AsyncSession, row: Base, differs: ColumnEle
 async def set_done(session: AsyncSession, launch: Launch, item: LaunchItem, done: bool, actor: str) -> bool:
     """True when this changed anything: a double click, or the same click on another replica at
     the same moment, changes nothing the second time."""
-    values = {"done": done, "done_by": actor if done else None, "done_at": utcnow() if done else None}
+    values = {"done": done, "done_by": actor if done else None, "done_at": clock.now() if done else None}
     if not await _write_if_changed(session, item, LaunchItem.done.is_distinct_from(done), **values):
         return False
     await audit(session, launch, actor, "check" if done else "uncheck", item.title, item)
@@ -233,7 +234,7 @@ async def add_item(session: AsyncSession, launch: Launch, item: TemplateItem, ac
 
 async def decide(session: AsyncSession, launch: Launch, decision: Decision, actor: str) -> bool:
     """True when this recorded the decision; the decision it already has changes nothing."""
-    values = {"decision": decision, "decided_by": actor, "decided_at": utcnow()}
+    values = {"decision": decision, "decided_by": actor, "decided_at": clock.now()}
     if not await _write_if_changed(session, launch, Launch.decision.is_distinct_from(decision), **values):
         return False
     await audit(session, launch, actor, "decision", decision.value)
