@@ -1,4 +1,4 @@
-"""`python -m bot` / `prodops-bot`: run (default) or migrate."""
+"""`python -m bot` / `prodops-bot`: run (default), migrate, or tick (README, "Commands")."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -96,18 +97,62 @@ async def run(settings: Settings) -> None:
         raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc})") from None
 
 
+def parse_at(value: str | None) -> datetime | None:
+    """--at: an ISO-8601 instant with its UTC offset (or Z); StartupError with one line otherwise."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise StartupError(f"--at {value!r} is not an ISO-8601 instant (e.g. 2026-11-24T09:00:00+01:00)") from None
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise StartupError(f"--at {value!r} has no UTC offset: say which instant, "
+                           "e.g. 2026-11-24T09:00:00+01:00 or 2026-11-24T08:00:00Z")
+    return at
+
+
+async def run_tick(settings: Settings, at: datetime | None, dry_run: bool) -> list[str]:
+    """Every duty due at `at` (default now), once, against the configured database and Slack,
+    with the scheduler's claims; no HTTP server, no scheduler. One line per action."""
+    from bot import clock
+    from bot.app import build_app
+    from bot.duties import tick
+    from bot.runtime import Runtime
+
+    await migrate_or_fail(settings)
+    rt = Runtime.create(settings)
+    try:
+        build_app(rt)  # registers every feature's duties (its listeners stay unused)
+        at = at or clock.now()
+        return await tick(rt, at, dry_run=dry_run) or [f"nothing due at {at.isoformat(timespec='minutes')}"]
+    finally:
+        await rt.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="prodops-bot", description="ProdOps Bot for Slack")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate"],
-                        help="run: migrate then serve (default); migrate: apply migrations only")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "tick"],
+                        help="run: migrate then serve (default); migrate: apply migrations only; "
+                             "tick: run once every duty due at --at (default now) and print what was done")
+    parser.add_argument("--at", metavar="ISO-8601", help="tick: the instant to run, e.g. 2026-11-24T09:00:00+01:00")
+    parser.add_argument("--dry-run", action="store_true", help="tick: print what would be sent; claim and post nothing")
     args = parser.parse_args(argv)
     try:
+        if args.command != "tick" and (args.at is not None or args.dry_run):
+            raise StartupError("--at and --dry-run go with the tick command")
+        at = parse_at(args.at) if args.command == "tick" else None
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format, _secrets(settings))
         if args.command == "migrate":
             asyncio.run(migrate_or_fail(settings))
             log.info("database is at the latest migration")
+            return 0
+        if args.command == "tick":
+            if settings.slack_bot_token is None:
+                raise ConfigError("SLACK_BOT_TOKEN is required (a bot token starting with xoxb-)")
+            for line in asyncio.run(run_tick(settings, at, args.dry_run)):
+                print(line, flush=True)
             return 0
         settings.require_runnable()
         asyncio.run(run(settings))

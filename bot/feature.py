@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.help import CommandHelp
 
 if TYPE_CHECKING:
+    from bot.duties import Duty
     from bot.edge import ProdOpsApp
     from bot.people.directory import LeaveHook
     from bot.runtime import Runtime
@@ -29,7 +30,7 @@ class Feature:
     help: CommandHelp | None
     listeners: Callable[["ProdOpsApp"], None]  # registers the feature's module-level listeners
     jobs: Callable[["Runtime"], None] = _nothing  # registers sweepers and interval jobs
-    duties: tuple[Any, ...] = field(default=())  # due-at-an-instant work (people-and-time)
+    duties: tuple["Duty", ...] = field(default=())  # due-at-an-instant work, run by the minute tick (bot/duties.py)
     digest_sections: tuple[Any, ...] = field(default=())
     home_cards: tuple[Any, ...] = field(default=())
     # Hands a departed person's work to someone else: run once per departure, in the

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import clock
 from bot.config import Settings
 from bot.db import Database
+from bot.duties import Duties
 from bot.roles import UserDirectory
 from bot.scheduler import Scheduler
 from bot.slack import make_client, make_lookup_client, make_session
@@ -36,6 +37,7 @@ class Runtime:
     http: aiohttp.ClientSession | None = None
     lookup: AsyncWebClient | None = None  # short-timeout, no-429-wait client for reads on the ack path
     features: tuple["Feature", ...] = ()  # set by bot/app.py: what help and App Home list
+    duties: Duties = field(default_factory=Duties)  # set by bot/app.py: every feature's duties
 
     @property
     def commands(self) -> list["CommandHelp"]:

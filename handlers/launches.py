@@ -13,6 +13,7 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
 from bot.help import help_blocks
+from bot.launches.duties import LAUNCH_NUDGES
 from bot.launches.help import LAUNCH
 from bot.launches import blocks, flows, permissions, requests, templates
 from bot.launches.enums import Command, LaunchView
@@ -127,13 +128,9 @@ def listeners(app: ProdOpsApp) -> None:
     launch_checklist.listeners(app)
 
 
-NUDGE_SECONDS = 15 * 60  # fine enough for 09:00 in every timezone, half-hour ones included
-
-
 def jobs(rt: Runtime) -> None:
-    rt.scheduler.register_interval("system:launch-nudges", "launch nudges",
-                                   lambda: flows.send_nudges(rt, rt.client), NUDGE_SECONDS)
     rt.scheduler.register_sweeper(lambda: flows.sweep_unposted_checklists(rt))
 
 
-FEATURE = Feature("launches", LAUNCH, listeners=listeners, jobs=jobs)
+# The daily nudges are a duty: the minute tick finds who is at 09:00 local (bot/duties.py).
+FEATURE = Feature("launches", LAUNCH, listeners=listeners, jobs=jobs, duties=(LAUNCH_NUDGES,))

@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -197,10 +198,25 @@ async def post_go_no_go(rt: Runtime, client: AsyncWebClient, team_id: str, launc
     await client.chat_postMessage(channel=summary.channel_id, thread_ts=ts, text=text, blocks=body)
 
 
-async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None = None) -> int:
-    """Once a day, from 09:00 in each person's timezone: one DM with their overdue and
-    due-tomorrow items. Claimed per person and local day, so restarts and replicas never
-    send it twice. Returns how many DMs went out."""
+NUDGE_KIND = "launch.nudge"  # delivery kind: claimed per person and local day
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One person's launch nudge for their local day: overdue and due-tomorrow items."""
+
+    team_id: str
+    person: str
+    day: date  # the person's local date (the claim's period)
+    due_at: datetime  # 09:00 that day in their zone
+    items: list[NudgeItem]
+
+
+async def due_nudges(rt: Runtime, now: datetime | None = None) -> list[Nudge]:
+    """The nudges due at `now`: from 09:00 in each person's timezone (users.info's), one per
+    person and local day, with their overdue and due-tomorrow items. Items of people who left
+    go to the launch owner. Reads and commits first, then asks Slack (never inside the
+    transaction)."""
     now = now or clock.now()
     async with rt.db.unit_of_work() as session:
         grouped = await service.open_items_due_by(session, (now + timedelta(days=2)).date())
@@ -215,29 +231,44 @@ async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None 
         elif user is not None:  # None: Slack did not answer; try this person on the next run
             people[(team_id, person)].extend(items)
             zones[(team_id, person)] = user.tz
-    sent = 0
+    nudges: list[Nudge] = []
     for (team_id, person), items in people.items():
         if (team_id, person) not in zones:
             user = await _user(rt, team_id, person)
             if user is None or user is GONE_USER:
                 continue
             zones[(team_id, person)] = user.tz
-        local = now.astimezone(_zone(zones[(team_id, person)]))
+        zone = _zone(zones[(team_id, person)])
+        local = now.astimezone(zone)
         if local.time() < NUDGE_HOUR:
             continue
         due = sorted((i for i in items if i.due <= local.date() + timedelta(days=1)), key=lambda i: i.due)
-        if not due:
-            continue
-        text, body = blocks.nudge(person, due, local.date())
+        if due:
+            nudges.append(Nudge(team_id, person, local.date(), datetime.combine(local.date(), NUDGE_HOUR, zone), due))
+    return nudges
 
-        async def send(person: str = person, text: str = text, body: list = body) -> None:  # type: ignore[type-arg]
-            await client.chat_postMessage(channel=person, text=text, blocks=body)
+
+async def post_nudge(client: AsyncWebClient, nudge: Nudge) -> None:
+    """The DM itself (the caller holds the claim)."""
+    text, body = blocks.nudge(nudge.person, nudge.items, nudge.day)
+    await client.chat_postMessage(channel=nudge.person, text=text, blocks=body)
+
+
+async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None = None) -> int:
+    """Once a day, from 09:00 in each person's timezone: one DM with their overdue and
+    due-tomorrow items. Claimed per person and local day, so restarts and replicas never
+    send it twice. Returns how many DMs went out. The minute tick runs the same through the
+    launch nudge duty (handlers/launches.py, bot/duties.py)."""
+    sent = 0
+    for nudge in await due_nudges(rt, now):
+        async def send(nudge: Nudge = nudge) -> None:
+            await post_nudge(client, nudge)
 
         try:
-            if await deliver_once(rt.db, team_id, "launch.nudge", person, local.date().isoformat(), send):
+            if await deliver_once(rt.db, nudge.team_id, NUDGE_KIND, nudge.person, nudge.day.isoformat(), send):
                 sent += 1
         except SlackApiError as exc:
-            log.warning("nudge to %s failed: %s", person, exc.response.get("error"))
+            log.warning("nudge to %s failed: %s", nudge.person, exc.response.get("error"))
     return sent
 
 

@@ -31,6 +31,10 @@ def _when(moment: datetime | None, tz: str) -> str:
 def status_blocks(report: StatusReport) -> list[Block]:
     ok, bad = ":white_check_mark:", ":x:"
     runs = "\n".join(f"• {name}: {_when(at, report.workspace_timezone)}" for name, at in report.next_runs)
+    duties = "\n".join(
+        f"• {name}: next {_when(at, report.workspace_timezone)}; last "
+        + (f"{_when(last.at, report.workspace_timezone)}: {last.outcome}" if last else "not run since this process started")
+        for name, at, last in report.duties)
     return [
         header("ProdOps Bot status"),
         section(
@@ -41,5 +45,7 @@ def status_blocks(report: StatusReport) -> list[Block]:
         ),
         divider(),
         section("*Next scheduled runs*\n" + (runs or "nothing scheduled")),
-        context(f"Times shown in the workspace timezone, {report.workspace_timezone}."),
+        section("*Duties* (checked every minute)\n" + (duties or "none registered")),
+        context(f"Times shown in the workspace timezone, {report.workspace_timezone}. "
+                "A duty's last run is remembered by this process only (a restart forgets it)."),
     ]

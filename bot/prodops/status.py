@@ -1,7 +1,7 @@
 """/prodops status: what the bot reports about itself, gathered after the ack (it calls Slack)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import __version__
+from bot.duties import DutyRun
 from bot.prodops.blocks import status_blocks
 from bot.runtime import Runtime
 from bot.text import escape
@@ -24,6 +25,9 @@ class StatusReport:
     slack_ok: bool
     slack_detail: str
     workspace_timezone: str
+    # Each duty: its name, its next run (the next minute tick; None with the scheduler stopped)
+    # and its last run's outcome in this process (None: not run since this process started).
+    duties: list[tuple[str, datetime | None, DutyRun | None]] = field(default_factory=list)
 
 
 async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond, team_id: str, timezone: str) -> None:
@@ -44,5 +48,7 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         slack_ok=slack_ok,
         slack_detail=detail,
         workspace_timezone=timezone,
+        duties=[(d.name, rt.duties.next_tick() if rt.scheduler.running else None, rt.duties.last.get(d.name))
+                for d in rt.duties.duties],
     )
     await respond(text="ProdOps Bot status", blocks=status_blocks(report), response_type="ephemeral")

@@ -1,0 +1,212 @@
+"""Duties: work that is due at an instant, found and sent by one tick (docs/architecture.md,
+"Due work").
+
+A feature contributes `Duty`s through `Feature.duties`; bot/app.py collects them into
+`rt.duties`. The scheduler runs `tick(rt, now)` every minute (one interval job for all of them),
+and `prodops-bot tick [--at ...] [--dry-run]` runs it once from the command line.
+
+A duty answers two questions: what is due at an instant (`due(rt, at)`, a list of `WorkItem`s,
+each with the instant it became due and its delivery key) and how to send one item
+(`send(rt, item)`). `tick` does the rest the same way for every duty:
+
+- each duty runs on its own: its reads are its own units of work, a failing duty does not stop
+  the others, and no Slack call runs inside a transaction (`due` reads and commits before it
+  asks Slack anything; the claim commits before the post);
+- every item is claimed in bot/delivery.py under (team, kind, key, period) before it is sent and
+  marked sent after Slack took it, so two processes ticking the same instant send it once; a
+  failed send stays reclaimable and is retried by a later tick;
+- an item that became due longer ago than the duty's `grace` (the bot was down) is skipped and
+  said so, not sent late;
+- with `dry_run`, nothing is claimed or posted: each item is described ("would send"), or,
+  for a duty whose items cannot be found without side effects (`describes=False`), the duty is
+  named but not run.
+
+`tick` returns one line per action. The last run of each duty (when, and what it did) is kept
+in memory per process (`rt.duties.last`), for `/prodops status`; a restart forgets it.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from bot import clock
+from bot.delivery import STALE_AFTER, claim, send_claimed
+from bot.logs import request_id
+from models.delivery import Delivery, DeliveryStatus
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60  # the scheduler's tick: due work is looked for once a minute
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing a duty would send: its delivery key, when it became due, and what it is."""
+
+    team_id: str
+    kind: str  # delivery kind (the claim's)
+    key: str  # whom or what it is for, within the kind
+    period: str  # which occurrence (a local date, a week): sent once per period
+    due_at: datetime  # aware; the instant it became due (what the grace counts from)
+    what: str  # one line for people: "launch nudge to U123 (2 items)"
+    payload: Any = None  # what `send` needs, as `due` found it
+
+
+DueFunc = Callable[["Runtime", datetime], Awaitable[list[WorkItem]]]
+SendFunc = Callable[["Runtime", WorkItem], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Duty:
+    name: str
+    due: DueFunc  # what is due at an instant (reads; may ask Slack outside a transaction)
+    send: SendFunc  # sends one item, raising when Slack did not take it (the claim is tick's)
+    grace: timedelta = timedelta(hours=1)  # how late an item may still be sent
+    describes: bool = True  # False: finding its items has side effects, so dry-run only names it
+
+
+@dataclass(frozen=True)
+class DutyRun:
+    at: datetime
+    outcome: str  # "2 sent, 1 skipped", "nothing due", "failed (TimeoutError)"
+
+
+@dataclass
+class Duties:
+    """The registered duties of one process and the outcome of each one's last run."""
+
+    duties: tuple[Duty, ...] = ()
+    last: dict[str, DutyRun] = field(default_factory=dict)
+
+    def next_tick(self, after: datetime | None = None) -> datetime:
+        """The next minute tick after `after` (default now): when every duty next runs."""
+        moment = (after or clock.now()).replace(second=0, microsecond=0)
+        return moment + timedelta(minutes=1)
+
+
+async def tick(rt: "Runtime", at: datetime | None = None, dry_run: bool = False) -> list[str]:
+    """Run every registered duty due at `at` (default now) once; one line per action."""
+    at = at or clock.now()
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("tick needs an aware instant")
+    lines: list[str] = []
+    for duty in rt.duties.duties:
+        token = request_id.set(f"duty:{duty.name}")
+        try:
+            done = await _run(rt, duty, at, dry_run)
+        except Exception as exc:  # a duty that cannot even find its work: say so, run the others
+            log.exception("duty %s failed", duty.name)
+            done = [f"{duty.name}: failed ({type(exc).__name__})"]
+            outcome = f"failed ({type(exc).__name__})"
+        else:
+            outcome = _outcome(done, dry_run)
+        finally:
+            request_id.reset(token)
+        if not dry_run:
+            rt.duties.last[duty.name] = DutyRun(at, outcome)
+        lines.extend(done)
+    return lines
+
+
+async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[str]:
+    if dry_run and not duty.describes:
+        return [f"{duty.name}: would run (its work cannot be listed without running it)"]
+    lines: list[str] = []
+    for item in await duty.due(rt, at):
+        late = at - item.due_at
+        if late > duty.grace:
+            lines.append(f"{duty.name}: skipped {item.what} (due {_iso(item.due_at)}, "
+                         f"{_span(late)} ago: past the {_span(duty.grace)} grace)")
+            continue
+        if dry_run:
+            lines.append(await _describe(rt, duty, item))
+            continue
+        lines.append(await _send(rt, duty, item, at))
+    return lines
+
+
+async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
+    async with rt.db.unit_of_work() as session:
+        c = await claim(session, item.team_id, item.kind, item.key, item.period)
+    if c is None:
+        return f"{duty.name}: skipped {item.what} ({await _why_taken(rt, item)})"
+    try:
+        await send_claimed(rt.db, c, lambda: duty.send(rt, item))
+    except Exception as exc:  # recorded on the claim as failed: a later tick retries it
+        log.warning("%s: %s not sent: %s", duty.name, item.what, _error(exc))
+        return f"{duty.name}: failed {item.what} ({_error(exc)}; retried on a later tick)"
+    return f"{duty.name}: sent {item.what}"
+
+
+async def _describe(rt: "Runtime", duty: Duty, item: WorkItem) -> str:
+    """What a real tick would do with the item, read from the claims without taking one."""
+    state = await _delivery_state(rt, item)
+    if state is DeliveryStatus.SENT:
+        return f"{duty.name}: skipped {item.what} (already sent)"
+    if state is DeliveryStatus.CLAIMED:
+        return f"{duty.name}: skipped {item.what} (being sent by another process)"
+    return f"{duty.name}: would send {item.what}" + (" (again: the last try failed)" if state else "")
+
+
+async def _why_taken(rt: "Runtime", item: WorkItem) -> str:
+    state = await _delivery_state(rt, item)
+    if state is DeliveryStatus.SENT:
+        return "already sent"
+    if state is DeliveryStatus.FAILED:
+        return "failed recently; retried on a later tick"
+    return "being sent by another process"
+
+
+async def _delivery_state(rt: "Runtime", item: WorkItem) -> DeliveryStatus | None:
+    async with rt.db.unit_of_work() as session:
+        row = (await session.execute(
+            select(Delivery.status, Delivery.claimed_at).where(
+                Delivery.team_id == item.team_id, Delivery.kind == item.kind,
+                Delivery.key == item.key, Delivery.period == item.period)
+        )).first()
+    if row is None:
+        return None
+    status, claimed_at = row
+    if status is DeliveryStatus.CLAIMED and claimed_at is not None and _aware(claimed_at) < clock.now() - STALE_AFTER:
+        return DeliveryStatus.FAILED  # a stale claim (a crash mid-post) is taken over like a failed one
+    return status
+
+
+def _outcome(lines: list[str], dry_run: bool) -> str:
+    if not lines:
+        return "nothing due"
+    counts: dict[str, int] = {}
+    for line in lines:
+        verb = line.split(": ", 1)[1].split(" ", 1)[0]  # sent, skipped, failed, would
+        counts[verb] = counts.get(verb, 0) + 1
+    return ", ".join(f"{n} {'would send' if verb == 'would' else verb}" for verb, n in counts.items())
+
+
+def _error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    error = response.get("error") if response is not None and hasattr(response, "get") else None
+    return str(error) if error else type(exc).__name__
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
