@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.duties import TICK_SECONDS, Duties, tick
+from bot.duties import TICK_JOB, TICK_SECONDS, Duties, tick
 from bot.edge import ProdOpsApp, dedupe_events, make_context_injector, make_error_handler, make_workspace_injector
 from bot.feature import Feature
 from bot.runtime import Runtime
@@ -39,7 +39,7 @@ def build_app(rt: Runtime) -> ProdOpsApp:
         feature.jobs(rt)
     rt.duties = Duties(tuple(duty for feature in FEATURES for duty in feature.duties))
     # One job runs every feature's due work (bot/duties.py), not one job per feature or person.
-    rt.scheduler.register_interval("system:duties", "duties tick", lambda: tick(rt), TICK_SECONDS)
+    rt.scheduler.register_interval(TICK_JOB, "duties tick", lambda: tick(rt), TICK_SECONDS)
     return app
 
 

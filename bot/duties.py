@@ -41,10 +41,12 @@ from models.delivery import Delivery, DeliveryStatus
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60  # the scheduler's tick: due work is looked for once a minute
+TICK_JOB = "system:duties"  # its job id (bot/app.py registers it)
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,10 @@ class Duties:
     duties: tuple[Duty, ...] = ()
     last: dict[str, DutyRun] = field(default_factory=dict)
 
-    def next_tick(self, after: datetime | None = None) -> datetime:
-        """The next minute tick after `after` (default now): when every duty next runs."""
-        moment = (after or clock.now()).replace(second=0, microsecond=0)
-        return moment + timedelta(minutes=1)
+    def next_run(self, scheduler: "Scheduler") -> datetime | None:
+        """When every duty next runs: the tick job's next run (None with the scheduler stopped)."""
+        job = scheduler.aps.get_job(TICK_JOB) if scheduler.running else None
+        return job.next_run_time if job is not None else None
 
 
 async def tick(rt: "Runtime", at: datetime | None = None, dry_run: bool = False) -> list[str]:

@@ -187,6 +187,7 @@ async def test_status_lists_each_duty_with_its_next_run_and_last_outcome(bot: Bo
     (_, reply), = bot.fake.responses
     rendered = json.dumps(reply["blocks"])
     assert "*Duties* (checked every minute)" in rendered and "launch nudges: next " in rendered
+    assert "launch nudges: next paused" not in rendered  # the session's scheduler runs: a real time
     assert "; last " in rendered and "remembered by this process only" in rendered
 
 

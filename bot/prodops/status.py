@@ -25,7 +25,7 @@ class StatusReport:
     slack_ok: bool
     slack_detail: str
     workspace_timezone: str
-    # Each duty: its name, its next run (the next minute tick; None with the scheduler stopped)
+    # Each duty: its name, its next run (the minute tick's; None with the scheduler stopped)
     # and its last run's outcome in this process (None: not run since this process started).
     duties: list[tuple[str, datetime | None, DutyRun | None]] = field(default_factory=list)
 
@@ -48,7 +48,7 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         slack_ok=slack_ok,
         slack_detail=detail,
         workspace_timezone=timezone,
-        duties=[(d.name, rt.duties.next_tick() if rt.scheduler.running else None, rt.duties.last.get(d.name))
+        duties=[(d.name, rt.duties.next_run(rt.scheduler), rt.duties.last.get(d.name))
                 for d in rt.duties.duties],
     )
     await respond(text="ProdOps Bot status", blocks=status_blocks(report), response_type="ephemeral")
