@@ -7,6 +7,7 @@ never see each other's rows or cached users, and the fake is reset between tests
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from bot.app import build_app
 from bot.clock import CLOCK, Clock
 from bot.config import Settings, load_settings
+from bot.duties import TICK_JOB
 from bot.db import create_engine
 from bot.edge import ProdOpsApp
 from bot.migrate import upgrade
@@ -82,6 +84,13 @@ class Bot:
         await self.rt.tasks.drain(timeout=30)
 
 
+def hold_background_ticks(rt: Runtime) -> None:
+    """Tests drive due work with `duties.tick` at the instants they choose: the scheduler's own
+    minute tick (real time, or a test's driven clock) must not send it first. The job stays
+    registered, with a real next run, only far away."""
+    rt.scheduler.aps.modify_job(TICK_JOB, next_run_time=datetime(2999, 1, 1, tzinfo=UTC))
+
+
 @pytest.fixture(scope="session")
 async def bot_session(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Bot]:
     await upgrade(database_url)
@@ -89,6 +98,7 @@ async def bot_session(database_url: str, fake_slack: FakeSlack) -> AsyncIterator
     app = build_app(rt)
     server = HttpServer(rt, app)
     await server.start()
+    hold_background_ticks(rt)
     url = f"http://127.0.0.1:{server.port}"
     async with aiohttp.ClientSession() as http:
         yield Bot(url, rt, app, SlackSender(url, http), fake_slack, http)

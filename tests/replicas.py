@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from bot.app import build_app
 from bot.runtime import Runtime
 from bot.server import HttpServer
-from tests.conftest import Bot, bot_settings
+from tests.conftest import Bot, bot_settings, hold_background_ticks
 from tests.slack_requests import SlackSender
 
 
@@ -24,6 +24,7 @@ async def second_replica(bot: Bot) -> AsyncIterator[Bot]:
     app = build_app(rt)
     server = HttpServer(rt, app)
     await server.start()
+    hold_background_ticks(rt)
     url = f"http://127.0.0.1:{server.port}"
     other = Bot(url, rt, app, SlackSender(url, bot.http), bot.fake, bot.http)
     try:
