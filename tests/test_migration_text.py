@@ -54,6 +54,9 @@ async def test_old_rows_are_converted_once(empty_database: str) -> None:
         wired = FeedbackItem(team_id="TMIG", number=2, text="R&amp;D &lt;x&gt; <https://a.example|docs> <!here>",
                              source=FeedbackSource.COMMAND, created_by="U1", outcome_note="Fixed <b> & shipped")
         session.add_all([typed, wired])
+        # More rows than the migration reads at a time: every page is converted.
+        session.add_all([FeedbackItem(team_id="TMIG", number=100 + i, text=f"A&B {i}", source=FeedbackSource.COMMAND,
+                                      created_by="U1") for i in range(1_100)])
         await session.flush()
         session.add(FeedbackReporter(team_id="TMIG", item_id=typed.id, user_id="U1", source=FeedbackSource.COMMAND,
                                      details="Needs Q&A"))
@@ -79,12 +82,14 @@ async def test_old_rows_are_converted_once(empty_database: str) -> None:
         await upgrade(empty_database)
         async with engine.connect() as conn:
             items = (await conn.execute(select(FeedbackItem.text, FeedbackItem.customer, FeedbackItem.outcome_note)
-                                        .order_by(FeedbackItem.number))).all()
+                                        .where(FeedbackItem.number < 100).order_by(FeedbackItem.number))).all()
+            paged = set((await conn.execute(select(FeedbackItem.text).where(FeedbackItem.number >= 100))).scalars())
             details = (await conn.execute(select(FeedbackReporter.details))).scalars().all()
             launch_row = (await conn.execute(select(Launch.name, Launch.name_key))).one()
             template = (await conn.execute(select(LaunchTemplate.name, LaunchTemplate.items))).one()
             titles = (await conn.execute(select(LaunchItem.title))).scalars().all()
         assert [tuple(r) for r in items] == expected["items"]
+        assert paged == {f"A&amp;B {i}" for i in range(1_100)}
         assert list(details) == expected["details"]
         assert tuple(launch_row) == expected["launch"]
         assert (template[0], template[1][0]["title"]) == expected["template"]

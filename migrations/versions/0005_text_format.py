@@ -61,12 +61,22 @@ def _one_form(value: str) -> str:
     return from_slack(value) if looks_like_slack(value) else from_typed(value)
 
 
+PAGE = 1000  # rows read at a time: 100,000 feedback items never sit in memory at once
+
+
 def _normalise(bind: sa.engine.Connection, table: str, key: str, columns: list[str]) -> None:
     t = sa.table(table, sa.column(key), *(sa.column(c) for c in columns))
-    for row in bind.execute(sa.select(t)).mappings().all():
-        changed = {c: _one_form(row[c]) for c in columns if row[c] is not None and _one_form(row[c]) != row[c]}
-        if changed:
-            bind.execute(t.update().where(t.c[key] == row[key]).values(**changed))
+    last = None
+    while True:
+        query = sa.select(t).order_by(t.c[key]).limit(PAGE)
+        rows = bind.execute(query if last is None else query.where(t.c[key] > last)).mappings().all()
+        for row in rows:
+            changed = {c: _one_form(row[c]) for c in columns if row[c] is not None and _one_form(row[c]) != row[c]}
+            if changed:
+                bind.execute(t.update().where(t.c[key] == row[key]).values(**changed))
+        if len(rows) < PAGE:
+            return
+        last = rows[-1][key]
 
 
 def _normalise_keys(bind: sa.engine.Connection, table: str) -> None:
