@@ -61,12 +61,16 @@ def now() -> datetime:
 def today_in(tz: str | tzinfo, at: datetime | None = None) -> date:
     """The calendar date in `tz` (a zone name or tzinfo) at `at` (default: now). An unknown
     zone name reads as UTC."""
-    zone = _zone(tz) if isinstance(tz, str) else tz
-    return (at or now()).astimezone(zone).date()
+    where = zone(tz) if isinstance(tz, str) else tz
+    return (at or now()).astimezone(where).date()
 
 
-def _zone(name: str) -> tzinfo:
+def zone(name: str | None) -> ZoneInfo:
+    """The zone called `name`; UTC for None or a name this server does not know."""
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(name) if name else _UTC
     except (KeyError, ValueError):
-        return UTC
+        return _UTC
+
+
+_UTC = ZoneInfo("UTC")

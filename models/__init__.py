@@ -1,5 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on `Base.metadata`."""
 from models.base import Base
+from models.calendar import AwayPeriod, DutyRun, Holiday, Snooze
 from models.delivery import Delivery
 from models.event import ProcessedEvent
 from models.feedback import FeedbackItem, FeedbackReporter, FeedbackTag
@@ -8,5 +9,5 @@ from models.person import Person
 from models.schedule import Schedule
 from models.workspace import OpsAdmin, Workspace
 
-__all__ = ["Base", "Delivery", "FeedbackItem", "FeedbackReporter", "FeedbackTag",
+__all__ = ["AwayPeriod", "Base", "Delivery", "DutyRun", "Holiday", "Snooze", "FeedbackItem", "FeedbackReporter", "FeedbackTag",
     "Launch", "LaunchAudit", "LaunchItem", "LaunchTemplate", "OpsAdmin", "Person", "ProcessedEvent", "Schedule", "Workspace"]

@@ -19,6 +19,8 @@ class Person(Timestamped, Base):
         UniqueConstraint("team_id", "user_id"),
         # The refresh sweeper's queue: people still here, least recently checked first.
         Index("ix_people_deleted_checked_at", "deleted", "checked_at"),
+        # The minute tick's one query: whose working period has started (bot/calendar/starts.py).
+        Index("ix_people_next_start_at", "next_start_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,3 +39,11 @@ class Person(Timestamped, Base):
     # When we last asked Slack (answered or not): the sweeper's order, so a person Slack keeps
     # failing to describe does not hold up everyone behind them.
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Working hours (bot/calendar/hours.py); None: the workspace's default.
+    work_days: Mapped[int | None] = mapped_column(default=None)  # bit 0 = Monday … bit 6 = Sunday
+    work_start: Mapped[int | None] = mapped_column(default=None)  # minutes after local midnight
+    work_end: Mapped[int | None] = mapped_column(default=None)
+    # Public holidays of this country (the `holidays` package) instead of the workspace's preset.
+    holiday_country: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The next start of a working period (UTC), kept by the calendar; None: not computed yet.
+    next_start_at: Mapped[datetime | None] = mapped_column(default=None)

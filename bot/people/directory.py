@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sql import insert_ignore
@@ -45,11 +45,17 @@ class PersonInfo:
     deleted: bool
     left_at: datetime | None
     refreshed_at: datetime
+    # Their own working hours and holiday country (bot/calendar/); None: the workspace's.
+    work_days: int | None = None
+    work_start: int | None = None
+    work_end: int | None = None
+    holiday_country: str | None = None
 
     @classmethod
     def of(cls, row: Person) -> "PersonInfo":
         return cls(row.team_id, row.user_id, row.display_name, row.tz, row.tz_offset, row.is_bot,
-                   row.deleted, row.left_at, row.refreshed_at)
+                   row.deleted, row.left_at, row.refreshed_at, row.work_days, row.work_start, row.work_end,
+                   row.holiday_country)
 
     def zone(self, default: str = "UTC") -> ZoneInfo:
         """The person's zone, or `default` (the workspace's) when Slack gave none we know."""
@@ -114,8 +120,12 @@ async def _record(session: AsyncSession, team_id: str, user_id: str, fields: dic
                                    created_at=now, updated_at=now, **fields)
     left = inserted and deleted
     if not inserted:
+        # A new zone moves their working periods: the calendar recomputes the next start.
+        moved = case((Person.tz.is_distinct_from(fields["tz"]), None), else_=Person.next_start_at) \
+            if "tz" in fields else Person.next_start_at
         await session.execute(update(Person).where(_row(team_id, user_id))
-                              .values(**fields, refreshed_at=now, checked_at=now, updated_at=now)
+                              .values(**fields, refreshed_at=now, checked_at=now, updated_at=now,
+                                      next_start_at=moved)
                               .execution_options(synchronize_session=False))
         # Compare-and-set: of every caller seeing this person go (or come back), one changes the row.
         flip = await session.execute(
