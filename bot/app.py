@@ -7,11 +7,11 @@ from bot.duties import TICK_JOB, TICK_SECONDS, Duties, tick
 from bot.edge import ProdOpsApp, dedupe_events, make_context_injector, make_error_handler, make_workspace_injector
 from bot.feature import Feature
 from bot.runtime import Runtime
-from handlers import feedback, home, launches, people, prodops
+from handlers import feedback, home, launches, notify, people, prodops
 
 # Every feature the bot serves, in the order help lists them. The one list: add a feature here.
 FEATURES: tuple[Feature, ...] = (prodops.FEATURE, feedback.FEATURE, launches.FEATURE, home.FEATURE,
-                                 people.FEATURE)
+                                 people.FEATURE, notify.FEATURE)
 
 
 def build_app(rt: Runtime) -> ProdOpsApp:
@@ -38,6 +38,7 @@ def build_app(rt: Runtime) -> ProdOpsApp:
         feature.listeners(app)
         feature.jobs(rt)
     rt.duties = Duties(tuple(duty for feature in FEATURES for duty in feature.duties))
+    rt.notices = {kind.kind: kind for feature in FEATURES for kind in feature.notices}
     # One job runs every feature's due work (bot/duties.py), not one job per feature or person.
     rt.scheduler.register_interval(TICK_JOB, "duties tick", lambda: tick(rt), TICK_SECONDS)
     return app

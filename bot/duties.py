@@ -32,11 +32,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
+from bot.calendar.starts import Starts, advance, starts_due
 from bot.delivery import STALE_AFTER, claim, send_claimed
 from bot.logs import request_id
+from bot.notify.notice import Notice
+from bot.notify.outbox import record_skip
+from bot.notify.send import notify, sweep
+from bot.sql import insert_ignore
+from models.calendar import DutyRun as DutyRunRow
 from models.delivery import Delivery, DeliveryStatus
 
 if TYPE_CHECKING:
@@ -60,6 +67,7 @@ class WorkItem:
     due_at: datetime  # aware; the instant it became due (what the grace counts from)
     what: str  # one line for people: "launch nudge to U123 (2 items)"
     payload: Any = None  # what `send` needs, as `due` found it
+    notice: "Notice | None" = None  # a message: sent through the notifier (bot/notify/), not `send`
 
 
 DueFunc = Callable[["Runtime", datetime], Awaitable[list[WorkItem]]]
@@ -70,7 +78,9 @@ SendFunc = Callable[["Runtime", WorkItem], Awaitable[None]]
 class Duty:
     name: str
     due: DueFunc  # what is due at an instant (reads; may ask Slack outside a transaction)
-    send: SendFunc  # sends one item, raising when Slack did not take it (the claim is tick's)
+    # Sends one item that is not a notice (a pull, a sync), raising when it did not happen; the
+    # claim is tick's. Items carrying a notice go through the notifier instead.
+    send: SendFunc | None = None
     grace: timedelta = timedelta(hours=1)  # how late an item may still be sent
     describes: bool = True  # False: finding its items has side effects, so dry-run only names it
 
@@ -87,6 +97,14 @@ class Duties:
 
     duties: tuple[Duty, ...] = ()
     last: dict[str, DutyRun] = field(default_factory=dict)
+    _starts: "Starts | None" = None  # the current tick's day starts, shared by every duty
+
+    async def starts(self, rt: "Runtime", at: datetime) -> "Starts":
+        """Whose working period has started by `at`: read once per tick, shared by its duties."""
+        if self._starts is None or self._starts.at != at:
+            async with rt.db.unit_of_work() as session:
+                self._starts = await starts_due(session, at)
+        return self._starts
 
     def next_run(self, scheduler: "Scheduler") -> datetime | None:
         """When every duty next runs: the tick job's next run (None with the scheduler stopped)."""
@@ -94,28 +112,61 @@ class Duties:
         return job.next_run_time if job is not None else None
 
 
+NOTIFICATIONS = "notifications"  # the notifier's sweep of held and failed notices, run by every tick
+
+
 async def tick(rt: "Runtime", at: datetime | None = None, dry_run: bool = False) -> list[str]:
-    """Run every registered duty due at `at` (default now) once; one line per action."""
+    """Run every registered duty due at `at` (default now) once, then the notifier's sweep, then
+    move the day starts on; one line per action."""
     at = at or clock.now()
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("tick needs an aware instant")
+    rt.duties._starts = None
     lines: list[str] = []
-    for duty in rt.duties.duties:
-        token = request_id.set(f"duty:{duty.name}")
+    runs: dict[str, DutyRun] = {}
+    steps = [(duty.name, lambda duty=duty: _run(rt, duty, at, dry_run)) for duty in rt.duties.duties]
+    steps.append((NOTIFICATIONS, lambda: sweep(rt, at, dry_run=dry_run)))
+    for name, step in steps:
+        token = request_id.set(f"duty:{name}")
         try:
-            done = await _run(rt, duty, at, dry_run)
+            done = await step()
         except Exception as exc:  # a duty that cannot even find its work: say so, run the others
-            log.exception("duty %s failed", duty.name)
-            done = [f"{duty.name}: failed ({type(exc).__name__})"]
+            log.exception("duty %s failed", name)
+            done = [f"{name}: failed ({type(exc).__name__})"]
             outcome = f"failed ({type(exc).__name__})"
         else:
             outcome = _outcome(done, dry_run)
         finally:
             request_id.reset(token)
-        if not dry_run:
-            rt.duties.last[duty.name] = DutyRun(at, outcome)
+        runs[name] = DutyRun(at, outcome)
         lines.extend(done)
+    if not dry_run:
+        rt.duties.last.update(runs)
+        try:
+            async with rt.db.unit_of_work() as session:
+                if rt.duties._starts is not None:
+                    await advance(session, rt.duties._starts)
+                for name, run in runs.items():
+                    await record_run(session, name, run)
+        except Exception:  # the next tick reads the same starts again; claims keep sends once
+            log.exception("recording the tick at %s failed", _iso(at))
+    rt.duties._starts = None
     return lines
+
+
+async def record_run(session: AsyncSession, name: str, run: DutyRun) -> None:
+    """The last run of a duty, kept in the database so /prodops status survives restarts."""
+    result = await session.execute(update(DutyRunRow).where(DutyRunRow.name == name)
+                                   .values(at=run.at, outcome=run.outcome[:255])
+                                   .execution_options(synchronize_session=False))
+    if not result.rowcount:
+        await insert_ignore(session, DutyRunRow, name=name, at=run.at, outcome=run.outcome[:255])
+
+
+async def last_runs(rt: "Runtime") -> dict[str, DutyRun]:
+    async with rt.db.unit_of_work() as session:
+        rows = (await session.execute(select(DutyRunRow.name, DutyRunRow.at, DutyRunRow.outcome))).all()
+    return {name: DutyRun(at, outcome) for name, at, outcome in rows}
 
 
 async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[str]:
@@ -125,8 +176,10 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
     for item in await duty.due(rt, at):
         late = at - item.due_at
         if late > duty.grace:
-            lines.append(f"{duty.name}: skipped {item.what} (due {_iso(item.due_at)}, "
-                         f"{_span(late)} ago: past the {_span(duty.grace)} grace)")
+            why = f"due {_iso(item.due_at)}, {_span(late)} ago: past the {_span(duty.grace)} grace"
+            if not dry_run and not await _record_skip(rt, item, why, at):
+                why = await _why_taken(rt, item)
+            lines.append(f"{duty.name}: skipped {item.what} ({why})")
             continue
         if dry_run:
             lines.append(await _describe(rt, duty, item))
@@ -135,13 +188,26 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
     return lines
 
 
+async def _record_skip(rt: "Runtime", item: WorkItem, why: str, at: datetime) -> bool:
+    """Kept in the deliveries table (visible in /prodops status, never sent afterwards); False
+    when the item already has a row (sent, held, skipped before)."""
+    notice = item.notice or Notice(item.team_id, item.kind, item.key, item.period, "", item.what)
+    async with rt.db.unit_of_work() as session:
+        return await record_skip(session, notice, why, at)
+
+
 async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
+    if item.notice is not None:
+        return f"{duty.name}: {(await notify(rt, item.notice, now=at)).line(item.what)}"
+    if duty.send is None:
+        raise TypeError(f"duty {duty.name} found an item without a notice and has no send")
+    send = duty.send
     async with rt.db.unit_of_work() as session:
         c = await claim(session, item.team_id, item.kind, item.key, item.period)
     if c is None:
         return f"{duty.name}: skipped {item.what} ({await _why_taken(rt, item)})"
     try:
-        await send_claimed(rt.db, c, lambda: duty.send(rt, item))
+        await send_claimed(rt.db, c, lambda: send(rt, item))
     except Exception as exc:  # recorded on the claim as failed: a later tick retries it
         log.warning("%s: %s not sent: %s", duty.name, item.what, _error(exc))
         return f"{duty.name}: failed {item.what} ({_error(exc)}; retried on a later tick)"
@@ -155,6 +221,8 @@ async def _describe(rt: "Runtime", duty: Duty, item: WorkItem) -> str:
         return f"{duty.name}: skipped {item.what} (already sent)"
     if state is DeliveryStatus.CLAIMED:
         return f"{duty.name}: skipped {item.what} (being sent by another process)"
+    if state in (DeliveryStatus.SKIPPED, DeliveryStatus.DROPPED, DeliveryStatus.FOLDED, DeliveryStatus.HELD):
+        return f"{duty.name}: skipped {item.what} (already {state.value})"
     return f"{duty.name}: would send {item.what}" + (" (again: the last try failed)" if state else "")
 
 
@@ -164,7 +232,9 @@ async def _why_taken(rt: "Runtime", item: WorkItem) -> str:
         return "already sent"
     if state is DeliveryStatus.FAILED:
         return "failed recently; retried on a later tick"
-    return "being sent by another process"
+    if state in (None, DeliveryStatus.CLAIMED):
+        return "being sent by another process"
+    return f"already {state.value}"
 
 
 async def _delivery_state(rt: "Runtime", item: WorkItem) -> DeliveryStatus | None:

@@ -7,14 +7,17 @@ people-and-time, digest and dashboard work.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.help import CommandHelp
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.duties import Duty
+    from bot.notify.notice import NoticeKind
     from bot.edge import ProdOpsApp
     from bot.people.directory import LeaveHook
     from bot.runtime import Runtime
@@ -31,8 +34,12 @@ class Feature:
     listeners: Callable[["ProdOpsApp"], None]  # registers the feature's module-level listeners
     jobs: Callable[["Runtime"], None] = _nothing  # registers sweepers and interval jobs
     duties: tuple["Duty", ...] = field(default=())  # due-at-an-instant work, run by the minute tick (bot/duties.py)
+    notices: tuple["NoticeKind", ...] = field(default=())  # what its duties send, and how each renders
     digest_sections: tuple[Any, ...] = field(default=())
     home_cards: tuple[Any, ...] = field(default=())
     # Hands a departed person's work to someone else: run once per departure, in the
     # transaction that records it (bot/people/directory.py).
     on_leave: tuple["LeaveHook", ...] = field(default=())
+    # People the feature will nudge whom the people directory does not know yet, (team, user),
+    # at most `limit`: the people sweep records them (bot/people/flows.py).
+    people_wanted: tuple[Callable[["AsyncSession", int], Awaitable[list[tuple[str, str]]]], ...] = field(default=())

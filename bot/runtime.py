@@ -21,6 +21,7 @@ from bot.workspaces import WorkspaceCache
 if TYPE_CHECKING:
     from bot.feature import Feature
     from bot.help import CommandHelp
+    from bot.notify.notice import NoticeKind
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Runtime:
     lookup: AsyncWebClient | None = None  # short-timeout, no-429-wait client for reads on the ack path
     features: tuple["Feature", ...] = ()  # set by bot/app.py: what help and App Home list
     duties: Duties = field(default_factory=Duties)  # set by bot/app.py: every feature's duties
+    notices: dict[str, "NoticeKind"] = field(default_factory=dict)  # set by bot/app.py: kind -> how it renders
 
     @property
     def commands(self) -> list["CommandHelp"]:

@@ -13,9 +13,9 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
 from bot.help import help_blocks
-from bot.launches.duties import LAUNCH_NUDGES
+from bot.launches.duties import LAUNCH_NUDGES, NOTICES
 from bot.launches.help import LAUNCH
-from bot.launches import blocks, flows, permissions, requests, templates
+from bot.launches import blocks, flows, permissions, requests, service, templates
 from bot.launches.enums import Command, LaunchView
 from bot.launches.forms import new_launch_from, template_from
 from bot.launches.parsing import LaunchCommand, NewLaunch, parse_command
@@ -132,5 +132,7 @@ def jobs(rt: Runtime) -> None:
     rt.scheduler.register_sweeper(lambda: flows.sweep_unposted_checklists(rt))
 
 
-# The daily nudges are a duty: the minute tick finds who is at 09:00 local (bot/duties.py).
-FEATURE = Feature("launches", LAUNCH, listeners=listeners, jobs=jobs, duties=(LAUNCH_NUDGES,))
+# The daily nudges are a duty: the minute tick finds whose working day has started (bot/duties.py),
+# and the notifier sends them (bot/notify/).
+FEATURE = Feature("launches", LAUNCH, listeners=listeners, jobs=jobs, duties=(LAUNCH_NUDGES,), notices=NOTICES,
+                  people_wanted=(service.people_without_record,))

@@ -1,9 +1,8 @@
 """Duties and `tick` (bot/duties.py): the minute tick runs every feature's due work once per
 instant, with the delivery claims, across processes; `prodops-bot tick` runs it from the CLI.
 
-The session bot's own scheduler ticks on the real clock while these tests run. So that it cannot
-nudge this test's people first, they live in a zone where it is 04:xx now, and the tests tick at
-09:05 there (later today): the real clock is before their 09:00 throughout.
+The session bot's own minute tick is held far in the future (tests/conftest.py), so these tests
+choose every instant: the clock fixture for what the bot reads, `tick(at)` for due work.
 """
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -22,9 +21,11 @@ from bot import duties
 from bot.__main__ import parse_at
 from bot.app import build_app
 from bot.duties import Duties, Duty, WorkItem
-from bot.launches import flows
+from bot.clock import Clock
+from bot.launches.duties import NUDGE_KIND
 from bot.runtime import Runtime
 from models.delivery import Delivery, DeliveryStatus
+from models.person import Person
 from tests.blockkit import block_text
 from tests.conftest import Bot, bot_settings
 from tests.slack_requests import BOT_TOKEN
@@ -32,24 +33,20 @@ from tests.slack_requests import BOT_TOKEN
 CHANNEL = "CDUTY01"
 
 
-def early_zone() -> str:
-    """A fixed-offset zone where the real clock reads 04:xx now."""
-    offset = (4 - datetime.now(UTC).hour) % 24
-    if offset > 14:
-        offset -= 24
-    return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+ZONE = "Europe/Berlin"
+TUESDAY = date(2026, 12, 1)  # a working day under the default hours (Mon–Fri 09:00–18:00)
 
 
-def nine_oh_five(zone: str) -> datetime:
-    local = datetime.now(UTC).astimezone(ZoneInfo(zone))
-    return local.replace(hour=9, minute=5, second=0, microsecond=0)
+def local(day: date, hour: int, minute: int = 0, zone: str = ZONE) -> datetime:
+    return datetime.combine(day, time(hour, minute), ZoneInfo(zone))
 
 
-async def launch_for(bot: Bot, team: str, owner: str, zone: str) -> None:
-    """A launch in 3 days from the default template: its items are overdue or due by tomorrow,
-    unassigned, so they go to the owner."""
+async def launch_for(bot: Bot, team: str, owner: str, clock: Clock, zone: str = ZONE) -> None:
+    """A launch in 3 days from the default template, created early on TUESDAY in `zone`: its
+    items are overdue or due by tomorrow, unassigned, so they go to the owner."""
+    clock.set(local(TUESDAY, 6, zone=zone))
     bot.fake.add_user(owner, tz=zone)
-    when = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    when = (TUESDAY + timedelta(days=3)).isoformat()
     status, _ = await bot.slack.command(team, owner, "/launch", f'new "Duty launch" {when}', channel_id=CHANNEL)
     assert status == 200
     await bot.settle()
@@ -62,53 +59,51 @@ def mine(lines: list[str], person: str) -> list[str]:
     return [line for line in lines if f" {person} " in line]
 
 
-async def test_a_tick_at_nine_local_sends_the_launch_nudge_once(bot: Bot, team: str) -> None:
-    owner, zone = "UD" + team[-7:], early_zone()
-    await launch_for(bot, team, owner, zone)
-    at = nine_oh_five(zone)
-    assert mine(await duties.tick(bot.rt, at - timedelta(minutes=10)), owner) == []  # 08:55 there
+async def test_a_tick_at_the_start_of_the_working_day_sends_the_launch_nudge_once(
+        bot: Bot, team: str, clock: Clock) -> None:
+    owner = "UD" + team[-7:]
+    await launch_for(bot, team, owner, clock)
+    at = local(TUESDAY, 9, 5)
+    assert mine(await duties.tick(bot.rt, local(TUESDAY, 8, 55)), owner) == []  # before their day starts
     lines = mine(await duties.tick(bot.rt, at), owner)
     assert len(lines) == 1 and lines[0].startswith(f"launch nudges: sent launch nudge to {owner} in {team}")
-    again = mine(await duties.tick(bot.rt, at + timedelta(minutes=1)), owner)
-    assert len(again) == 1 and again[0].startswith("launch nudges: skipped") and again[0].endswith("(already sent)")
+    assert mine(await duties.tick(bot.rt, at + timedelta(minutes=1)), owner) == []  # the start moved on
     (dm,) = bot.fake.posted(owner)
     text = block_text(dm.args["blocks"])
     assert "Code complete" in text and "unassigned" in text
+    assert "Snooze until tomorrow" in text and "Snooze 1 week" in text
     assert bot.rt.duties.last["launch nudges"].at == at + timedelta(minutes=1)
+    # The next start is Wednesday's 09:00 in Berlin, kept on the person (the tick's indexed query).
+    async with bot.rt.db.unit_of_work() as session:
+        start = await session.scalar(select(Person.next_start_at).where(Person.team_id == team,
+                                                                         Person.user_id == owner))
+    assert start == local(TUESDAY + timedelta(days=1), 9)
     # The scheduler runs the one tick, not a nudge job of its own.
     assert bot.rt.scheduler.aps.get_job("system:duties") is not None
     assert bot.rt.scheduler.aps.get_job("system:launch-nudges") is None
 
 
-async def test_send_nudges_and_the_tick_share_the_claim(bot: Bot, team: str) -> None:
-    owner, zone = "UF" + team[-7:], early_zone()
-    await launch_for(bot, team, owner, zone)
-    at = nine_oh_five(zone)
-    await flows.send_nudges(bot.rt, bot.rt.client, now=at)
-    assert mine(await duties.tick(bot.rt, at), owner)[0].endswith("(already sent)")
-    assert len(bot.fake.posted(owner)) == 1
-
-
-async def test_two_processes_ticking_the_same_instant_send_once(bot: Bot, team: str) -> None:
-    owner, zone = "UT" + team[-7:], early_zone()
-    await launch_for(bot, team, owner, zone)
+async def test_two_processes_ticking_the_same_instant_send_once(bot: Bot, team: str, clock: Clock) -> None:
+    owner = "UT" + team[-7:]
+    await launch_for(bot, team, owner, clock)
     other = Runtime.create(bot_settings(bot.rt.settings.database_url, bot.fake.api_url))
     build_app(other)  # a second process: its own engine, caches and duties; no server, no scheduler
     try:
-        at = nine_oh_five(zone)
+        at = local(TUESDAY, 9, 5)
         first, second = await asyncio.gather(duties.tick(bot.rt, at), duties.tick(other, at))
     finally:
         await other.close()
-    outcomes = sorted(mine(first, owner) + mine(second, owner))
-    assert len(outcomes) == 2
-    assert outcomes[0].startswith("launch nudges: sent") and outcomes[1].startswith("launch nudges: skipped")
+    outcomes = mine(first, owner) + mine(second, owner)
+    assert [line for line in outcomes if line.startswith("launch nudges: sent")] != []
+    assert len([line for line in outcomes if line.startswith("launch nudges: sent")]) == 1
+    assert all(line.startswith(("launch nudges: sent", "launch nudges: skipped")) for line in outcomes)
     assert len(bot.fake.posted(owner)) == 1
 
 
 # -- the mechanism, on a duty of the test's own -------------------------------------------
 
 def tiny_runtime(bot: Bot, *registered: Duty) -> SimpleNamespace:
-    return SimpleNamespace(db=bot.rt.db, duties=Duties(registered))
+    return SimpleNamespace(db=bot.rt.db, duties=Duties(registered), notices={}, features=())
 
 
 async def test_grace_dry_run_and_a_failed_send_retried(bot: Bot, team: str) -> None:
@@ -151,7 +146,8 @@ async def test_grace_dry_run_and_a_failed_send_retried(bot: Bot, team: str) -> N
     assert sent == ["on-time", "late-ok"]
     async with bot.rt.db.unit_of_work() as session:
         rows = (await session.scalars(select(Delivery).where(Delivery.team_id == team))).all()
-    assert sorted((r.key, r.status) for r in rows) == [("late-ok", DeliveryStatus.SENT), ("on-time", DeliveryStatus.SENT)]
+    assert sorted((r.key, r.status) for r in rows) == [("late-ok", DeliveryStatus.SENT), ("on-time", DeliveryStatus.SENT),
+                                                       ("too-late", DeliveryStatus.SKIPPED)]  # kept: status lists it
 
 
 async def test_a_duty_that_fails_does_not_stop_the_others(bot: Bot, team: str) -> None:
@@ -188,7 +184,14 @@ async def test_status_lists_each_duty_with_its_next_run_and_last_outcome(bot: Bo
     rendered = json.dumps(reply["blocks"])
     assert "*Duties* (checked every minute)" in rendered and "launch nudges: next " in rendered
     assert "launch nudges: next paused" not in rendered  # the session's scheduler runs: a real time
-    assert "; last " in rendered and "remembered by this process only" in rendered
+    assert "; last " in rendered and "notifications: next " in rendered
+    # The last run is kept in the database: a process that never ran a tick shows it too.
+    other = Runtime.create(bot_settings(bot.rt.settings.database_url, bot.fake.api_url))
+    build_app(other)
+    try:
+        assert (await duties.last_runs(other))["launch nudges"].at == datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    finally:
+        await other.close()
 
 
 # -- the CLI --------------------------------------------------------------------------------
@@ -204,10 +207,10 @@ async def cli(bot: Bot, cwd: Path, *args: str) -> tuple[int, str, str]:
 
 
 async def test_cli_tick_dry_run_prints_what_would_be_sent_and_sends_nothing(bot: Bot, team: str,
-                                                                           tmp_path: Path) -> None:
-    owner, zone = "UC" + team[-7:], early_zone()
-    await launch_for(bot, team, owner, zone)
-    at = nine_oh_five(zone).isoformat()
+                                                                           tmp_path: Path, clock: Clock) -> None:
+    owner = "UC" + team[-7:]
+    await launch_for(bot, team, owner, clock)
+    at = local(TUESDAY, 9, 5).isoformat()
     code, out, err = await cli(bot, tmp_path, "--at", at, "--dry-run")
     assert code == 0, err
     lines = mine(out.splitlines(), owner)
@@ -215,13 +218,13 @@ async def test_cli_tick_dry_run_prints_what_would_be_sent_and_sends_nothing(bot:
     assert bot.fake.posted(owner) == []
     async with bot.rt.db.unit_of_work() as session:  # nothing claimed (the checklist's own post is)
         assert (await session.scalars(select(Delivery).where(Delivery.team_id == team,
-                                                             Delivery.kind == flows.NUDGE_KIND))).all() == []
+                                                             Delivery.kind == NUDGE_KIND))).all() == []
     # Without --dry-run the same command sends it, under the scheduler's claim.
     code, out, err = await cli(bot, tmp_path, "--at", at)
     assert code == 0, err
     assert mine(out.splitlines(), owner)[0].startswith(f"launch nudges: sent launch nudge to {owner}")
     assert len(bot.fake.posted(owner)) == 1
-    assert mine(await duties.tick(bot.rt, datetime.fromisoformat(at)), owner)[0].endswith("(already sent)")
+    assert mine(await duties.tick(bot.rt, datetime.fromisoformat(at)), owner) == []  # the CLI moved the start on
 
 
 async def test_cli_tick_refuses_a_bad_instant_in_one_line(bot: Bot, tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from sqlalchemy import select
 
-from bot.launches import flows
+from bot.clock import Clock, now as clock_now
+from bot.duties import tick
 from bot.launches.parsing import NAME_MAX, TITLE_MAX
 from bot.quotes import QUOTES
 from bot.usertext import from_typed
@@ -46,7 +47,7 @@ CHANNELS = {"C0SALES1": "sales", CHANNEL: "launches"}
 
 
 def days(n: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=n)).isoformat()
+    return (clock_now().date() + timedelta(days=n)).isoformat()
 
 
 def as_slack_sends(typed: str) -> str:
@@ -498,15 +499,15 @@ async def test_a_template_name_at_the_limit_in_ampersands(bot: Bot, team: str) -
     assert (await launch_row(bot, team)).template_name == from_typed(name)
 
 
-async def test_nudge_dms_show_names_and_titles_as_written(bot: Bot, team: str) -> None:
-    owner = "UO" + team[-7:]  # the nudge job covers every workspace: keep this owner unique
+async def test_nudge_dms_show_names_and_titles_as_written(bot: Bot, team: str, clock: Clock) -> None:
+    owner = "UO" + team[-7:]  # the tick covers every workspace: keep this owner unique
+    clock.set(datetime(2026, 12, 1, 7, 0, tzinfo=UTC))  # a Tuesday: a working day
     bot.fake.add_user(owner, tz="UTC")
     wire = "R&amp;D &lt;export&gt;"
     await command(bot, team, f'new "{wire}" {days(3)}', owner)
     await command(bot, team, f'add "{wire}" sales | Ping <@U0BOB|bob> <!here> &amp; co | -4', owner)
     await bot.settle()
-    noon = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC).replace(hour=12)
-    await flows.send_nudges(bot.rt, bot.rt.client, now=noon)
+    await tick(bot.rt, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
     (dm,) = bot.fake.posted(owner)
     check_payload(dm.args["text"], dm.args["blocks"], public=False)
     lines = [t for kind, t in text_objects(dm.args["blocks"]) if kind == "mrkdwn"]

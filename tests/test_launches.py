@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from bot.clock import Clock
+from bot.clock import Clock, now as clock_now
+from bot.duties import tick
 from bot.launches import flows
 from bot.launches.parsing import NAME_MAX
 from bot.quotes import DOUBLE, QUOTES, SINGLE
@@ -29,7 +30,7 @@ OWNER = "ULOWNER"
 
 
 def days(n: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=n)).isoformat()
+    return (clock_now().date() + timedelta(days=n)).isoformat()
 
 
 async def create(bot: Bot, team: str, name: str = "Mobile v2", when: int = 30, extra: str = "",
@@ -361,62 +362,62 @@ async def test_new_launch_form(bot: Bot, team: str) -> None:
     assert launch.owner_id == "UOTHER9" and launch.channel_id == CHANNEL and launch.message_ts
 
 
-async def test_nudges_at_nine_local_once_per_day(bot: Bot, team: str, clock: Clock) -> None:
-    owner = "UO" + team[-7:]  # the nudge job covers every workspace: keep this owner unique
-    # Slack knows the owner's zone from the start: the bot looks people up as they act (before
-    # the request's transaction) and keeps what Slack said for a few minutes.
+TUESDAY = date(2026, 12, 1)  # a working day under the default hours (Mon–Fri 09:00–18:00)
+
+
+def at(day: date, hour: int, minute: int, zone: str) -> datetime:
+    return datetime.combine(day, datetime.min.time(), ZoneInfo(zone)).replace(hour=hour, minute=minute)
+
+
+async def test_nudges_at_the_start_of_each_persons_working_day_once(bot: Bot, team: str, clock: Clock) -> None:
+    owner = "UO" + team[-7:]  # the tick covers every workspace: keep this owner unique
+    clock.set(datetime.combine(TUESDAY, datetime.min.time(), UTC))  # 09:00 in Tokyo, Monday evening in New York
     await create(bot, team, when=6, user=owner, tz="Asia/Tokyo")  # QA sign-off and enablement deck (T-5) are due tomorrow
     ((launch, items),) = await launch_rows(bot, team)
     bot.fake.add_user("UNYC001", tz="America/New_York")
     qa = next(i for i in items if i.title == "QA sign-off")
     pick = owner_pick(launch.id, qa.id, "UNYC001")
     await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
-    await bot.settle()
+    await bot.settle()  # the bot records both people (zone, hours) after the commit
     bot.fake.reset()
-    bot.fake.add_user("UNYC001", tz="America/New_York")
-    bot.fake.add_user(owner, tz="Asia/Tokyo")
-    ny = ZoneInfo("America/New_York")
-    today = datetime.now(UTC).date()
-    early = datetime.combine(today, datetime.min.time(), ny).replace(hour=8, minute=30)
-    later = early.replace(hour=9, minute=5)
-    clock.set(early)
-    await flows.send_nudges(bot.rt, bot.rt.client)
+    early, later = at(TUESDAY, 8, 30, "America/New_York"), at(TUESDAY, 9, 5, "America/New_York")
+    await tick(bot.rt, early)
     assert bot.fake.posted("UNYC001") == []
-    clock.set(later)
-    await flows.send_nudges(bot.rt, bot.rt.client)
-    clock.advance(timedelta(minutes=15))
-    await flows.send_nudges(bot.rt, bot.rt.client)  # replica / rerun
+    # 22:30 in Tokyo: the owner's day started 13 hours ago, past the nudge's grace: recorded, not sent.
+    assert bot.fake.posted(owner) == []
+    await tick(bot.rt, later)
+    await tick(bot.rt, later + timedelta(minutes=15))  # a replica, or the next minute
     (dm,) = bot.fake.posted("UNYC001")
     assert_valid_blocks(dm.args["blocks"])
     text = block_text(dm.args["blocks"])
     assert "QA sign-off" in text and "Mark done" in text and "Code complete" not in text
+    assert [c for c in bot.fake.calls if c.method == "users.info"] == []  # zones come from the directory
     # Unassigned items due tomorrow (enablement deck) go to the launch owner, in Tokyo time.
-    tokyo_morning = datetime.combine(today + timedelta(days=1), datetime.min.time(), ZoneInfo("Asia/Tokyo")).replace(hour=9, minute=1)
-    clock.set(tokyo_morning)
-    await flows.send_nudges(bot.rt, bot.rt.client)
-    owner_dms = bot.fake.posted(owner)
-    # One DM per Tokyo day: the first run (already evening in Tokyo) and the next Tokyo morning's.
-    assert len(owner_dms) == 2 and all("unassigned" in block_text(d.args["blocks"]) for d in owner_dms)
+    await tick(bot.rt, at(TUESDAY + timedelta(days=1), 9, 1, "Asia/Tokyo"))
+    (owner_dm,) = bot.fake.posted(owner)
+    assert "unassigned" in block_text(owner_dm.args["blocks"])
 
 
-async def test_slack_outage_during_nudges_sends_nothing_to_anyone(bot: Bot, team: str) -> None:
+async def test_nudges_need_no_slack_lookups(bot: Bot, team: str, clock: Clock) -> None:
     owner = "UO" + team[-7:]
-    await create(bot, team, when=3, user=owner)
+    clock.set(at(TUESDAY, 7, 0, "UTC"))
+    await create(bot, team, when=3, user=owner, tz="UTC")
     ((launch, items),) = await launch_rows(bot, team)
     overdue = next(i for i in items if i.title == "Code complete")
+    bot.fake.add_user("UBUSY01", tz="UTC")
     pick = owner_pick(launch.id, overdue.id, "UBUSY01")
     await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
     await bot.settle()
     bot.fake.reset()
-    bot.fake.add_user(owner, tz="UTC")
-    bot.fake.fail("users.info", retry_after=30, times=1000, match={"user": "UBUSY01"})  # only the assignee's
-    noon = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC).replace(hour=12)
-    await flows.send_nudges(bot.rt, bot.rt.client, now=noon)
-    assert bot.fake.posted("UBUSY01") == []
-    owner_dms = bot.fake.posted(owner)  # the owner still hears about the unassigned items
+    bot.fake.fail("users.info", retry_after=30, times=1000)  # Slack cannot describe anyone now
+    await tick(bot.rt, at(TUESDAY, 12, 0, "UTC"))
+    (busy,) = bot.fake.posted("UBUSY01")
+    assert "Code complete" in block_text(busy.args["blocks"])
+    owner_dms = bot.fake.posted(owner)  # the owner hears about the unassigned items
     assert len(owner_dms) == 1 and "Code complete" not in block_text(owner_dms[0].args["blocks"])
     # Mark done from a nudge, after someone else already checked it: it stays done.
     mark = toggle_action(launch.id, overdue.id, done=True)
+    bot.fake.add_user(owner, tz="UTC")
     await bot.slack.interaction(block_actions(team, owner, [mark]))
     await bot.slack.interaction(block_actions(team, owner, [mark]))
     await bot.settle()
@@ -424,18 +425,21 @@ async def test_slack_outage_during_nudges_sends_nothing_to_anyone(bot: Bot, team
     assert next(i for i in items if i.id == overdue.id).done
 
 
-async def test_a_person_who_left_hands_nudges_to_the_launch_owner(bot: Bot, team: str) -> None:
+async def test_a_person_who_left_hands_nudges_to_the_launch_owner(bot: Bot, team: str, clock: Clock) -> None:
     owner = "UO" + team[-7:]
-    await create(bot, team, when=3, user=owner)
+    clock.set(at(TUESDAY, 7, 0, "UTC"))
+    await create(bot, team, when=3, user=owner, tz="UTC")
     ((launch, items),) = await launch_rows(bot, team)
     overdue = next(i for i in items if i.title == "Code complete")
+    bot.fake.add_user("UGONE01", tz="UTC")
     pick = owner_pick(launch.id, overdue.id, "UGONE01")
     await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
     await bot.settle()
-    bot.fake.add_user("UGONE01", deleted=True)
-    bot.fake.add_user(owner, tz="UTC")
-    noon = datetime.combine(datetime.now(UTC).date(), datetime.min.time(), UTC).replace(hour=12)
-    await flows.send_nudges(bot.rt, bot.rt.client, now=noon)
+    # Slack says they left (the user_change event carries deleted: true).
+    status, _ = await bot.slack.event(team, {"type": "user_change", "user": {
+        "id": "UGONE01", "team_id": team, "name": "gone", "deleted": True, "tz": "UTC", "profile": {}}})
+    assert status == 200
+    await tick(bot.rt, at(TUESDAY, 12, 0, "UTC"))
     assert bot.fake.posted("UGONE01") == []
     (dm,) = bot.fake.posted(owner)
     assert "Code complete" in block_text(dm.args["blocks"])

@@ -227,6 +227,18 @@ def nudge(person: str, items: list[NudgeItem], today: date) -> tuple[str, list[B
     return f"{len(items)} launch item(s) need you today", blocks
 
 
+def escalation_line(item: NudgeItem, person: str, *, in_thread: bool) -> str:
+    """An overdue item still open after its nudge: first in the checklist's thread, then in the
+    channel. It names the person on purpose (the point of escalating); titles never ping."""
+    name = user_mrkdwn(item.launch_name, limit=NAME_MRKDWN_MAX)
+    title = user_mrkdwn(item.title, limit=TITLE_MRKDWN_MAX)
+    if in_thread:
+        return (f":alarm_clock: {user_mention(person)}: *{title}* was due {item.due.isoformat()} "
+                "and is still open.")
+    return (f":rotating_light: Overdue on *{name}*: *{title}* (due {item.due.isoformat()}, "
+            f"{user_mention(person)}) is still open. See the checklist thread.")
+
+
 def new_launch_modal(templates: list[str], owner_id: str, channel_id: str | None) -> dict[str, Any]:
     # Template names are typed into the template form, so the text shown is what comes back.
     choices = [(user_plain(t), user_plain(t)) for t in templates[:100]]

@@ -1,16 +1,12 @@
-"""Launch work that talks to Slack, after the ack: the live checklist message, thread lines,
-the sweeper that posts checklists Slack refused at first, and the daily nudges."""
+"""Launch work that talks to Slack, after the ack: the live checklist message, thread lines and
+the sweeper that posts checklists Slack refused at first (the daily nudges: bot/launches/duties.py)."""
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -18,10 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
-from bot.delivery import Claim, claim, deliver_once, send_claimed
+from bot.delivery import Claim, claim, send_claimed
 from bot.launches import blocks, service
-from bot.launches.service import NudgeItem
-from bot.roles import RoleCheckUnavailable
 from bot.runtime import Runtime
 from bot.slack import tell
 from bot.text import channel_mention
@@ -29,7 +23,6 @@ from models.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-NUDGE_HOUR = time(9, 0)
 RENDER_ATTEMPTS = 3
 GONE = {"message_not_found", "cant_update_message", "channel_not_found", "is_archived"}
 NOT_INVITED = {"not_in_channel", "channel_not_found"}  # inviting the bot fixes these
@@ -196,96 +189,3 @@ async def post_go_no_go(rt: Runtime, client: AsyncWebClient, team_id: str, launc
     summary, ts = await render(rt, client, team_id, launch_id)
     text, body = blocks.go_no_go(summary)
     await client.chat_postMessage(channel=summary.channel_id, thread_ts=ts, text=text, blocks=body)
-
-
-NUDGE_KIND = "launch.nudge"  # delivery kind: claimed per person and local day
-
-
-@dataclass(frozen=True)
-class Nudge:
-    """One person's launch nudge for their local day: overdue and due-tomorrow items."""
-
-    team_id: str
-    person: str
-    day: date  # the person's local date (the claim's period)
-    due_at: datetime  # 09:00 that day in their zone
-    items: list[NudgeItem]
-
-
-async def due_nudges(rt: Runtime, now: datetime | None = None) -> list[Nudge]:
-    """The nudges due at `now`: from 09:00 in each person's timezone (users.info's), one per
-    person and local day, with their overdue and due-tomorrow items. Items of people who left
-    go to the launch owner. Reads and commits first, then asks Slack (never inside the
-    transaction)."""
-    now = now or clock.now()
-    async with rt.db.unit_of_work() as session:
-        grouped = await service.open_items_due_by(session, (now + timedelta(days=2)).date())
-    # People who left the workspace hand their items to the launch owner.
-    people: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
-    zones: dict[tuple[str, str], str] = {}
-    for (team_id, person), items in grouped.items():
-        user = await _user(rt, team_id, person)
-        if user is GONE_USER:
-            for item in items:
-                people[(team_id, item.launch_owner)].append(item)
-        elif user is not None:  # None: Slack did not answer; try this person on the next run
-            people[(team_id, person)].extend(items)
-            zones[(team_id, person)] = user.tz
-    nudges: list[Nudge] = []
-    for (team_id, person), items in people.items():
-        if (team_id, person) not in zones:
-            user = await _user(rt, team_id, person)
-            if user is None or user is GONE_USER:
-                continue
-            zones[(team_id, person)] = user.tz
-        zone = _zone(zones[(team_id, person)])
-        local = now.astimezone(zone)
-        if local.time() < NUDGE_HOUR:
-            continue
-        due = sorted((i for i in items if i.due <= local.date() + timedelta(days=1)), key=lambda i: i.due)
-        if due:
-            nudges.append(Nudge(team_id, person, local.date(), datetime.combine(local.date(), NUDGE_HOUR, zone), due))
-    return nudges
-
-
-async def post_nudge(client: AsyncWebClient, nudge: Nudge) -> None:
-    """The DM itself (the caller holds the claim)."""
-    text, body = blocks.nudge(nudge.person, nudge.items, nudge.day)
-    await client.chat_postMessage(channel=nudge.person, text=text, blocks=body)
-
-
-async def send_nudges(rt: Runtime, client: AsyncWebClient, now: datetime | None = None) -> int:
-    """Once a day, from 09:00 in each person's timezone: one DM with their overdue and
-    due-tomorrow items. Claimed per person and local day, so restarts and replicas never
-    send it twice. Returns how many DMs went out. The minute tick runs the same through the
-    launch nudge duty (handlers/launches.py, bot/duties.py)."""
-    sent = 0
-    for nudge in await due_nudges(rt, now):
-        async def send(nudge: Nudge = nudge) -> None:
-            await post_nudge(client, nudge)
-
-        try:
-            if await deliver_once(rt.db, nudge.team_id, NUDGE_KIND, nudge.person, nudge.day.isoformat(), send):
-                sent += 1
-        except SlackApiError as exc:
-            log.warning("nudge to %s failed: %s", nudge.person, exc.response.get("error"))
-    return sent
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
-GONE_USER = object()  # left the workspace: their items go to the launch owner
-
-
-async def _user(rt: Runtime, team_id: str, user_id: str) -> Any:
-    """The Slack user, GONE_USER for someone who left, None when Slack did not answer."""
-    try:
-        user = await rt.users.get(team_id, user_id)
-    except RoleCheckUnavailable as exc:
-        return GONE_USER if exc.error == "user_not_found" else None
-    return GONE_USER if user.deleted else user

@@ -19,6 +19,7 @@ from bot.errors import UserError
 from bot.launches import blocks, flows, permissions, service, templates
 from bot.launches.enums import Field_, ItemRef
 from bot.launches.parsing import NewLaunch, TemplateItem
+from bot.people.flows import ensure_people
 from bot.text import channel_mention
 from models.launch import Decision, Launch, LaunchItem
 
@@ -64,6 +65,14 @@ def past_warning(ctx: Ctx, when: date) -> str:
             "with its items already overdue.") if when < today(ctx) else ""
 
 
+def _know(ctx: Ctx, *users: str | None) -> None:
+    """After the commit, make sure the people directory knows these owners (their zone and
+    working hours decide when they are nudged); the people sweep catches any this misses."""
+    rt, team_id, wanted = ctx.rt, ctx.team_id, [u for u in users if u]
+    if wanted:
+        ctx.later(lambda: ensure_people(rt, team_id, wanted))
+
+
 def _announce(ctx: Ctx, launch: Launch, line: str) -> None:
     """After the commit: re-render the checklist, then say in its thread who did what."""
     rt, client, team_id, launch_id = ctx.rt, ctx.client, ctx.team_id, launch.id
@@ -81,6 +90,7 @@ async def create_launch(ctx: Ctx, new: NewLaunch) -> str:
     posting = await flows.claim_checklist_post(ctx.session, ctx.team_id, launch.id)
     rt, client, launch_id, actor, channel = ctx.rt, ctx.client, launch.id, ctx.user_id, new.channel_id
     ctx.later(lambda: flows.post_new_checklist(rt, client, posting, launch_id, actor, channel))
+    _know(ctx, new.owner_id)
     return past_warning(ctx, new.when)
 
 
@@ -136,6 +146,7 @@ async def assign(ctx: Ctx, ref: ItemRef, owner: str | None) -> None:
     launch, item = await _item(ctx, ref)
     await permissions.require_launch_admin(ctx, launch, "assign items")
     if await service.set_owner(ctx.session, launch, item, owner, ctx.user_id):
+        _know(ctx, owner)
         who = f"<@{owner}>" if owner else "nobody"
         _announce(ctx, launch, blocks.thread_line(ctx.user_id, "owner", item.title, suffix=f"to {who}"))
 

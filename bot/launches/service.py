@@ -12,11 +12,12 @@ old state, and exactly one of them may write the change.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,6 +28,7 @@ from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem, name_key
 from bot.usertext import mrkdwn
 from models.base import Base
 from models.launch import Decision, Launch, LaunchAudit, LaunchItem
+from models.person import Person
 
 
 @dataclass(frozen=True)
@@ -270,28 +272,54 @@ class NudgeItem:
     due: date
     assigned: bool
     launch_owner: str
+    channel_id: str = ""  # the launch's checklist channel and message (escalations go there)
+    message_ts: str | None = None
 
 
-async def open_items_due_by(session: AsyncSession, latest_due: date) -> dict[tuple[str, str], list[NudgeItem]]:
-    """Open items due on or before `latest_due`, grouped by (team, the person to nudge):
-    the item's owner, or the launch owner for unassigned items."""
+async def open_items_for(session: AsyncSession, people: Collection[tuple[str, str]],
+                         latest_due: date) -> dict[tuple[str, str], list[NudgeItem]]:
+    """Open items due on or before `latest_due` that each (team, person) in `people` should hear
+    about: their own, and, in launches they own, the unassigned ones and those of people who
+    left the workspace (the people directory's `deleted`). One query whatever the count."""
+    if not people:
+        return {}
+    teams, users = {t for t, _ in people}, {u for _, u in people}
     last_offset = (select(LaunchItem.launch_id, func.max(LaunchItem.offset_days).label("last"))
                    .group_by(LaunchItem.launch_id).subquery())
     rows = (await session.execute(
-        select(LaunchItem, Launch, last_offset.c.last)
+        select(LaunchItem, Launch, last_offset.c.last, Person.deleted)
         .join(Launch, Launch.id == LaunchItem.launch_id)
         .join(last_offset, last_offset.c.launch_id == Launch.id)
-        .where(LaunchItem.done.is_(False), Launch.launch_date <= latest_due + timedelta(days=OFFSET_LIMIT))
+        .outerjoin(Person, (Person.team_id == Launch.team_id) & (Person.user_id == LaunchItem.owner_id))
+        .where(LaunchItem.done.is_(False), Launch.team_id.in_(teams),
+               or_(LaunchItem.owner_id.in_(users), Launch.owner_id.in_(users)),
+               Launch.launch_date <= latest_due + timedelta(days=OFFSET_LIMIT))
     )).all()
     grouped: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
-    for item, launch, last in rows:
+    for item, launch, last, owner_left in rows:
         due = launch.launch_date + timedelta(days=item.offset_days)
         # The latest local day anywhere is the day before `latest_due` (UTC+14 is a day ahead).
         done_with = archived(launch.decision, launch.launch_date + timedelta(days=max(last, 0)),
                              latest_due - timedelta(days=1))
         if due > latest_due or launch.decision is Decision.NO_GO or done_with:
             continue
-        person = item.owner_id or launch.owner_id
-        grouped[(launch.team_id, person)].append(
-            NudgeItem(launch.id, launch.name, item.id, item.title, due, item.owner_id is not None, launch.owner_id))
+        person = item.owner_id if item.owner_id and not owner_left else launch.owner_id
+        if (launch.team_id, person) in people:
+            grouped[(launch.team_id, person)].append(
+                NudgeItem(launch.id, launch.name, item.id, item.title, due, item.owner_id is not None,
+                          launch.owner_id, launch.channel_id, launch.message_ts))
     return grouped
+
+
+async def people_without_record(session: AsyncSession, limit: int) -> list[tuple[str, str]]:
+    """(team, user) of launch and open-item owners the people directory does not know yet:
+    the nudges find people through it, so the people sweep records these first."""
+    known = select(Person.id).where(Person.team_id == Launch.team_id)
+    owners = (select(Launch.team_id, Launch.owner_id.label("user_id"))
+              .where(~known.where(Person.user_id == Launch.owner_id).exists()))
+    assignees = (select(Launch.team_id, LaunchItem.owner_id.label("user_id"))
+                 .join(LaunchItem, LaunchItem.launch_id == Launch.id)
+                 .where(LaunchItem.done.is_(False), LaunchItem.owner_id.is_not(None),
+                        ~known.where(Person.user_id == LaunchItem.owner_id).exists()))
+    rows = await session.execute(owners.union(assignees).limit(limit))
+    return [(team_id, user_id) for team_id, user_id in rows]

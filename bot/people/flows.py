@@ -124,7 +124,10 @@ async def refresh_people(rt: "Runtime", *, now: datetime | None = None, batch: i
     looked up again; Slack's user_not_found marks a person gone. Returns how many were asked about."""
     now = now or utcnow()
     async with rt.db.unit_of_work() as session:
+        wanted = [pair for feature in rt.features for hook in feature.people_wanted
+                  for pair in await hook(session, batch)]
         due = await needing_refresh(session, checked_before=now - REFRESH_AFTER, limit=batch)
+    due = list(dict.fromkeys([*wanted[:batch], *due]))[:batch]
     if not due:
         return 0
     answers = await look_up_all(rt.client, [user_id for _, user_id in due])

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Block, context, divider, header, section
+from bot.text import escape
 
 if TYPE_CHECKING:
     from bot.prodops.status import StatusReport
@@ -33,7 +34,7 @@ def status_blocks(report: StatusReport) -> list[Block]:
     runs = "\n".join(f"• {name}: {_when(at, report.workspace_timezone)}" for name, at in report.next_runs)
     duties = "\n".join(
         f"• {name}: next {_when(at, report.workspace_timezone)}; last "
-        + (f"{_when(last.at, report.workspace_timezone)}: {last.outcome}" if last else "not run since this process started")
+        + (f"{_when(last.at, report.workspace_timezone)}: {escape(last.outcome)}" if last else "never run yet")
         for name, at, last in report.duties)
     return [
         header("ProdOps Bot status"),
@@ -46,6 +47,19 @@ def status_blocks(report: StatusReport) -> list[Block]:
         divider(),
         section("*Next scheduled runs*\n" + (runs or "nothing scheduled")),
         section("*Duties* (checked every minute)\n" + (duties or "none registered")),
+        *_notices(report),
         context(f"Times shown in the workspace timezone, {report.workspace_timezone}. "
-                "A duty's last run is remembered by this process only (a restart forgets it)."),
+                "A duty's last run is the last tick of any process."),
     ]
+
+
+def _notices(report: StatusReport) -> list[Block]:
+    n = report.notices
+    if n is None:
+        return []
+    lines = [f"*Notifications:* {n.held} held (quiet hours, snoozes, retries), {n.failed} failed"]
+    if n.skipped:
+        lines.append("*Skipped* (past their grace while the bot was down):")
+        lines += [f"• {_when(at, report.workspace_timezone)}: {escape(what)} ({escape(why)})"
+                  for at, what, why in n.skipped]
+    return [section("\n".join(lines))]

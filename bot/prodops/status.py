@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import __version__
-from bot.duties import DutyRun
+from bot import clock
+from bot.duties import NOTIFICATIONS, DutyRun, last_runs
+from bot.notify.outbox import Summary, summary
 from bot.prodops.blocks import status_blocks
 from bot.runtime import Runtime
 from bot.text import escape
+
+SKIPS_SHOWN = timedelta(days=7)  # how far back /prodops status lists skipped notices
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class StatusReport:
     # Each duty: its name, its next run (the minute tick's; None with the scheduler stopped)
     # and its last run's outcome in this process (None: not run since this process started).
     duties: list[tuple[str, datetime | None, DutyRun | None]] = field(default_factory=list)
+    notices: Summary | None = None  # held, failed and recently skipped notices of this workspace
 
 
 async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond, team_id: str, timezone: str) -> None:
@@ -39,6 +44,10 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         slack_ok, detail = False, f"Slack answered `{exc.response.get('error', 'error')}`"
     except Exception as exc:  # connection problems: say so rather than fail silently
         slack_ok, detail = False, f"unreachable ({type(exc).__name__})"
+    last = await last_runs(rt)
+    names = [d.name for d in rt.duties.duties] + [NOTIFICATIONS]
+    async with rt.db.unit_of_work() as session:
+        notices = await summary(session, team_id, since=clock.now() - SKIPS_SHOWN)
     report = StatusReport(
         version=__version__,
         database_backend=rt.db.backend,
@@ -48,7 +57,7 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         slack_ok=slack_ok,
         slack_detail=detail,
         workspace_timezone=timezone,
-        duties=[(d.name, rt.duties.next_run(rt.scheduler), rt.duties.last.get(d.name))
-                for d in rt.duties.duties],
+        duties=[(name, rt.duties.next_run(rt.scheduler), last.get(name)) for name in names],
+        notices=notices,
     )
     await respond(text="ProdOps Bot status", blocks=status_blocks(report), response_type="ephemeral")

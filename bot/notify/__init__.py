@@ -1,0 +1,1 @@
+"""The notifier: claim, calendar, budget, snooze, render, post, mark sent, escalate (bot/notify/send.py)."""
