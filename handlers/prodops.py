@@ -1,4 +1,5 @@
-"""/prodops: help, ops admins, workspace timezone, status."""
+"""/prodops: help, ops admins, workspace timezone, status; the working calendar's commands
+(hours, away, holidays, budget) are in handlers/calendar.py, dispatched from here."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,6 +15,7 @@ from bot.prodops.parsing import ProdopsRequest, parse
 from bot.prodops.status import send_status
 from bot.text import user_mention
 from bot.workspaces import add_ops_admin, list_ops_admins, remove_ops_admin, set_timezone
+from handlers.calendar import calendar_command
 
 
 async def prodops_command(ctx: Ctx, command: dict[str, Any]) -> None:
@@ -57,8 +59,13 @@ async def _status(ctx: Ctx, request: ProdopsRequest) -> None:
     ctx.later(lambda: send_status(rt, client, respond, team_id, timezone))
 
 
+async def _calendar(ctx: Ctx, request: ProdopsRequest) -> None:
+    assert request.calendar is not None
+    await calendar_command(ctx, request.calendar)
+
+
 ACTIONS = {"help": _help, "admins_list": _admins_list, "admins_add": _admins_add,
-           "admins_remove": _admins_remove, "timezone": _timezone, "status": _status}
+           "admins_remove": _admins_remove, "timezone": _timezone, "status": _status, "calendar": _calendar}
 
 
 def listeners(app: ProdOpsApp) -> None:

@@ -125,7 +125,7 @@ def test_parse_never_fails_unexpectedly(text: str) -> None:
     except UserError as exc:
         assert exc.message
     else:
-        assert request.action in {"help", "admins_list", "admins_add", "admins_remove", "timezone", "status"}
+        assert request.action in {"help", "admins_list", "admins_add", "admins_remove", "timezone", "status", "calendar"}
 
 
 async def test_rate_limited_role_lookup_answers_at_once_and_changes_nothing(bot: Bot, team: str) -> None:

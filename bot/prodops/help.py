@@ -5,7 +5,7 @@ from bot.help import CommandHelp
 
 PRODOPS = CommandHelp(
     "/prodops",
-    "Bot administration: ops admins, workspace settings and health.",
+    "Bot administration: ops admins, workspace settings, working hours, away days, holidays and health.",
     (
         ("/prodops help", "this list of every command"),
         ("/prodops admins list", "who can manage templates, schedules and KPIs"),
@@ -13,5 +13,21 @@ PRODOPS = CommandHelp(
         ("/prodops admins remove @maria", "remove an ops admin (admins only)"),
         ("/prodops timezone Europe/Berlin", "set the workspace's default timezone (admins only)"),
         ("/prodops status", "version, database, scheduled runs and Slack connectivity"),
+        ("/prodops hours", "your working hours, whether they are yours or the workspace default, and your zone"),
+        ("/prodops hours 08:30-17:00 mon-thu",
+         "set yours (`9-17`, `9:30am-5pm`, `weekdays`, `daily`; no days: keep them)"),
+        ("/prodops hours @maria 10:00-19:00 mon-fri", "set someone else's (admins only)"),
+        ("/prodops hours default 09:00-18:00 mon-fri", "the workspace default (admins only)"),
+        ("/prodops hours reset", "yours back to the workspace default (admins: `reset @maria`)"),
+        ("/prodops away 2026-12-20 2027-01-03 back in January",
+         "away from one date to another, both included (or one day), with a note"),
+        ("/prodops away list", "your away periods and everyone's, now and coming up"),
+        ("/prodops away off", "back now: ends your current period and removes upcoming ones (admins: `@maria off`)"),
+        ("/prodops holidays", "workspace holidays and the country preset's next public holidays"),
+        ("/prodops holidays add 2026-12-25 Christmas",
+         "a workspace holiday (admins only; `holidays remove 2026-12-25`)"),
+        ("/prodops holidays country DE", "the workspace's public-holiday country (admins only; `off` to clear)"),
+        ("/prodops holidays country FR @maria", "one person's country (themselves or admins; `off` to clear)"),
+        ("/prodops budget 5", "nudges per person per day, 1–20, default 3 (admins only; `/prodops budget` shows it)"),
     ),
 )

@@ -5,12 +5,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.calendar.parsing import HEADS as CALENDAR_HEADS, CalendarRequest, parse_calendar
 from bot.errors import UserError
 from bot.usertext import mrkdwn
 
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
-Action = Literal["help", "admins_list", "admins_add", "admins_remove", "timezone", "status"]
+Action = Literal["help", "admins_list", "admins_add", "admins_remove", "timezone", "status", "calendar"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class ProdopsRequest:
     action: Action
     user_id: str | None = None
     timezone: str | None = None
+    calendar: CalendarRequest | None = None  # hours, away, holidays, budget (bot/calendar/parsing.py)
 
 
 def parse_user(token: str) -> str:
@@ -35,6 +37,8 @@ def parse(text: str) -> ProdopsRequest:
     if not words:
         return ProdopsRequest("help")
     head, rest = words[0].lower(), words[1:]
+    if head in CALENDAR_HEADS:
+        return ProdopsRequest("calendar", calendar=parse_calendar(head, text.strip()[len(words[0]):]))
     if head == "admins":
         sub = rest[0].lower() if rest else "list"
         if sub == "list" and len(rest) <= 1:
