@@ -6,8 +6,9 @@ the same way ("is it working time for them now?", "when does their next working 
 start?", "how many working days between these dates?").
 
 Local times are DST-correct: a period's start is the local wall time on that date turned into
-an instant through the zone. A wall time that does not exist that day (a spring-forward gap)
-becomes the instant just after the gap, so it is never skipped; one that happens twice (fall
+an instant through the zone. A wall time that does not exist that day (a spring-forward gap) is
+read with the offset before the gap, so it lands as far after the gap as it was into it (02:30
+on a 02:00→03:00 night is 03:30): still that day, never skipped. One that happens twice (fall
 back) is its first occurrence, and callers key their claims by local date, so never twice.
 """
 from __future__ import annotations
