@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot import duties
 from bot.__main__ import parse_at
 from bot.app import build_app
+from bot.calendar.starts import due_query
 from bot.duties import Duties, Duty, WorkItem
 from bot.clock import Clock
 from bot.launches.duties import NUDGE_KIND
@@ -192,6 +193,22 @@ async def test_status_lists_each_duty_with_its_next_run_and_last_outcome(bot: Bo
         assert (await duties.last_runs(other))["launch nudges"].at == datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
     finally:
         await other.close()
+
+
+# -- the day starts, at scale ------------------------------------------------------------
+
+async def test_the_minute_start_query_reads_the_next_start_index(bot: Bot) -> None:
+    """Each minute's start query is answered from ix_people_next_start_at, not by walking every
+    person through the deleted flag's index (what SQLite chose for `deleted = 0`)."""
+    if bot.rt.db.backend != "sqlite":
+        return  # PostgreSQL plans by its statistics: a BitmapOr on the index once the table is large
+    statement = due_query(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    async with bot.rt.db.engine.connect() as conn:
+        compiled = statement.compile(dialect=conn.dialect)
+        plan = [str(row[-1]) for row in await conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), tuple(None for _ in compiled.positiontup or ()))]
+    assert any("ix_people_next_start_at" in step for step in plan), plan
+    assert not any("ix_people_deleted_checked_at" in step or step.startswith("SCAN") for step in plan), plan
 
 
 # -- the CLI --------------------------------------------------------------------------------
