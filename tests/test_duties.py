@@ -20,13 +20,15 @@ from sqlalchemy import select
 from bot import duties
 from bot.__main__ import parse_at
 from bot.app import build_app
-from bot.calendar.starts import due_query
+from bot.calendar.starts import RECHECK_AFTER, Starts, advance, due_query, starts_due
 from bot.duties import Duties, Duty, WorkItem
 from bot.clock import Clock
 from bot.launches.duties import NUDGE_KIND
 from bot.runtime import Runtime
+from models.calendar import AwayPeriod
 from models.delivery import Delivery, DeliveryStatus
 from models.person import Person
+from models.workspace import Workspace
 from tests.blockkit import block_text
 from tests.conftest import Bot, bot_settings
 from tests.slack_requests import BOT_TOKEN
@@ -209,6 +211,41 @@ async def test_the_minute_start_query_reads_the_next_start_index(bot: Bot) -> No
             "EXPLAIN QUERY PLAN " + str(compiled), tuple(None for _ in compiled.positiontup or ()))]
     assert any("ix_people_next_start_at" in step for step in plan), plan
     assert not any("ix_people_deleted_checked_at" in step or step.startswith("SCAN") for step in plan), plan
+
+
+async def test_someone_away_past_the_horizon_is_looked_at_again_a_day_later_not_every_minute(
+        bot: Bot, team: str) -> None:
+    """No working period within the calendar's 400 days: the row gets a time to look again, so
+    the minute tick neither reads them each minute nor, on their last day before the leave,
+    hands their start to the duties again each minute."""
+    gone_long, last_day = "UL" + team[-7:], "UE" + team[-7:]
+    async with bot.rt.db.unit_of_work() as session:
+        session.add(Workspace(team_id=team, timezone=ZONE))
+        await session.flush()
+        for user, first in ((gone_long, date(2026, 11, 1)), (last_day, TUESDAY + timedelta(days=1))):
+            session.add(Person(team_id=team, user_id=user, tz=ZONE))
+            session.add(AwayPeriod(team_id=team, user_id=user, starts_on=first, ends_on=date(2028, 6, 30),
+                                   created_by=user))
+    async with bot.rt.db.unit_of_work() as session:
+        ids = dict((await session.execute(select(Person.user_id, Person.id).where(Person.team_id == team))).all())
+
+    async def tick_at(at: datetime) -> tuple[list[str], dict[str, datetime | None]]:
+        """starts_due and advance as the tick runs them, kept to this test's people."""
+        async with bot.rt.db.unit_of_work() as session:
+            found = await starts_due(session, at)
+            moves = tuple(m for m in found.moves if m[0] in ids.values())
+            await advance(session, Starts(at, (), moves))
+            rows = dict((await session.execute(select(Person.user_id, Person.next_start_at)
+                                                .where(Person.team_id == team))).all())
+        return sorted(s.user_id for s in found.started if s.team_id == team), rows
+
+    at = local(TUESDAY, 9, 5)
+    started, rows = await tick_at(at)
+    assert started == [last_day]  # their last working day before the leave: started once
+    assert rows == {gone_long: at + RECHECK_AFTER, last_day: at + RECHECK_AFTER}
+    assert await tick_at(at + timedelta(minutes=1)) == ([], rows)  # not read again, not started again
+    later = at + RECHECK_AFTER
+    assert await tick_at(later) == ([], {gone_long: later + RECHECK_AFTER, last_day: later + RECHECK_AFTER})
 
 
 # -- the CLI --------------------------------------------------------------------------------

@@ -11,6 +11,11 @@ grouped by value) when a zone's morning comes.
 A person whose start is still NULL counts from the start of their local day, so someone the bot
 has just met, at 10:00 on a working day, is "started" at 09:00 today: a duty's grace decides
 whether that is still worth acting on.
+
+Someone with no working period within the calendar's horizon (away for more than a year) gets
+a time to look again, a day later, instead of a start: left NULL they would be read, their
+calendar loaded and 400 days walked on every tick, and on the last working day before such a
+leave handed to the duties again every minute.
 """
 from __future__ import annotations
 
@@ -24,6 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar.load import IN_CHUNK, calendars_of
 from bot.calendar.working import Calendar
 from models.person import Person
+
+# No start within the horizon: the row is looked at again this much later (not a start: the
+# check against the calendar as it is then finds that, and moves it on).
+RECHECK_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,9 @@ async def starts_due(session: AsyncSession, at: datetime) -> Starts:
                 candidate = cal.next_start(read - timedelta(microseconds=1))
         if candidate is not None and candidate <= at:
             started.append(Start(row.team_id, row.user_id, cal.local_date(candidate), candidate, cal))
-            moves.append((row.id, read, cal.next_start(at)))
+            moves.append((row.id, read, cal.next_start(at) or at + RECHECK_AFTER))
         else:
-            moves.append((row.id, read, candidate))
+            moves.append((row.id, read, candidate or at + RECHECK_AFTER))
     return Starts(at, tuple(started), tuple(moves))
 
 
