@@ -15,6 +15,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +73,11 @@ class ProdOpsApp(AsyncApp):
                 # 4xx too: an event no listener took (404) must stay unrecorded for Slack's retry.
                 if req.context.get("rollback") or response.status >= 400:
                     await session.rollback()
+                    # A replay of a request that already ran refuses differently ("already
+                    # exists"): the first run's answer stands, the replay gets nothing.
+                    if await delivered_before(session, req):
+                        log.info("replayed request ignored")
+                        return BoltResponse(status=200, body="")
                     return response
                 # Recorded last, so the transaction starts at the listener's first statement and
                 # a Slack check the listener makes first (channel membership) runs outside it.
@@ -119,6 +125,21 @@ async def first_delivery(session: AsyncSession, req: AsyncBoltRequest) -> bool:
         session, ProcessedEvent, event_id="sig:" + str(signature).removeprefix("v0=")[:60],
         team_id=str(req.context.team_id or ""), event_type="signed-request",
     )
+
+
+async def delivered_before(session: AsyncSession, req: AsyncBoltRequest) -> bool:
+    """Whether this command's or interaction's signature was recorded by an earlier run."""
+    signature = req.context.get("request_signature")
+    if not signature or request_kind(req.body) in _REPLAYABLE_KINDS:
+        return False
+    try:
+        found = await session.scalar(select(ProcessedEvent.event_id).where(
+            ProcessedEvent.event_id == "sig:" + str(signature).removeprefix("v0=")[:60]))
+    except SQLAlchemyError:  # the database is what failed: answer as the listener did
+        return False
+    finally:
+        await session.rollback()
+    return found is not None
 
 
 def storage_failure(body: dict[str, Any]) -> BoltResponse:

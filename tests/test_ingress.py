@@ -12,8 +12,10 @@ from urllib.parse import urlencode
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import select
 
 from bot.logs import TEXT_FORMAT, RedactingFilter
+from models.calendar import Holiday
 from tests.conftest import Bot
 from tests.feedback_helpers import items
 from tests.slack_requests import SIGNING_SECRET, command_form, interaction_form, signed_headers, view_submission
@@ -26,6 +28,14 @@ async def post_raw(bot: Bot, body: bytes, headers: dict[str, str]) -> int:
     async with bot.http.post(bot.url + EVENTS, data=body, headers=headers) as resp:
         await resp.read()
         return resp.status
+
+
+async def post_answer(bot: Bot, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    """The status and the answer's text ('' for an empty 200)."""
+    async with bot.http.post(bot.url + EVENTS, data=body, headers=headers) as resp:
+        raw = await resp.read()
+        text = raw.decode()
+        return resp.status, (json.loads(text).get("text", "") if text.startswith("{") else text)
 
 
 def hostile_interaction(bot: Bot, team: str) -> str:
@@ -106,6 +116,20 @@ async def test_replayed_command_runs_once(bot: Bot, team: str) -> None:
     # Slack's own second request (new timestamp, new signature) is a person asking again: served.
     await bot.slack.command(team, "UREPLAY", "/feedback", "Please add dark mode")
     assert len(await items(bot, team)) == 2
+
+
+async def test_a_replay_that_would_be_refused_gets_no_second_answer(bot: Bot, team: str) -> None:
+    """The first run's answer stands: a replay of `/prodops holidays add` is not told the day is
+    "already a workspace holiday", and nothing changes."""
+    bot.fake.add_user("UREPLAD", is_admin=True)
+    body = command_form(team, "UREPLAD", "/prodops", "holidays add 2027-12-30 Replay test")
+    headers = signed_headers(body)
+    status, first = await post_answer(bot, body.encode(), headers)
+    assert status == 200 and "2027-12-30" in first
+    status, again = await post_answer(bot, body.encode(), headers)
+    assert status == 200 and again == ""
+    async with bot.rt.db.unit_of_work() as session:
+        assert len((await session.scalars(select(Holiday).where(Holiday.team_id == team))).all()) == 1
 
 
 async def test_simultaneous_replays_of_a_form_submission_file_once(bot: Bot, team: str) -> None:
