@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from bot.feature import Feature
 from bot.people.directory import PersonInfo, get_person
-from bot.people.flows import STALE_AFTER, ensure_people, refresh_people
+from bot.people.flows import REFRESH_AFTER, STALE_AFTER, ensure_people, refresh_people
 from bot.workspaces import ensure_workspace
 from models.base import utcnow
 from models.person import Person
@@ -203,9 +203,12 @@ async def test_refresh_sweeper_refreshes_the_stale_oldest_first_in_bounded_batch
         bot.fake.add_user(user_id, tz="Europe/Berlin", name=user_id.title())  # USTALE04 is gone from Slack
     bot.fake.add_user("UFRESH01", tz="Europe/Berlin")
 
+    # The sweep runs a day after long_ago: only this test's rows are due then, not the ones other
+    # tests left in the session database at their own (fixed, by now past) instants.
+    sweep_at = long_ago + REFRESH_AFTER + timedelta(hours=1)
     with departures(bot) as seen:
         asked: list[list[str]] = []
-        while count := await refresh_people(bot.rt, batch=2):
+        while count := await refresh_people(bot.rt, now=sweep_at, batch=2):
             assert count <= 2
             asked.append([c.args["user"] for c in bot.fake.calls_to("users.info")])
             bot.fake.calls.clear()
@@ -228,7 +231,7 @@ async def test_a_failed_refresh_goes_to_the_back_of_the_queue(bot: Bot, team: st
         await session.execute(update(Person).where(Person.team_id == team).values(checked_at=long_ago))
     bot.fake.add_user("USTEADY1", tz="Asia/Tokyo")
     bot.fake.fail("users.info", "internal_error", match={"user": "UFLAKY01"})
-    while await refresh_people(bot.rt, batch=1):
+    while await refresh_people(bot.rt, now=long_ago + REFRESH_AFTER + timedelta(hours=1), batch=1):
         pass
     flaky, steady = await person(bot, team, "UFLAKY01"), await person(bot, team, "USTEADY1")
     assert flaky is not None and not flaky.deleted and flaky.tz == "America/Los_Angeles"
