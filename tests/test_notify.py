@@ -23,7 +23,7 @@ from bot import duties
 from bot.app import build_app
 from bot.blocks import section
 from bot.clock import Clock
-from bot.launches.duties import NUDGE_KIND, THREAD_STEP
+from bot.launches.duties import CHANNEL_STEP, NUDGE_KIND, THREAD_STEP
 from bot.notify.notice import Message, Notice, NoticeKind
 from bot.notify.send import notify
 from bot.notify.snooze import SNOOZE_BLOCK, SnoozeAction
@@ -497,6 +497,75 @@ async def test_a_stale_or_forged_snooze_button_changes_nothing(bot: Bot, team: s
     assert all(not r[1].get("replace_original") for r in bot.fake.responses)  # the nudge is left as it was
     await tick(bot, clock, local(TUESDAY + timedelta(days=1), 9))
     assert (await nudge_rows(bot, team, who))["2026-12-02"].status is S.SENT
+
+
+# -- 6. escalation ---------------------------------------------------------------------------------
+
+async def test_an_overdue_item_escalates_to_the_thread_then_the_channel_each_step_once(
+        bot: Bot, team: str, clock: Clock) -> None:
+    who = person_id(team, "ESC")
+    clock.set(local(TUESDAY, 7))
+    # Launch on Thu 10 Dec: Code complete was due Mon 30 Nov (overdue); Announcement and Terms Thu 3 Dec.
+    launch = await new_launch(bot, team, who, BERLIN, "Escalating", date(2026, 12, 10))
+    items = await items_of(bot, launch)
+    channel = channel_of(team)  # the fake keeps the checklist message: a check-off updates it in place
+    assert dms(bot, who) == []
+
+    def thread_lines(title: str) -> list[str]:
+        return [m.text for m in bot.fake.messages.get(channel, [])
+                if m.thread_ts == launch.message_ts and title in m.text and "is still open" in m.text]
+
+    def channel_posts(title: str) -> list[str]:
+        return [m.text for m in bot.fake.messages.get(channel, [])
+                if m.thread_ts is None and title in m.text and "is still open" in m.text]
+
+    # A scheduler ticks a few seconds into each minute; day 3's morning tick comes a few minutes late.
+    day = [TUESDAY + timedelta(days=n) for n in range(6)]  # Tue … Sun
+    await tick(bot, clock, local(day[0], 9, 0, second=20))  # day 1: the DM
+    assert len(dms(bot, who)) == 1 and "Code complete" in dms(bot, who)[0]
+    assert thread_lines("Code complete") == [] and channel_posts("Code complete") == []
+    steps = {(r.kind, r.key): r for r in await rows(bot, team) if r.kind in (THREAD_STEP, CHANNEL_STEP)}
+    code = items["Code complete"]
+    assert set(steps) == {(THREAD_STEP, f"item:{code.id}"), (CHANNEL_STEP, f"item:{code.id}")}
+
+    await tick(bot, clock, local(day[1], 9, 0, second=10))  # not yet 24 h
+    assert thread_lines("Code complete") == []
+    await tick(bot, clock, local(day[1], 9, 1, second=10))  # day 2, after 24 h: a line in the checklist thread
+    (line,) = thread_lines("Code complete")
+    assert f"<@{who}>" in line and "was due 2026-11-30" in line
+    assert channel_posts("Code complete") == []
+    await tick(bot, clock, local(day[1], 15))  # re-ticks repeat nothing
+    assert len(thread_lines("Code complete")) == 1
+
+    await tick(bot, clock, local(day[2], 9, 5, second=10))  # day 3: once in the channel
+    (post,) = channel_posts("Code complete")
+    assert "Overdue on *Escalating*" in post and f"<@{who}>" in post
+    assert len(thread_lines("Code complete")) == 1
+
+    # Day 4: Announcement and Terms are overdue now; Terms is checked off before its step fires.
+    await tick(bot, clock, local(day[3], 9, 0, second=10))
+    clock.set(local(day[3], 12))
+    terms = items["Terms review"]
+    toggle = {"action_id": "launch.item.toggle", "block_id": f"launch.item.{launch.id}.{terms.id}", "type": "button",
+              "value": json.dumps({"l": launch.id, "i": terms.id, "d": True})}
+    status, _ = await bot.slack.interaction(block_actions(team, who, [toggle], channel_id=channel))
+    assert status == 200
+    await bot.settle()
+    for at in (local(day[4], 9, 0, second=30), local(day[4], 9, 1, second=30), local(day[5], 9, 1, second=30),
+               local(day[5], 12)):
+        await tick(bot, clock, at)
+    assert len(thread_lines("Announcement drafted")) == 1 and len(channel_posts("Announcement drafted")) == 1
+    assert thread_lines("Terms review") == [] and channel_posts("Terms review") == []
+    steps = {(r.kind, r.key): r for r in await rows(bot, team) if r.kind in (THREAD_STEP, CHANNEL_STEP)}
+    for kind in (THREAD_STEP, CHANNEL_STEP):
+        assert steps[(kind, f"item:{terms.id}")].status is S.DROPPED
+        assert steps[(kind, f"item:{terms.id}")].note == "nothing left to say"
+        assert steps[(kind, f"item:{code.id}")].status is S.SENT
+    # The daily nudges went on naming Code complete; its steps never came again.
+    assert len(dms(bot, who)) == 4 and all("Code complete" in t for t in dms(bot, who))
+    assert len(thread_lines("Code complete")) == 1 and len(channel_posts("Code complete")) == 1
+    async with bot.rt.db.unit_of_work() as session:
+        assert await session.scalar(select(Launch.message_ts).where(Launch.id == launch.id)) == launch.message_ts
 
 
 # -- 7. restarts: inside and outside the grace -----------------------------------------------------

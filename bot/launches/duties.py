@@ -98,10 +98,12 @@ NOTICES = (
     NoticeKind(NUDGE_KIND, "launch nudges", render_nudge, when_quiet="drop",
                escalation=(Step(timedelta(days=1), THREAD_STEP, _per_item),
                            Step(timedelta(days=1), CHANNEL_STEP, _per_item))),
+    # A step's age counts from the nudge that scheduled it, so each may go out until a day after
+    # it comes due (thread: due after 1 day, channel: after 2), and not later.
     NoticeKind(THREAD_STEP, "overdue launch items (thread)", render_thread_step, personal=False, nudge=False,
                expires_after=timedelta(days=2)),
     NoticeKind(CHANNEL_STEP, "overdue launch items (channel)", render_channel_step, personal=False, nudge=False,
-               expires_after=timedelta(days=2)),
+               expires_after=timedelta(days=3)),
 )
 
 # At the start of each person's working day, once per person and local day. A bot that was down
