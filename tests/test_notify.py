@@ -606,6 +606,24 @@ async def test_a_restart_inside_the_grace_sends_and_outside_it_records_the_skip(
     assert (await nudge_rows(bot, team, who))[wednesday.isoformat()].status is S.SKIPPED
 
 
+async def test_back_after_days_down_the_missed_start_is_skipped_and_todays_is_sent(
+        bot: Bot, team: str, clock: Clock) -> None:
+    who = person_id(team, "OUT")
+    clock.set(local(TUESDAY, 7))
+    await new_launch(bot, team, who, BERLIN, "Outage", TUESDAY + timedelta(days=3))
+    bot.fake.reset()
+    await tick(bot, clock, local(TUESDAY, 8, 59))  # up before Tuesday's start; then down until Wednesday
+    wednesday = TUESDAY + timedelta(days=1)
+    lines = nudge_lines(await tick(bot, clock, local(wednesday, 10)), who)
+    assert [line.split(" launch nudge")[0] for line in lines] == ["launch nudges: skipped", "launch nudges: sent"], lines
+    got = await nudge_rows(bot, team, who)
+    assert got[TUESDAY.isoformat()].status is S.SKIPPED  # Tuesday's: past the grace, recorded
+    assert got[wednesday.isoformat()].status is S.SENT  # Wednesday's began an hour ago: inside it
+    assert len(dms(bot, who)) == 1
+    assert await next_start(bot, team, who) == local(wednesday + timedelta(days=1), 9)
+    assert nudge_lines(await tick(bot, clock, local(wednesday, 10, 1)), who) == []
+
+
 # -- 8. a failed post, retried with backoff --------------------------------------------------------
 
 async def test_a_failed_post_is_retried_with_backoff_and_sent_once(bot: Bot, team: str, clock: Clock) -> None:

@@ -88,10 +88,26 @@ async def starts_due(session: AsyncSession, at: datetime) -> Starts:
                 candidate = cal.next_start(read - timedelta(microseconds=1))
         if candidate is not None and candidate <= at:
             started.append(Start(row.team_id, row.user_id, cal.local_date(candidate), candidate, cal))
+            latest = _latest_start(cal, candidate, at)
+            if latest is not None:  # back after days down: today's start too (its grace may still hold)
+                started.append(Start(row.team_id, row.user_id, cal.local_date(latest), latest, cal))
             moves.append((row.id, read, cal.next_start(at) or at + RECHECK_AFTER))
         else:
             moves.append((row.id, read, candidate or at + RECHECK_AFTER))
     return Starts(at, tuple(started), tuple(moves))
+
+
+def _latest_start(cal: Calendar, since: datetime, at: datetime) -> datetime | None:
+    """The latest start in (since, at]. When ticks missed several starts (the bot was down for
+    days), the one as read and this latest one are acted on (each duty's grace decides: skipped
+    and recorded, or sent); the ones between are not revisited."""
+    day, first = cal.local_date(at), cal.local_date(since)
+    while day > first:
+        period = cal.period_on(day)
+        if period is not None and since < period.start <= at:
+            return period.start
+        day -= timedelta(days=1)
+    return None
 
 
 async def advance(session: AsyncSession, starts: Starts) -> int:
