@@ -41,7 +41,7 @@ from bot.delivery import STALE_AFTER, claim, send_claimed
 from bot.logs import request_id
 from bot.notify.notice import Notice
 from bot.notify.outbox import record_skip
-from bot.notify.send import notify, sweep
+from bot.notify.send import notify, preview, sweep
 from bot.sql import insert_ignore
 from models.calendar import DutyRun as DutyRunRow
 from models.delivery import Delivery, DeliveryStatus
@@ -182,7 +182,7 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
             lines.append(f"{duty.name}: skipped {item.what} ({why})")
             continue
         if dry_run:
-            lines.append(await _describe(rt, duty, item))
+            lines.append(await _describe(rt, duty, item, at))
             continue
         lines.append(await _send(rt, duty, item, at))
     return lines
@@ -214,8 +214,11 @@ async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
     return f"{duty.name}: sent {item.what}"
 
 
-async def _describe(rt: "Runtime", duty: Duty, item: WorkItem) -> str:
-    """What a real tick would do with the item, read from the claims without taking one."""
+async def _describe(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
+    """What a real tick would do with the item, read from the claims without taking one; a
+    notice is decided as the notifier would (quiet hours, snooze, budget)."""
+    if item.notice is not None:
+        return f"{duty.name}: {(await preview(rt, item.notice, at)).line(item.what)}"
     state = await _delivery_state(rt, item)
     if state is DeliveryStatus.SENT:
         return f"{duty.name}: skipped {item.what} (already sent)"

@@ -20,7 +20,7 @@ async def snooze_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
     ref = read_ref(action.get("value"))
     kind = ctx.rt.notices.get(ref.k) if ref is not None else None
     if kind is None or not kind.nudge:
-        ctx.tell_later(None, STALE)
+        ctx.tell_later(ctx.channel_id, STALE)
         return
     now = clock.now()
     cal = await calendar_of(ctx.session, ctx.team_id, ctx.user_id, from_day=now.date())
@@ -36,7 +36,7 @@ async def snooze_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
         ctx.later(lambda: respond(replace_original=True, text=str(message.get("text") or line),
                                   blocks=[*kept, context(line)]))
     else:
-        ctx.tell_later(None, line)
+        ctx.tell_later(ctx.channel_id, line)
 
 
 def listeners(app: ProdOpsApp) -> None:

@@ -370,7 +370,7 @@ async def test_the_daily_budget_folds_the_third_nudge_into_the_next_days_first(
         await tick(bot, clock, local(wednesday, 9))
         assert len(dms(bot, who)) == 3
         text = dms(bot, who)[-1]
-        assert "Good morning" in text and "…and 1 more nudge held back by your daily limit: test ping third" in text
+        assert "Good morning" in text and "…and 1 more nudge held back by your daily limit (test reminders)." in text
         first = (await nudge_rows(bot, team, who))[wednesday.isoformat()]
         (folded,) = [r for r in await rows(bot, team, WAIT.kind) if r.key == "third"]
         assert folded.status is S.FOLDED and folded.folded_into == first.id
@@ -492,8 +492,9 @@ async def test_a_stale_or_forged_snooze_button_changes_nothing(bot: Bot, team: s
         assert status == 200
     await bot.settle()
     assert await snoozes(bot, team) == {}
-    told = [c.args["text"] for c in bot.fake.posted(who)]
-    assert told == ["That button is out of date; nothing was snoozed."] * len(forged)
+    told = [c.args["text"] for c in bot.fake.calls if c.method == "chat.postEphemeral" and c.args.get("user") == who]
+    assert told == ["That button is out of date; nothing was snoozed."] * len(forged)  # privately, where clicked
+    assert bot.fake.posted(who) == []
     assert all(not r[1].get("replace_original") for r in bot.fake.responses)  # the nudge is left as it was
     await tick(bot, clock, local(TUESDAY + timedelta(days=1), 9))
     assert (await nudge_rows(bot, team, who))["2026-12-02"].status is S.SENT
@@ -520,13 +521,13 @@ async def test_an_overdue_item_escalates_to_the_thread_then_the_channel_each_ste
                 if m.thread_ts is None and title in m.text and "is still open" in m.text]
 
     # A scheduler ticks a few seconds into each minute; day 3's morning tick comes a few minutes late.
-    day = [TUESDAY + timedelta(days=n) for n in range(6)]  # Tue … Sun
+    day = [TUESDAY + timedelta(days=n) for n in range(8)]  # Tue … the next Tue
     await tick(bot, clock, local(day[0], 9, 0, second=20))  # day 1: the DM
     assert len(dms(bot, who)) == 1 and "Code complete" in dms(bot, who)[0]
     assert thread_lines("Code complete") == [] and channel_posts("Code complete") == []
     steps = {(r.kind, r.key): r for r in await rows(bot, team) if r.kind in (THREAD_STEP, CHANNEL_STEP)}
     code = items["Code complete"]
-    assert set(steps) == {(THREAD_STEP, f"item:{code.id}"), (CHANNEL_STEP, f"item:{code.id}")}
+    assert set(steps) == {(THREAD_STEP, f"item:{code.id}")}  # the channel step follows only a thread line
 
     await tick(bot, clock, local(day[1], 9, 0, second=10))  # not yet 24 h
     assert thread_lines("Code complete") == []
@@ -551,18 +552,25 @@ async def test_an_overdue_item_escalates_to_the_thread_then_the_channel_each_ste
     status, _ = await bot.slack.interaction(block_actions(team, who, [toggle], channel_id=channel))
     assert status == 200
     await bot.settle()
+    # The steps name the person: held over the weekend (not their working days), sent on Monday.
     for at in (local(day[4], 9, 0, second=30), local(day[4], 9, 1, second=30), local(day[5], 9, 1, second=30),
                local(day[5], 12)):
         await tick(bot, clock, at)
+    assert thread_lines("Announcement drafted") == []
+    await tick(bot, clock, local(day[6], 9, 0, second=30))  # Monday: the thread line
+    assert len(thread_lines("Announcement drafted")) == 1 and channel_posts("Announcement drafted") == []
+    for at in (local(day[6], 15), local(day[7], 9, 0, second=20), local(day[7], 9, 1, second=20)):
+        await tick(bot, clock, at)  # Tuesday, a day after the thread line: the channel
     assert len(thread_lines("Announcement drafted")) == 1 and len(channel_posts("Announcement drafted")) == 1
     assert thread_lines("Terms review") == [] and channel_posts("Terms review") == []
     steps = {(r.kind, r.key): r for r in await rows(bot, team) if r.kind in (THREAD_STEP, CHANNEL_STEP)}
+    assert steps[(THREAD_STEP, f"item:{terms.id}")].status is S.DROPPED
+    assert steps[(THREAD_STEP, f"item:{terms.id}")].note == "nothing left to say"
+    assert (CHANNEL_STEP, f"item:{terms.id}") not in steps  # a chain stops where a step had nothing to say
     for kind in (THREAD_STEP, CHANNEL_STEP):
-        assert steps[(kind, f"item:{terms.id}")].status is S.DROPPED
-        assert steps[(kind, f"item:{terms.id}")].note == "nothing left to say"
         assert steps[(kind, f"item:{code.id}")].status is S.SENT
     # The daily nudges went on naming Code complete; its steps never came again.
-    assert len(dms(bot, who)) == 4 and all("Code complete" in t for t in dms(bot, who))
+    assert len(dms(bot, who)) == 6 and all("Code complete" in t for t in dms(bot, who))  # Tue–Fri, Mon, Tue
     assert len(thread_lines("Code complete")) == 1 and len(channel_posts("Code complete")) == 1
     async with bot.rt.db.unit_of_work() as session:
         assert await session.scalar(select(Launch.message_ts).where(Launch.id == launch.id)) == launch.message_ts
@@ -674,3 +682,45 @@ async def test_two_processes_ticking_the_same_instant_send_one_dm(bot: Bot, team
         assert len(bot.fake.posted(who)) == 1
     assert mine(first, starter) and mine(second, starter)  # both processes found the day start: one sent
     assert (await nudge_rows(bot, team, starter))[TUESDAY.isoformat()].attempts == 1
+
+
+# -- 10. a dry run decides as the notifier would ----------------------------------------------------
+
+async def test_a_dry_run_says_what_the_real_tick_will_do_with_quiet_hours(bot: Bot, team: str, clock: Clock) -> None:
+    """A person whose day is 08:00–09:00, back at 10:00 (within the nudge's grace): the real tick
+    drops the nudge (outside working hours) and the dry run says so, instead of "would send"."""
+    who = person_id(team, "DRY")
+    clock.set(local(TUESDAY, 6))
+    await new_launch(bot, team, who, BERLIN, "Short days", TUESDAY + timedelta(days=3))
+    await prodops(bot, team, who, "hours 08:00-09:00 mon-fri")
+    await tick(bot, clock, local(TUESDAY, 7))  # the start is 08:00 today
+    bot.fake.reset()
+    at = local(TUESDAY, 10)
+    clock.set(at)
+    (dry,) = nudge_lines(await duties.tick(bot.rt, at, dry_run=True), who)
+    assert dry.startswith(f"launch nudges: would drop launch nudge to {who}") and dry.endswith("(outside working hours)")
+    (real,) = nudge_lines(await duties.tick(bot.rt, at), who)
+    assert real.startswith(f"launch nudges: dropped launch nudge to {who}") and real.endswith("(outside working hours)")
+    assert dms(bot, who) == []
+
+
+async def test_status_counts_only_this_workspaces_notifications(bot: Bot, team: str, clock: Clock) -> None:
+    who = person_id(team, "STA")
+    clock.set(local(TUESDAY, 7))
+    await new_launch(bot, team, who, BERLIN, "Counted", TUESDAY + timedelta(days=3))
+    await tick(bot, clock, local(TUESDAY, 8))
+    await tick(bot, clock, local(TUESDAY, 9, 1))
+    assert len(dms(bot, who)) == 1
+
+    async def status_of(team_id: str, user: str) -> str:
+        bot.fake.reset()
+        await bot.slack.command(team_id, user, "/prodops", "status", response_url=bot.fake.response_url("status"))
+        await bot.settle()
+        (_, reply), = bot.fake.responses
+        return block_text(reply["blocks"])
+
+    assert "launch nudges, last 24 h: 1 sent" in await status_of(team, who)
+    other = "T" + team[1:-1] + "Z"
+    bot.fake.add_user("UOTHERSTA", tz=BERLIN)
+    shown = await status_of(other, "UOTHERSTA")
+    assert "launch nudges, last 24 h" not in shown and "Notifications in this workspace:* 0 waiting" in shown

@@ -68,7 +68,7 @@ async def render_nudge(rt: Runtime, notice: Notice) -> list[Message]:
 def _per_item(notice: Notice, kind: str) -> list[Notice]:
     """One step notice per overdue item, keyed by the item and its due date: each escalates once."""
     return [Notice(notice.team_id, kind, f"item:{item_id}", due, notice.to,
-                   f"overdue launch item {item_id} of {notice.to} (due {due}): escalated",
+                   f"overdue launch item {item_id} of {notice.to} (due {due}): thread line",
                    {"day": notice.data["day"], "item": item_id})
             for item_id, due in notice.data.get("overdue", [])]
 
@@ -96,14 +96,15 @@ async def render_channel_step(rt: Runtime, notice: Notice) -> list[Message]:
 NOTICES = (
     # A daily nudge whose day is over says nothing useful tomorrow: dropped outside working time.
     NoticeKind(NUDGE_KIND, "launch nudges", render_nudge, when_quiet="drop",
-               escalation=(Step(timedelta(days=1), THREAD_STEP, _per_item),
-                           Step(timedelta(days=1), CHANNEL_STEP, _per_item))),
-    # A step's age counts from the nudge that scheduled it, so each may go out until a day after
-    # it comes due (thread: due after 1 day, channel: after 2), and not later.
-    NoticeKind(THREAD_STEP, "overdue launch items (thread)", render_thread_step, personal=False, nudge=False,
-               expires_after=timedelta(days=2)),
-    NoticeKind(CHANNEL_STEP, "overdue launch items (channel)", render_channel_step, personal=False, nudge=False,
-               expires_after=timedelta(days=3)),
+               escalation=(Step(timedelta(days=1), THREAD_STEP, _per_item),)),
+    # The steps name the person, so their calendar and their snooze of launch nudges apply: held
+    # over weekends, away days and nights, then sent if the item is still open (render decides;
+    # no expiry, a held step is as true on Monday). The channel step is scheduled only once the
+    # thread line went out, a day after it.
+    NoticeKind(THREAD_STEP, "overdue launch items (thread line)", render_thread_step, personal=False, nudge=False,
+               about_person=True, snooze_as=NUDGE_KIND, escalation=(Step(timedelta(days=1), CHANNEL_STEP),)),
+    NoticeKind(CHANNEL_STEP, "overdue launch items (channel post)", render_channel_step, personal=False,
+               nudge=False, about_person=True, snooze_as=NUDGE_KIND),
 )
 
 # At the start of each person's working day, once per person and local day. A bot that was down

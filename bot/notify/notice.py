@@ -63,10 +63,16 @@ class NoticeKind:
     label: str  # how people read it: "launch nudges" (snooze confirmations, status)
     render: Render
     personal: bool = True  # to a person (a DM): quiet hours, away days and holidays apply
+    # A channel post that names the person (`to`) and so notifies them: their quiet hours, days
+    # off and snooze apply as if it were a DM (an escalation must not ping someone who is away).
+    about_person: bool = False
+    snooze_as: str | None = None  # whose snooze applies (default: this kind's); a step: its nudge's
     nudge: bool = True  # counts against the person's daily budget and carries snooze buttons
     # Outside the person's working time (or while snoozed): "wait" holds it until they are back;
     # "drop" gives it up (a daily nudge whose day is over says nothing useful tomorrow).
     when_quiet: Literal["wait", "drop"] = "wait"
+    # Sent when this notice was sent and nothing happened since; a step's own kind may escalate
+    # further, so a chain stops at the first step that had nothing left to say.
     escalation: tuple[Step, ...] = ()
     expires_after: timedelta | None = None  # a held notice older than this is dropped, not sent late
 
@@ -75,7 +81,7 @@ class NoticeKind:
 class Outcome:
     """What one attempt did, as a verb and a detail for the tick's printed line."""
 
-    verb: Literal["sent", "held", "dropped", "folded", "failed", "skipped"]
+    verb: str  # sent, held, dropped, folded, failed, skipped; "would …" in a dry run
     detail: str = ""
 
     def line(self, what: str) -> str:

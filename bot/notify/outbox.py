@@ -133,9 +133,9 @@ async def sent_nudges_between(session: AsyncSession, team_id: str, to: str, star
 
 
 async def folded_for(session: AsyncSession, team_id: str, to: str, limit: int = 20) -> list[tuple[int, str]]:
-    """Nudges the budget held back from this person and no later nudge has mentioned yet."""
+    """Nudges the budget held back from this person and no later nudge has mentioned yet: (id, kind)."""
     rows = await session.execute(
-        select(Delivery.id, Delivery.what).where(
+        select(Delivery.id, Delivery.kind).where(
             Delivery.team_id == team_id, Delivery.recipient == to, Delivery.status == S.FOLDED,
             Delivery.folded_into.is_(None)).order_by(Delivery.id).limit(limit))
     return [(i, w) for i, w in rows]
@@ -157,21 +157,29 @@ async def record_skip(session: AsyncSession, notice: Notice, note: str, now: dat
 
 @dataclass(frozen=True)
 class Summary:
-    """The workspace's notices that need an eye, for /prodops status."""
+    """The workspace's own notices, for /prodops status (never another workspace's counts)."""
 
-    held: int
+    held: int  # waiting: quiet hours, days off, snoozes, escalation steps not due yet, retries
     failed: int  # failed, with or without a next try
+    recent: dict[str, dict[str, int]]  # kind -> status -> count, over the last day
     skipped: list[tuple[datetime, str, str]]  # recent skips: when, what, why
 
 
-async def summary(session: AsyncSession, team_id: str, since: datetime, limit: int = 5) -> Summary:
+async def summary(session: AsyncSession, team_id: str, since: datetime, recent_since: datetime,
+                  limit: int = 5) -> Summary:
     counts = dict((await session.execute(
         select(Delivery.status, func.count()).where(Delivery.team_id == team_id, Delivery.recipient.is_not(None),
                                                      Delivery.status.in_((S.HELD, S.FAILED)))
         .group_by(Delivery.status))).all())
+    recent: dict[str, dict[str, int]] = {}
+    for kind, status, n in (await session.execute(
+            select(Delivery.kind, Delivery.status, func.count()).where(
+                Delivery.team_id == team_id, Delivery.recipient.is_not(None), Delivery.updated_at >= recent_since)
+            .group_by(Delivery.kind, Delivery.status))).all():
+        recent.setdefault(kind, {})[str(status.value)] = int(n)
     skipped = (await session.execute(
         select(Delivery.created_at, Delivery.what, Delivery.note).where(
             Delivery.team_id == team_id, Delivery.status == S.SKIPPED, Delivery.created_at >= since)
         .order_by(Delivery.created_at.desc()).limit(limit))).all()
-    return Summary(int(counts.get(S.HELD, 0)), int(counts.get(S.FAILED, 0)),
+    return Summary(int(counts.get(S.HELD, 0)), int(counts.get(S.FAILED, 0)), recent,
                    [(at, what, note or "") for at, what, note in skipped])

@@ -79,7 +79,7 @@ async def attempt(rt: "Runtime", row_id: int, *, now: datetime | None = None) ->
         messages = await kind.render(rt, notice)
         if not messages:
             return await _close(rt, taken, S.DROPPED, now, note="nothing left to say")
-        for message in _dressed(kind, notice, messages, decision.folded):
+        for message in _dressed(rt, kind, notice, messages, decision.folded):
             await rt.client.chat_postMessage(channel=message.channel or notice.to, thread_ts=message.thread_ts,
                                              text=message.text, blocks=message.blocks)
     except Exception as exc:  # recorded with the next try; the sweep retries it
@@ -95,27 +95,62 @@ async def attempt(rt: "Runtime", row_id: int, *, now: datetime | None = None) ->
     async with rt.db.unit_of_work() as session:
         await outbox.finish(session, taken, S.SENT, now=now)
         await outbox.mark_folded_into(session, [i for i, _ in decision.folded], taken.row.id)
-        elapsed = timedelta(0)
         for step in kind.escalation:
-            elapsed += step.after
+            label = rt.notices[step.kind].label if step.kind in rt.notices else step.kind
             follows = step.follow(notice, step.kind) if step.follow is not None else [
                 Notice(notice.team_id, step.kind, notice.key, notice.period, notice.to,
-                       f"{notice.what}: escalated ({step.kind})", notice.data)]
+                       f"{notice.what.split(': ', 1)[0]}: {label}", notice.data)]
             for follow in follows:
-                await outbox.enqueue(session, follow, nudge=False, now=now, at=now + elapsed)
+                await outbox.enqueue(session, follow, nudge=False, now=now, at=now + step.after)
     return Outcome("sent", f"and {len(decision.folded)} more folded in" if decision.folded else "")
 
 
 async def sweep(rt: "Runtime", at: datetime | None = None, *, dry_run: bool = False) -> list[str]:
-    """Every held or failed notice whose time has come, attempted once; one line each."""
+    """Every held or failed notice whose time has come, attempted once; one line each (with
+    `dry_run`, what an attempt would do, deciding as it would but taking and posting nothing)."""
     at = at or clock.now()
     async with rt.db.unit_of_work() as session:
         ids = await outbox.due_rows(session, at, rt.notices)
-        rows = [outbox.Row.of(r) for r in [await session.get(Delivery, i) for i in ids] if r is not None] \
-            if dry_run else []
     if dry_run:
-        return [f"notifications: would try again {r.notice.what}" for r in rows]
+        lines = []
+        for i in ids:
+            async with rt.db.unit_of_work() as session:
+                row = await session.get(Delivery, i)
+                found = outbox.Row.of(row) if row is not None else None
+            if found is not None:
+                lines.append(f"notifications: {(await preview(rt, found, at)).line(found.notice.what)}")
+        return lines
     return [f"notifications: {(await attempt(rt, i, now=at)).line(await _what(rt, i))}" for i in ids]
+
+
+async def preview(rt: "Runtime", row: "outbox.Row | Notice", now: datetime) -> Outcome:
+    """What an attempt at `now` would do, without taking, posting or changing anything."""
+    if isinstance(row, Notice):
+        async with rt.db.unit_of_work() as session:
+            found = await outbox.find(session, row)
+        if found is None:
+            row = outbox.Row(0, row, S.HELD, now, 0, now)
+        elif not _takeable(found, now):
+            async with rt.db.unit_of_work() as session:
+                current = await session.get(Delivery, found.id)
+                return Outcome("skipped", _why_not(current, now) if current is not None else "gone")
+        else:
+            row = found
+    kind = rt.notices.get(row.notice.kind)
+    if kind is None:
+        return Outcome("would drop", "no such notice kind")
+    decision = await _decide(rt, kind, row, now)
+    if decision.status is None:
+        again = " again: the last try failed" if row.status is S.FAILED else ""
+        return Outcome(f"would send{again}")
+    return Outcome(f"would {_VERB[decision.status]}", decision.note)
+
+
+_VERB = {S.HELD: "hold", S.DROPPED: "drop", S.FOLDED: "fold"}
+
+
+def _takeable(row: "outbox.Row", now: datetime) -> bool:
+    return (row.status in (S.HELD, S.FAILED) and row.next_at is not None and row.next_at <= now)
 
 
 async def _what(rt: "Runtime", row_id: int) -> str:
@@ -128,8 +163,8 @@ async def _decide(rt: "Runtime", kind: NoticeKind, row: outbox.Row, now: datetim
     notice = row.notice
     hold = S.HELD if kind.when_quiet == "wait" else S.DROPPED
     if kind.expires_after is not None and now - row.created_at > kind.expires_after:
-        return _Decision(S.DROPPED, note=f"too late: held longer than {kind.expires_after}")
-    if not kind.personal:
+        return _Decision(S.DROPPED, note=f"too late: held longer than {_span(kind.expires_after)}")
+    if not (kind.personal or kind.about_person):
         return _Decision()
     async with rt.db.unit_of_work() as session:
         gone = await session.scalar(select(Person.deleted).where(Person.team_id == notice.team_id,
@@ -143,13 +178,13 @@ async def _decide(rt: "Runtime", kind: NoticeKind, row: outbox.Row, now: datetim
             if hold is S.HELD and resume is not None:
                 return _Decision(S.HELD, resume, f"{reason}: held until {_local(cal, resume)}")
             return _Decision(S.DROPPED, note=reason)
-        until = await snoozed_until(session, notice.team_id, notice.to, notice.kind, now)
+        until = await snoozed_until(session, notice.team_id, notice.to, kind.snooze_as or notice.kind, now)
         if until is not None:
             resume = cal.resume_at(until)
             if hold is S.HELD and resume is not None:
                 return _Decision(S.HELD, resume, f"snoozed until {_local(cal, until)}")
             return _Decision(S.DROPPED, note=f"snoozed until {_local(cal, until)}")
-        if not kind.nudge:
+        if not (kind.personal and kind.nudge):
             return _Decision()
         budget = (await defaults_for(session, [notice.team_id]))[notice.team_id].budget
         day = cal.start_of_day(now)
@@ -160,7 +195,7 @@ async def _decide(rt: "Runtime", kind: NoticeKind, row: outbox.Row, now: datetim
         return _Decision(folded=await outbox.folded_for(session, notice.team_id, notice.to))
 
 
-def _dressed(kind: NoticeKind, notice: Notice, messages: list[Message],
+def _dressed(rt: "Runtime", kind: NoticeKind, notice: Notice, messages: list[Message],
              folded: list[tuple[int, str]]) -> list[Message]:
     """A nudge's last message gets the fold line and the snooze buttons (within the block limit)."""
     if not (kind.personal and kind.nudge):
@@ -168,9 +203,13 @@ def _dressed(kind: NoticeKind, notice: Notice, messages: list[Message],
     *first, last = messages
     extra = []
     if folded:
-        listed = "; ".join(mrkdwn(w) for _, w in folded[:5])
+        counts: dict[str, int] = {}
+        for _, folded_kind in folded:
+            label = rt.notices[folded_kind].label if folded_kind in rt.notices else "other nudges"
+            counts[label] = counts.get(label, 0) + 1
+        listed = ", ".join(f"{label} ×{n}" if n > 1 else label for label, n in counts.items())
         extra.append(context(f"…and {len(folded)} more nudge{'s' if len(folded) != 1 else ''} held back by "
-                             f"your daily limit: {listed}"))
+                             f"your daily limit ({mrkdwn(listed)})."))
     extra.append(snooze_buttons(notice.kind))
     room = MESSAGE_BLOCKS_MAX - len(extra)
     return [*first, Message(last.text, [*last.blocks[:room], *extra], last.channel, last.thread_ts)]
@@ -202,6 +241,13 @@ def _quiet_reason(cal: "Calendar", at: datetime) -> str:
 
 def _local(cal: "Calendar", moment: datetime) -> str:
     return moment.astimezone(cal.zone).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def _span(delta: timedelta) -> str:
+    days, rest = divmod(int(delta.total_seconds()), 86400)
+    hours = rest // 3600
+    parts = ([f"{days} day{'s' if days != 1 else ''}"] if days else []) + ([f"{hours} h"] if hours else [])
+    return " ".join(parts) or f"{rest // 60} min"
 
 
 def _iso(moment: datetime) -> str:

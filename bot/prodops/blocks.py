@@ -32,9 +32,10 @@ def _when(moment: datetime | None, tz: str) -> str:
 def status_blocks(report: StatusReport) -> list[Block]:
     ok, bad = ":white_check_mark:", ":x:"
     runs = "\n".join(f"• {name}: {_when(at, report.workspace_timezone)}" for name, at in report.next_runs)
+    # The last tick's time only: its outcome counts every workspace's work (this one's is below).
     duties = "\n".join(
         f"• {name}: next {_when(at, report.workspace_timezone)}; last "
-        + (f"{_when(last.at, report.workspace_timezone)}: {escape(last.outcome)}" if last else "never run yet")
+        + (_when(last.at, report.workspace_timezone) if last else "never run yet")
         for name, at, last in report.duties)
     return [
         header("ProdOps Bot status"),
@@ -49,7 +50,7 @@ def status_blocks(report: StatusReport) -> list[Block]:
         section("*Duties* (checked every minute)\n" + (duties or "none registered")),
         *_notices(report),
         context(f"Times shown in the workspace timezone, {report.workspace_timezone}. "
-                "A duty's last run is the last tick of any process."),
+                "A duty's last run is the last tick of any replica."),
     ]
 
 
@@ -57,7 +58,11 @@ def _notices(report: StatusReport) -> list[Block]:
     n = report.notices
     if n is None:
         return []
-    lines = [f"*Notifications:* {n.held} held (quiet hours, snoozes, retries), {n.failed} failed"]
+    lines = [f"*Notifications in this workspace:* {n.held} waiting (until someone's working hours, the end of "
+             f"a snooze, an escalation step's time or a retry), {n.failed} failed"]
+    for kind, statuses in sorted(n.recent.items()):
+        counts = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+        lines.append(f"• {escape(report.labels.get(kind, kind))}, last 24 h: {counts}")
     if n.skipped:
         lines.append("*Skipped* (past their grace while the bot was down):")
         lines += [f"• {_when(at, report.workspace_timezone)}: {escape(what)} ({escape(why)})"

@@ -33,6 +33,7 @@ class StatusReport:
     # and its last run's outcome in this process (None: not run since this process started).
     duties: list[tuple[str, datetime | None, DutyRun | None]] = field(default_factory=list)
     notices: Summary | None = None  # held, failed and recently skipped notices of this workspace
+    labels: dict[str, str] = field(default_factory=dict)  # notice kind -> how people read it
 
 
 async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond, team_id: str, timezone: str) -> None:
@@ -47,7 +48,8 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
     last = await last_runs(rt)
     names = [d.name for d in rt.duties.duties] + [NOTIFICATIONS]
     async with rt.db.unit_of_work() as session:
-        notices = await summary(session, team_id, since=clock.now() - SKIPS_SHOWN)
+        notices = await summary(session, team_id, since=clock.now() - SKIPS_SHOWN,
+                                recent_since=clock.now() - timedelta(days=1))
     report = StatusReport(
         version=__version__,
         database_backend=rt.db.backend,
@@ -59,5 +61,6 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         workspace_timezone=timezone,
         duties=[(name, rt.duties.next_run(rt.scheduler), last.get(name)) for name in names],
         notices=notices,
+        labels={kind: k.label for kind, k in rt.notices.items()},
     )
     await respond(text="ProdOps Bot status", blocks=status_blocks(report), response_type="ephemeral")
