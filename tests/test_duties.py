@@ -53,6 +53,7 @@ async def launch_for(bot: Bot, team: str, owner: str, clock: Clock, zone: str = 
     status, _ = await bot.slack.command(team, owner, "/launch", f'new "Duty launch" {when}', channel_id=CHANNEL)
     assert status == 200
     await bot.settle()
+    await duties.tick(bot.rt, clock.now())  # the scheduler's next minute: their first start is computed
     bot.fake.reset()
     bot.fake.add_user(owner, tz=zone)
 
@@ -239,10 +240,13 @@ async def test_someone_away_past_the_horizon_is_looked_at_again_a_day_later_not_
                                                 .where(Person.team_id == team))).all())
         return sorted(s.user_id for s in found.started if s.team_id == team), rows
 
+    early = local(TUESDAY, 8)
+    started, rows = await tick_at(early)  # first computed: today's 09:00 for the one still here today
+    assert started == [] and rows == {gone_long: early + RECHECK_AFTER, last_day: local(TUESDAY, 9)}
     at = local(TUESDAY, 9, 5)
     started, rows = await tick_at(at)
     assert started == [last_day]  # their last working day before the leave: started once
-    assert rows == {gone_long: at + RECHECK_AFTER, last_day: at + RECHECK_AFTER}
+    assert rows == {gone_long: early + RECHECK_AFTER, last_day: at + RECHECK_AFTER}
     assert await tick_at(at + timedelta(minutes=1)) == ([], rows)  # not read again, not started again
     later = at + RECHECK_AFTER
     assert await tick_at(later) == ([], {gone_long: later + RECHECK_AFTER, last_day: later + RECHECK_AFTER})

@@ -507,6 +507,7 @@ async def test_nudge_dms_show_names_and_titles_as_written(bot: Bot, team: str, c
     await command(bot, team, f'new "{wire}" {days(3)}', owner)
     await command(bot, team, f'add "{wire}" sales | Ping <@U0BOB|bob> <!here> &amp; co | -4', owner)
     await bot.settle()
+    await tick(bot.rt, datetime(2026, 12, 1, 7, 1, tzinfo=UTC))  # the next minute: their first start is computed
     await tick(bot.rt, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
     (dm,) = bot.fake.posted(owner)
     check_payload(dm.args["text"], dm.args["blocks"], public=False)

@@ -408,6 +408,7 @@ async def test_nudges_need_no_slack_lookups(bot: Bot, team: str, clock: Clock) -
     pick = owner_pick(launch.id, overdue.id, "UBUSY01")
     await bot.slack.interaction(block_actions(team, owner, [pick], channel_id=CHANNEL))
     await bot.settle()
+    await tick(bot.rt, clock_now())  # the next minute's tick computes their first working-day start
     bot.fake.reset()
     bot.fake.fail("users.info", retry_after=30, times=1000)  # Slack cannot describe anyone now
     await tick(bot.rt, at(TUESDAY, 12, 0, "UTC"))
@@ -439,6 +440,7 @@ async def test_a_person_who_left_hands_nudges_to_the_launch_owner(bot: Bot, team
     status, _ = await bot.slack.event(team, {"type": "user_change", "user": {
         "id": "UGONE01", "team_id": team, "name": "gone", "deleted": True, "tz": "UTC", "profile": {}}})
     assert status == 200
+    await tick(bot.rt, clock_now())  # the next minute's tick computes the owner's first start
     await tick(bot.rt, at(TUESDAY, 12, 0, "UTC"))
     assert bot.fake.posted("UGONE01") == []
     (dm,) = bot.fake.posted(owner)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot import duties
 from bot.app import build_app
 from bot.blocks import section
-from bot.clock import Clock
+from bot.clock import Clock, now as clock_now
 from bot.launches.duties import CHANNEL_STEP, NUDGE_KIND, THREAD_STEP
 from bot.notify.notice import Message, Notice, NoticeKind
 from bot.notify.send import notify
@@ -106,6 +106,7 @@ async def new_launch(bot: Bot, team: str, owner: str, zone: str, name: str, laun
                                            channel_id=channel_of(team))
     assert status == 200 and "Created" in body["text"], body
     await bot.settle()  # the owner is recorded in the people directory after the commit
+    await duties.tick(bot.rt, clock_now())  # the scheduler's next minute computes their first start
     async with bot.rt.db.unit_of_work() as session:
         row = await session.scalar(select(Launch).where(Launch.team_id == team, Launch.name == name))
     assert row is not None and row.message_ts
@@ -724,3 +725,16 @@ async def test_status_counts_only_this_workspaces_notifications(bot: Bot, team: 
     bot.fake.add_user("UOTHERSTA", tz=BERLIN)
     shown = await status_of(other, "UOTHERSTA")
     assert "launch nudges, last 24 h" not in shown and "Notifications in this workspace:* 0 waiting" in shown
+
+
+async def test_someone_met_after_their_day_started_is_first_nudged_next_morning_not_skipped(
+        bot: Bot, team: str, clock: Clock) -> None:
+    """The bot was up all along: a start that was behind them when the bot met them is not
+    'skipped while the bot was down', and no 'Good morning' arrives late in their afternoon."""
+    who = person_id(team, "NEW")
+    clock.set(local(TUESDAY, 15))
+    await new_launch(bot, team, who, BERLIN, "Met late", TUESDAY + timedelta(days=3))
+    assert nudge_lines(await tick(bot, clock, local(TUESDAY, 15, 1)), who) == []
+    assert dms(bot, who) == [] and await nudge_rows(bot, team, who) == {}
+    lines = nudge_lines(await tick(bot, clock, local(TUESDAY + timedelta(days=1), 9)), who)
+    assert len(lines) == 1 and lines[0].startswith("launch nudges: sent") and len(dms(bot, who)) == 1

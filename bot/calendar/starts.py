@@ -8,14 +8,10 @@ duties, and then moves each one's `next_start_at` to the start after `at`. 10,00
 zones cost one query when nobody starts, and a handful more (their calendars, the advance,
 grouped by value) when a zone's morning comes.
 
-A person whose start is still NULL counts from the start of their local day, so someone the bot
-has just met, at 10:00 on a working day, is "started" at 09:00 today: a duty's grace decides
-whether that is still worth acting on.
-
-Someone with no working period within the calendar's horizon (away for more than a year) gets
-a time to look again, a day later, instead of a start: left NULL they would be read, their
-calendar loaded and 400 days walked on every tick, and on the last working day before such a
-leave handed to the duties again every minute.
+A person whose start is still NULL (never computed, or their hours or zone changed) counts from
+now: their next start at or after the tick. The minute tick computes it within a minute of the
+row appearing, so someone the bot meets at 08:00 is started at 09:00, and someone met at 10:00
+tomorrow (not "skipped while the bot was down").
 """
 from __future__ import annotations
 
@@ -81,7 +77,10 @@ async def starts_due(session: AsyncSession, at: datetime) -> Starts:
     for row in rows:
         cal = calendars[(row.team_id, row.user_id)]
         read = row.next_start_at
-        candidate = read if read is not None else cal.next_start(cal.start_of_day(at) - timedelta(microseconds=1))
+        # Never computed (someone the bot just met, or whose hours or zone changed): their next
+        # start from now on. A start already behind them today is not "missed" (the bot was not
+        # down), and a nudge that would have come hours ago would read oddly late in their day.
+        candidate = read if read is not None else cal.next_start(at - timedelta(microseconds=1))
         if candidate is not None and read is not None:
             period = cal.period_on(cal.local_date(candidate))
             if period is None or period.start != candidate:  # the calendar changed since: not a start
