@@ -1,7 +1,8 @@
 """mrkdwn escaping and Block Kit limits, shared by every feature's block builders."""
 from __future__ import annotations
 
-# Block Kit limits (SLACK-PROTOCOL.md); kept here because slack_sdk does not check them all.
+# Block Kit limits (docs/architecture.md, "Slack's wire format and Block Kit limits"); kept here
+# because slack_sdk does not check them all.
 SECTION_TEXT_MAX = 3000
 FIELD_TEXT_MAX = 2000
 HEADER_TEXT_MAX = 150

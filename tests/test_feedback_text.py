@@ -41,7 +41,8 @@ TYPED = st.lists(st.one_of(FRAGMENTS, WORDS, SPACED_LABEL), max_size=10).map("".
 
 
 def as_slack_sends(typed: str) -> str:
-    """Slack sends `&`, `<` and `>` in slash-command text as entities (SLACK-PROTOCOL.md)."""
+    """Slack sends `&`, `<` and `>` in slash-command text as entities (docs/architecture.md,
+    "Slack's wire format and Block Kit limits")."""
     return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

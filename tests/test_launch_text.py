@@ -51,7 +51,8 @@ def days(n: int) -> str:
 
 
 def as_slack_sends(typed: str) -> str:
-    """Slack's encoding of typed characters in slash-command text (SLACK-PROTOCOL.md)."""
+    """Slack's encoding of typed characters in slash-command text (docs/architecture.md,
+    "Slack's wire format and Block Kit limits")."""
     return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
