@@ -1,25 +1,29 @@
-"""Feedback capture: /feedback, the filing reaction, the "File as feedback" shortcut and the
-capture form. The item card's buttons and modals are in handlers/feedback_triage.py; this
-module's `listeners` registers both, so the feature is declared once (FEATURE, below).
+"""Feedback capture: /feedback (and its typo question), the filing reaction, the "File as
+feedback" shortcut and the capture form. The item card's buttons and modals (and the delete
+question's) are in handlers/feedback_triage.py; this module's `listeners` registers both, so
+the feature is declared once (FEATURE, below).
 
 Listeners parse the payload, call one flow or service function, and answer.
 """
 from __future__ import annotations
 
+import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import usertext
-from bot.blocks import context as context_block
+from bot.blocks import Block, context as context_block
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.feedback import blocks, filing, flows, service, triage
-from bot.feedback.enums import CaptureMeta, FeedbackShortcut, FeedbackView
+from bot.feedback import blocks, deletion, filing, flows, service, triage
+from bot.feedback.enums import CaptureMeta, FeedbackAction, FeedbackShortcut, FeedbackView, TypoRef
 from bot.feedback.filing import Reaction
 from bot.feedback.forms import draft_from
-from bot.feedback.parsing import FeedbackCommand, parse_command
+from bot.feedback.parsing import FeedbackCommand, meant_command, parse_command
 from bot.feedback.permissions import can_triage, require_manager
 from bot.feedback.service import Receipt
+from bot.feedback.triage import answer_in_place
 from bot.forms import FormData, read_meta
 from bot.help import help_blocks
 from bot.feedback.help import FEEDBACK
@@ -30,7 +34,7 @@ from handlers import feedback_triage
 
 async def feedback_command(ctx: Ctx, command: dict[str, Any]) -> None:
     request = parse_command(usertext.from_slack(command.get("text", "")))
-    await SUBCOMMANDS[request.action](ctx, request)
+    await ctx.answer(*await SUBCOMMANDS[request.action](ctx, request))
 
 
 async def reaction_added(ctx: Ctx, event: dict[str, Any], context: dict[str, Any]) -> None:
@@ -66,67 +70,98 @@ def _files_feedback(ctx: Ctx, event: dict[str, Any], bot_user_id: str | None) ->
     )
 
 
-# -- /feedback subcommands: each acks with the answer (ephemeral) -----------------------------
+# -- /feedback subcommands: each returns its answer (ephemeral), sent with the ack -------------
+# (or, run from the typo question's button, in place of the question)
 
-async def _help(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _help(ctx: Ctx, request: FeedbackCommand) -> Answer:
     emoji = service.feedback_emoji(ctx.workspace)
     hint = context_block(f"In this workspace, react with :{emoji}: to file a message.")
-    await ctx.answer("/feedback help", help_blocks([FEEDBACK]) + [hint])
+    return "/feedback help", help_blocks([FEEDBACK]) + [hint]
 
 
-async def _modal(ctx: Ctx, request: FeedbackCommand) -> None:
-    await ctx.answer()
+async def _modal(ctx: Ctx, request: FeedbackCommand) -> Answer:
     ctx.open_modal(blocks.capture_modal(CaptureMeta(channel_id=ctx.channel_id)))
+    return "", None
 
 
-async def _file(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _file(ctx: Ctx, request: FeedbackCommand) -> Answer:
     assert request.draft is not None
     item = await service.file_text(ctx.session, ctx.team_id, ctx.user_id, ctx.channel_id, request.draft)
-    await ctx.answer(*blocks.confirmation(Receipt.new(item)))
+    return blocks.confirmation(Receipt.new(item))
 
 
-async def _list(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _list(ctx: Ctx, request: FeedbackCommand) -> Answer:
     page = await service.list_items(ctx.session, ctx.team_id, request.filters)
     title = "Feedback search" if request.action == "search" else "Feedback"
-    await ctx.answer(f"{page.total} feedback items", blocks.list_blocks(page, request.filters, title))
+    return blocks.plural(page.total, "feedback item"), blocks.list_blocks(page, request.filters, title)
 
 
-async def _show(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _show(ctx: Ctx, request: FeedbackCommand) -> Answer:
     item = await service.get_item(ctx.session, ctx.team_id, request.numbers[0])
     card = blocks.item_blocks(await service.view(ctx.session, item), await can_triage(ctx, item))
-    await ctx.answer(f"Feedback #{item.number}", card)
+    return f"Feedback #{item.number}", card
 
 
-async def _export(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _export(ctx: Ctx, request: FeedbackCommand) -> Answer:
     rt, client, team_id, user = ctx.rt, ctx.client, ctx.team_id, ctx.user_id
-    await ctx.answer("Preparing your CSV export; it will arrive in your DMs with me.")
     ctx.later(lambda: flows.export(rt, client, team_id, user, request.filters))
+    return "Preparing your CSV export; it will arrive in your DMs with me.", None
 
 
-async def _merge(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _merge(ctx: Ctx, request: FeedbackCommand) -> Answer:
     await require_manager(ctx, "merge feedback")
     source, target = await service.merge(ctx.session, ctx.team_id, *request.numbers)
-    await ctx.answer(f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there.")
+    return f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there.", None
 
 
-async def _emoji(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _emoji(ctx: Ctx, request: FeedbackCommand) -> Answer:
     await require_manager(ctx, "change the feedback emoji")
     await service.set_emoji(ctx.session, ctx.team_id, request.emoji or service.DEFAULT_EMOJI)
     ctx.workspace_changed()
-    await ctx.answer(f"Reacting with :{escape(request.emoji or '')}: now files a message as feedback.")
+    return f"Reacting with :{escape(request.emoji or '')}: now files a message as feedback.", None
 
 
-async def _status(ctx: Ctx, request: FeedbackCommand) -> None:
+async def _status(ctx: Ctx, request: FeedbackCommand) -> Answer:
     assert request.status is not None
     change = await triage.set_status(ctx, request.numbers[0], request.status, request.note)
-    told = f" {change.told} reporter{'s' if change.told != 1 else ''} will get a DM." if change.told else ""
-    await ctx.answer(f"#{change.number} is now *{change.status.value}*.{told}")
+    told = f" {blocks.plural(change.told, 'reporter')} will get a DM." if change.told else ""
+    return f"#{change.number} is now *{change.status.value}*.{told}", None
 
 
-SUBCOMMANDS = {
+async def _delete(ctx: Ctx, request: FeedbackCommand) -> Answer:
+    """Asks first: the question's "Delete #n" button deletes (handlers/feedback_triage.py)."""
+    return blocks.delete_question(await deletion.ask(ctx, request.numbers[0]))
+
+
+async def _typo(ctx: Ctx, request: FeedbackCommand) -> Answer:
+    """`/feedback shwo 3`: ask instead of filing a mistake; the buttons carry the text."""
+    assert request.typo is not None
+    return blocks.typo_question(request.typo, TypoRef(text=request.typo.text, once=secrets.token_hex(8)))
+
+
+Answer = tuple[str, list[Block] | None]
+Subcommand = Callable[[Ctx, FeedbackCommand], Awaitable[Answer]]
+SUBCOMMANDS: dict[str, Subcommand] = {
     "help": _help, "modal": _modal, "file": _file, "list": _list, "search": _list, "show": _show,
-    "export": _export, "merge": _merge, "emoji": _emoji, "status": _status,
+    "export": _export, "merge": _merge, "emoji": _emoji, "status": _status, "delete": _delete, "typo": _typo,
 }
+
+
+# -- the typo question's buttons ---------------------------------------------------------------
+
+async def typo_run_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    """[Show #3]: the subcommand the typo meant, run for the person who clicks."""
+    await ctx.answer()
+    request = meant_command(read_meta(TypoRef, action.get("value")).text)
+    answer_in_place(ctx, *await SUBCOMMANDS[request.action](ctx, request))
+
+
+async def typo_file_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    """[File as feedback]: the text exactly as typed, once however often it is clicked."""
+    await ctx.answer()
+    ref = read_meta(TypoRef, action.get("value"))
+    receipt = await filing.from_question(ctx, ref.text, once=ref.once)
+    answer_in_place(ctx, *(blocks.confirmation(receipt) if receipt else blocks.already_filed()))
 
 
 def listeners(app: ProdOpsApp) -> None:
@@ -135,6 +170,8 @@ def listeners(app: ProdOpsApp) -> None:
     app.event("reaction_removed")(reaction_removed)
     app.shortcut(FeedbackShortcut.FILE_MESSAGE)(file_message_shortcut)
     app.view(FeedbackView.CAPTURE)(capture_submitted)
+    app.action(FeedbackAction.TYPO_RUN)(typo_run_clicked)
+    app.action(FeedbackAction.TYPO_FILE)(typo_file_clicked)
     feedback_triage.listeners(app)
 
 

@@ -1,4 +1,5 @@
-"""The feedback item card: add details, status, owner, edit and list paging, with their modals.
+"""The feedback item card: add details, status, owner, edit and list paging, with their modals,
+and the delete question's buttons.
 
 Registered by handlers/feedback.py's `listeners`: one feature, two small modules (capture
 there, triage here). Listeners parse the payload, call one flow, and answer; the controls
@@ -12,8 +13,8 @@ from typing import Any
 
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
-from bot.feedback import blocks, service, triage
-from bot.feedback.enums import CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
+from bot.feedback import blocks, deletion, service, triage
+from bot.feedback.enums import CloseMeta, DeleteRef, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
 from bot.feedback.forms import chosen_status, details_from, edits_from, filters_of, number_of
 from bot.forms import FormData, read_meta
 
@@ -57,9 +58,19 @@ async def page_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
     ref = read_meta(PageRef, action.get("value"))
     filters = filters_of(ref)
     page = await service.list_items(ctx.session, ctx.team_id, filters, ref.page)
-    body, respond = blocks.list_blocks(page, filters), ctx.respond
-    if respond is not None:
-        ctx.later(lambda: respond(text=f"{page.total} feedback items", blocks=body, replace_original=True))
+    triage.answer_in_place(ctx, blocks.plural(page.total, "feedback item"), blocks.list_blocks(page, filters))
+
+
+async def delete_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    """"Delete #n" on the question: checked again and deleted; a second click finds nothing."""
+    await ctx.answer()
+    number = await deletion.delete(ctx, read_meta(DeleteRef, action.get("value")).number)
+    triage.answer_in_place(ctx, *blocks.deleted(number))
+
+
+async def keep_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    await ctx.answer()
+    triage.answer_in_place(ctx, *blocks.kept(read_meta(DeleteRef, action.get("value")).number))
 
 
 def listeners(app: ProdOpsApp) -> None:
@@ -69,3 +80,5 @@ def listeners(app: ProdOpsApp) -> None:
     app.view(FeedbackView.CLOSE)(close_submitted)
     app.view(FeedbackView.EDIT)(edit_submitted)
     app.action(re.compile(re.escape(FeedbackAction.PAGE) + r"\..+"))(page_clicked)
+    app.action(FeedbackAction.DELETE)(delete_clicked)
+    app.action(FeedbackAction.KEEP)(keep_clicked)

@@ -4,8 +4,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import Block, actions, button, context, divider, header, input_block, modal, mrkdwn, section
-from bot.feedback.enums import CaptureMeta, CloseMeta, FeedbackAction, FeedbackView, Field_, ItemRef, PageRef
-from bot.feedback.parsing import FORM_TEXT_MAX, SETTABLE_STATUSES, Filters
+from bot.feedback.enums import (
+    CaptureMeta,
+    CloseMeta,
+    DeleteRef,
+    FeedbackAction,
+    FeedbackView,
+    Field_,
+    ItemRef,
+    PageRef,
+    TypoRef,
+)
+from bot.feedback.parsing import FORM_TEXT_MAX, NUMBER, SETTABLE_STATUSES, Filters, Typo
 from bot.feedback.service import ItemView, Page, Receipt
 from bot import usertext
 from bot.forms import static_select, text_input, users_select
@@ -17,6 +27,11 @@ STATUS_EMOJI = {
     FeedbackStatus.NEW: ":new:", FeedbackStatus.TRIAGED: ":mag:", FeedbackStatus.PLANNED: ":calendar:",
     FeedbackStatus.SHIPPED: ":rocket:", FeedbackStatus.DECLINED: ":no_entry_sign:", FeedbackStatus.MERGED: ":link:",
 }
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 feedback item`, `2 feedback items`: every count in a feedback answer reads right."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def _choices(values: list[str]) -> list[tuple[str, str]]:
@@ -94,7 +109,7 @@ def _triage_controls(v: ItemView, ref: str) -> list[dict[str, Any]]:
 
 
 def _summary(v: ItemView) -> str:
-    votes = f"{v.votes} vote" + ("" if v.votes == 1 else "s")
+    votes = plural(v.votes, "vote")
     extra = " · ".join(x for x in (
         usertext.mrkdwn(v.customer, limit=60) if v.customer else "",
         usertext.mrkdwn(v.product_area, limit=40) if v.product_area else "",
@@ -206,3 +221,64 @@ def outcome_dm(v: ItemView) -> tuple[str, list[Block]]:
     blocks.append(divider())
     blocks.append({"type": "context", "elements": [mrkdwn("Thanks for taking the time to report it.")]})
     return headline, blocks
+
+
+def delete_question(v: ItemView) -> tuple[str, list[Block]]:
+    """Asked before anything is deleted; the click checks everything again."""
+    ref = DeleteRef(number=v.number).model_dump_json()
+    blocks = [
+        section(f"*Delete feedback #{v.number}?* {v.status.value} · {plural(v.votes, 'vote')}\n"
+                + _quote(v.text, PREVIEW)),
+        context("It is removed for good, with its votes and tags; its number is not reused. Nobody else is told."),
+        actions(button(f"Delete #{v.number}", FeedbackAction.DELETE, ref, style="danger"),
+                button("Keep it", FeedbackAction.KEEP, ref), block_id=f"feedback.delete.{v.number}"),
+    ]
+    return f"Delete feedback #{v.number}?", blocks
+
+
+def deleted(number: int) -> tuple[str, list[Block]]:
+    text = f":wastebasket: Deleted feedback #{number}."
+    return text, [section(text)]
+
+
+def kept(number: int) -> tuple[str, list[Block]]:
+    text = f"Kept feedback #{number}; nothing was deleted."
+    return text, [section(text)]
+
+
+def already_filed() -> tuple[str, list[Block]]:
+    text = "That was already filed as feedback; see `/feedback list`."
+    return text, [section(text)]
+
+
+TYPO_LABELS = {"list": "List feedback", "search": "Search", "export": "Export", "config": "Set the emoji",
+               "help": "Show help"}
+
+
+def typo_question(typo: Typo, ref: TypoRef) -> tuple[str, list[Block]]:
+    """"Did you mean `/feedback show 3`?" [Show #3] [File as feedback]: nothing is filed yet."""
+    value = ref.model_dump_json()
+    suggestion = usertext.mrkdwn(f"/feedback {typo.command}", limit=500)
+    text = f"Did you mean `{suggestion}`?"
+    blocks = [
+        section(text),
+        context("Nothing is filed yet. “File as feedback” files your text exactly as you typed it."),
+        actions(button(_typo_label(typo), FeedbackAction.TYPO_RUN, value, style="primary"),
+                button("File as feedback", FeedbackAction.TYPO_FILE, value)),
+    ]
+    return f"Did you mean /feedback {typo.command}?", blocks
+
+
+def _typo_label(typo: Typo) -> str:
+    """[Show #3], [Merge #14 into #9], [Set #4 to shipped]: what the button does, in its words."""
+    words = typo.arguments.split()
+    numbers = [f"#{m.group(1)}" for w in words if (m := NUMBER.match(w))]
+    if typo.subcommand in {"show", "delete"}:
+        return f"{typo.subcommand.capitalize()} {numbers[0]}"
+    if typo.subcommand == "merge":
+        return f"Merge {numbers[0]} into {numbers[1]}"
+    if typo.subcommand == "status":
+        return f"Set {numbers[0]} to {words[1].lower()}"
+    if typo.subcommand == "file":
+        return f"File without “{typo.text.split()[0]}”"
+    return TYPO_LABELS[typo.subcommand]

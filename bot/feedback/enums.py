@@ -14,6 +14,10 @@ class FeedbackAction(StrEnum):
     OWNER = "feedback.owner"
     EDIT = "feedback.edit"
     PAGE = "feedback.page"
+    DELETE = "feedback.delete"
+    KEEP = "feedback.keep"
+    TYPO_RUN = "feedback.typo.run"
+    TYPO_FILE = "feedback.typo.file"
 
 
 class FeedbackView(StrEnum):
@@ -50,6 +54,18 @@ class CaptureMeta(BaseModel):
 
 class ItemRef(BaseModel):
     number: int = Field(ge=1)
+
+
+class DeleteRef(ItemRef):
+    """The delete question's buttons: the item asked about (numbers are never reused, so a
+    number names one item for good; the click still re-reads it and re-checks who may)."""
+
+
+class TypoRef(BaseModel):
+    """The typo question's buttons: the text as typed, and a key that files it at most once."""
+
+    text: str = Field(min_length=1, max_length=1500)
+    once: str = Field(min_length=8, max_length=40, pattern=r"^[0-9a-f]+$")
 
 
 class CloseMeta(ItemRef):

@@ -14,7 +14,7 @@ from bot.context import Ctx
 from bot.errors import UserError
 from bot.feedback import flows, service
 from bot.feedback.enums import CaptureMeta
-from bot.feedback.parsing import Draft
+from bot.feedback.parsing import Draft, parse_draft
 from bot.feedback.service import Receipt
 from models.feedback import CaptureState, FeedbackSource
 
@@ -76,6 +76,15 @@ async def from_form(ctx: Ctx, meta: CaptureMeta, draft: Draft, once: str) -> Non
     else:
         receipt = Receipt.new(await service.file_text(ctx.session, ctx.team_id, ctx.user_id, meta.channel_id, draft))
     _confirm_later(ctx, meta.channel_id, ctx.user_id, receipt, once)
+
+
+async def from_question(ctx: Ctx, text: str, *, once: str) -> Receipt | None:
+    """The typo question's [File as feedback]: the text exactly as typed, as `/feedback file
+    <text>` files it; None when this question's text was filed already (a second click)."""
+    draft = parse_draft(usertext.from_slack(text))
+    if not await service.first_time(ctx.session, ctx.team_id, f"feedback.typo:{once}"):
+        return None
+    return Receipt.new(await service.file_text(ctx.session, ctx.team_id, ctx.user_id, ctx.channel_id, draft))
 
 
 def _complete_later(ctx: Ctx, item_id: int, channel: str, ts: str, submitted: str,

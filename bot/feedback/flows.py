@@ -326,7 +326,7 @@ async def export(rt: Runtime, client: AsyncWebClient, team_id: str, user: str, f
         dm = (await client.conversations_open(users=user))["channel"]["id"]
         await client.files_upload_v2(
             channel=dm, content=to_csv(items, names), filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
-            initial_comment=f"Your feedback export: {len(items)} item{'s' if len(items) != 1 else ''} ({blocks.describe(filters)}).",
+            initial_comment=f"Your feedback export: {blocks.plural(len(items), 'item')} ({blocks.describe(filters)}).",
         )
     except SlackApiError as exc:  # the user was told it is coming: say that it is not
         error = exc.response.get("error", "error")

@@ -15,6 +15,7 @@ FEEDBACK = CommandHelp(
         ("/feedback show 12", "one item with votes, details and triage buttons"),
         ("/feedback status 12 shipped Released in 2.4", "set the status; shipped/declined DMs every reporter"),
         ("/feedback merge 14 12", "merge a duplicate into another item (ops admins)"),
+        ("/feedback delete 12", "delete an item, after you confirm (its owner, ops admins, or whoever filed it if nobody else voted)"),
         ("/feedback export planned", "a CSV of the matching items, sent to you by DM"),
         ("/feedback config emoji bulb", "change the reaction that files feedback (ops admins)"),
     ),

@@ -1,6 +1,7 @@
 """Parsing /feedback text: subcommands, `#tags`, `customer:Name`, item numbers and filters."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,7 +27,9 @@ NUMBER = re.compile(r"^#?(\d{1,9})$")
 EMOJI = re.compile(r"^:?([a-z0-9_+'-]{1,100}):?$")
 OPEN_STATUSES = (FeedbackStatus.NEW, FeedbackStatus.TRIAGED, FeedbackStatus.PLANNED)
 SETTABLE_STATUSES = tuple(s for s in FeedbackStatus if s is not FeedbackStatus.MERGED)
-SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status", "file"}
+SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status", "delete", "file"}
+# Followed by a word that is not a number, these start feedback ("status page is confusing").
+NUMBERED = {"show", "status", "merge", "delete"}
 NUMBER_LIKE = re.compile(r"^#?\d+$")
 TEXT_LIMIT = 40_000
 FORM_TEXT_MAX = 3000  # a modal text field holds this much (Slack's max_length)
@@ -54,13 +57,15 @@ class Filters:
 
 @dataclass(frozen=True)
 class FeedbackCommand:
-    action: Literal["help", "file", "modal", "list", "search", "show", "export", "merge", "emoji", "status"]
+    action: Literal["help", "file", "modal", "list", "search", "show", "export", "merge", "emoji", "status",
+                    "delete", "typo"]
     draft: Draft | None = None
     filters: Filters = field(default_factory=Filters)
     numbers: tuple[int, ...] = ()
     status: FeedbackStatus | None = None
     note: str | None = None
     emoji: str | None = None
+    typo: Typo | None = None
 
 
 def normalise_tag(tag: str) -> str:
@@ -203,8 +208,10 @@ def parse_filters(words: list[str]) -> Filters:
 def parse_command(text: str) -> FeedbackCommand:
     """Subcommand words win; feedback that starts with one goes through `/feedback file …`.
 
-    `show`, `status` and `merge` followed by something that is not a number read as feedback
-    ("status page is confusing"), since nobody means a command there.
+    `show`, `status`, `merge` and `delete` followed by something that is not a number read as
+    feedback ("status page is confusing"), since nobody means a command there. A first word one
+    typo away from a subcommand, followed by that subcommand's arguments, is a question (`typo`),
+    not feedback: filing "shwo 3" would be a mistake nobody meant.
     """
     stripped = text.strip()
     if not stripped:
@@ -213,9 +220,12 @@ def parse_command(text: str) -> FeedbackCommand:
     words = rest.split()
     if head == "file":
         return FeedbackCommand("file", draft=parse_draft(rest))
-    if head in {"show", "status", "merge"} and words and not NUMBER_LIKE.match(words[0]):
+    if head in NUMBERED and words and not NUMBER_LIKE.match(words[0]):
         return FeedbackCommand("file", draft=parse_draft(stripped))
     if head not in SUBCOMMANDS:
+        typo = typo_of(stripped)
+        if typo is not None:
+            return FeedbackCommand("typo", typo=typo)
         return FeedbackCommand("file", draft=parse_draft(stripped))
     try:
         return _parse_subcommand(head, rest, words)
@@ -241,10 +251,10 @@ def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand
             raise UserError("Usage: `/feedback search <words>`, e.g. `/feedback search export timeout`.")
         # Case is folded by the database on both sides (Python's and PostgreSQL's folding differ).
         return FeedbackCommand("search", filters=Filters(words=tuple(words[:10])))
-    if head == "show":
+    if head in {"show", "delete"}:
         if len(words) != 1:
-            raise UserError("Usage: `/feedback show <number>`, e.g. `/feedback show 12`.")
-        return FeedbackCommand("show", numbers=(parse_number(words[0]),))
+            raise UserError(f"Usage: `/feedback {head} <number>`, e.g. `/feedback {head} 12`.")
+        return FeedbackCommand(head, numbers=(parse_number(words[0]),))  # type: ignore[arg-type]
     if head == "merge":
         if len(words) != 2:
             raise UserError("Usage: `/feedback merge <from> <into>`, e.g. `/feedback merge 14 9`.")
@@ -264,3 +274,108 @@ def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand
             raise UserError(f"`{mrkdwn(words[1])}` is not an emoji name; use one like `memo` or `:bulb:`.")
         return FeedbackCommand("emoji", emoji=match.group(1))
     raise UserError("Usage: `/feedback config emoji <name>`, e.g. `/feedback config emoji bulb`.")
+
+
+# -- a subcommand with a typo ------------------------------------------------------------------
+
+TYPO_TARGETS = ("list", "search", "show", "export", "merge", "config", "status", "delete", "help", "file")
+TYPO_VALUE_MAX = 1500  # the question's buttons carry the text; Slack allows 2,000 characters a value
+SEARCH_WORDS_MAX = 5  # a search is a few words; a longer sentence is feedback
+Edit = Literal["insert", "delete", "substitute", "transpose"]
+
+
+@dataclass(frozen=True)
+class Typo:
+    """`/feedback shwo 3`: the subcommand the first word is one edit from, and the text as typed."""
+
+    subcommand: str
+    arguments: str  # what followed the first word, as typed
+    text: str  # the whole text, filed as is if it was feedback after all
+
+    @property
+    def command(self) -> str:
+        """The text with the subcommand spelled right: `show 3`."""
+        return f"{self.subcommand} {self.arguments}".rstrip()
+
+
+def one_edit(typed: str, word: str) -> Edit | None:
+    """The one Damerau-Levenshtein edit (an extra, a missing, a wrong or two swapped neighbouring
+    letters) that turns `word` into `typed`; None when they are equal or further apart."""
+    if typed == word or abs(len(typed) - len(word)) > 1:
+        return None
+    if len(typed) != len(word):
+        longer, shorter = (typed, word) if len(typed) > len(word) else (word, typed)
+        i = next((k for k in range(len(shorter)) if longer[k] != shorter[k]), len(shorter))
+        if longer[i + 1:] != shorter[i:]:
+            return None
+        return "insert" if longer is typed else "delete"
+    diff = [k for k in range(len(word)) if typed[k] != word[k]]
+    if len(diff) == 1:
+        return "substitute"
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]]:
+        return "transpose"
+    return None
+
+
+def typo_of(text: str) -> Typo | None:
+    """The subcommand `text` most likely meant, when its first word is one edit from one and the
+    rest reads as that subcommand's arguments; None for anything else (feedback, filed as today).
+
+    Text too long to carry in the question's buttons is filed as before."""
+    stripped = text.strip()
+    if not stripped or len(json.dumps(stripped)) > TYPO_VALUE_MAX:
+        return None
+    head, rest = _head(stripped)
+    if head in SUBCOMMANDS or not head.isalpha():
+        return None
+    for subcommand in TYPO_TARGETS:
+        edit = one_edit(head, subcommand)
+        if edit is not None and _reads_as_arguments(subcommand, edit, rest):
+            return Typo(subcommand, rest, stripped)
+    return None
+
+
+def _reads_as_arguments(subcommand: str, edit: Edit, rest: str) -> bool:
+    """Stricter than the subcommand's own parser: "lists are slow" is feedback, not a list whose
+    product area is "are". A filter must be a status, `#tag`, `top`/`newest` or `area:x`; any
+    text reads as `file`'s, so only a misspelling of it that no word resembles counts (`flie`,
+    `fiel`, `fil`: not `fine`, `fire`, `files`)."""
+    words = rest.split()
+    if subcommand == "file":
+        return edit in {"delete", "transpose"} and _drafts(rest)
+    if subcommand in {"list", "export"}:
+        return all(_filter_word(w) for w in words)
+    if subcommand == "search":
+        return 1 <= len(words) <= SEARCH_WORDS_MAX
+    if subcommand == "help":
+        return not words
+    try:
+        _parse_subcommand(subcommand, rest, words)
+    except UserError:
+        return False
+    return True
+
+
+def _filter_word(word: str) -> bool:
+    lowered = word.lower()
+    if lowered.startswith("#"):
+        return bool(re.fullmatch(r"[a-z0-9][\w-]{0,62}", normalise_tag(word)))
+    return (lowered in {"top", "votes", "newest"} or lowered in {s.value for s in FeedbackStatus}
+            or (lowered.startswith("area:") and len(lowered) > len("area:")))
+
+
+def _drafts(text: str) -> bool:
+    try:
+        parse_draft(text)
+    except UserError:
+        return False
+    return True
+
+
+def meant_command(text: str) -> FeedbackCommand:
+    """The typo question's [Show #3]: the command `text` was one typo from, read again from the
+    text the button carries (so a forged value runs nothing the person could not type)."""
+    typo = typo_of(text)
+    if typo is None:
+        raise UserError("That button is out of date; run the command again.")
+    return parse_command(typo.command)

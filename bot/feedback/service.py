@@ -22,6 +22,7 @@ from models.feedback import (
     Importance,
 )
 from bot.workspaces import WorkspaceInfo, update_settings
+from models.event import ProcessedEvent
 from models.workspace import Workspace
 
 DEFAULT_EMOJI = "memo"
@@ -326,6 +327,38 @@ async def get_item(session: AsyncSession, team_id: str, number: int) -> Feedback
     if item is None or item.capture_state is CaptureState.PENDING:
         raise NotFound(f"There is no feedback #{number} in this workspace.")
     return await _resolve(session, item)
+
+
+async def numbered_item(session: AsyncSession, team_id: str, number: int, *, lock: bool = False) -> FeedbackItem:
+    """The item given this number itself, not the one it was merged into (deleting a duplicate
+    deletes the duplicate). `lock` takes the workspace's filing lock first, so no vote or merge
+    lands between the checks that follow and the change."""
+    if lock:
+        await _lock_workspace(session, team_id)
+    item = await session.scalar(select(FeedbackItem).where(
+        FeedbackItem.team_id == team_id, FeedbackItem.number == number))
+    if item is None or item.capture_state is CaptureState.PENDING:
+        raise NotFound(f"There is no feedback #{number} in this workspace.")
+    return item
+
+
+async def delete_item(session: AsyncSession, item: FeedbackItem) -> None:
+    """Remove the item with its votes and tags, for good. Explicit rather than relying on the
+    foreign keys' cascades; the caller has refused items others were merged into (their
+    `merged_into_id` would be emptied and they would reappear as stray lists entries). Numbers
+    are never reused (`Workspace.feedback_seq` only grows)."""
+    await session.execute(delete(FeedbackTag).where(FeedbackTag.item_id == item.id))
+    await session.execute(delete(FeedbackReporter).where(FeedbackReporter.item_id == item.id))
+    await session.delete(item)
+    await session.flush()
+
+
+async def first_time(session: AsyncSession, team_id: str, key: str) -> bool:
+    """Record `key` in this transaction; False when it was recorded before (a second click on a
+    button that files). The processed-events ledger is the one a replayed request is caught by,
+    pruned with it."""
+    return await insert_ignore(session, ProcessedEvent, event_id=key[:64], team_id=team_id,
+                               event_type="feedback.once")
 
 
 async def view(session: AsyncSession, item: FeedbackItem) -> ItemView:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.blocks import Block
 from bot.context import Ctx
 from bot.feedback import blocks, flows, service
 from bot.feedback.forms import Edits, status_of
@@ -81,6 +82,12 @@ async def add_details(ctx: Ctx, number: int, details: str) -> None:
 async def _rerender(ctx: Ctx, item: FeedbackItem) -> None:
     """Replace the ephemeral item card the click came from with its new state."""
     body = blocks.item_blocks(await service.view(ctx.session, item), can_triage=True)
-    respond, number = ctx.respond, item.number
-    if respond is not None:
-        ctx.later(lambda: respond(text=f"Feedback #{number}", blocks=body, replace_original=True))
+    answer_in_place(ctx, f"Feedback #{item.number}", body)
+
+
+def answer_in_place(ctx: Ctx, text: str, body: list[Block] | None = None) -> None:
+    """A click's answer replaces the ephemeral message it came from (a click's ack shows
+    nothing), after the commit."""
+    respond = ctx.respond
+    if respond is not None and (text or body):
+        ctx.later(lambda: respond(text=text, blocks=body, replace_original=True))
