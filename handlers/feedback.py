@@ -152,7 +152,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 async def typo_run_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
     """[Show #3]: the subcommand the typo meant, run for the person who clicks."""
     await ctx.answer()
-    request = meant_command(read_meta(TypoRef, action.get("value")).text)
+    request = meant_command(usertext.from_slack(read_meta(TypoRef, action.get("value")).text))
     answer_in_place(ctx, *await SUBCOMMANDS[request.action](ctx, request))
 
 
