@@ -1,4 +1,4 @@
-"""/launch, its two modals (a new launch, a template), and the launch jobs.
+"""/launch, its modals (a new launch, a template, the delete confirmation), and the launch jobs.
 
 User text is converted once, here: the command's text with `usertext.from_slack` before it is
 parsed, a value typed into a form with `usertext.from_typed` (bot/launches/forms.py). Answers
@@ -17,7 +17,7 @@ from bot.launches.duties import LAUNCH_NUDGES, NOTICES
 from bot.launches.help import LAUNCH
 from bot.launches import blocks, flows, permissions, requests, service, templates
 from bot.launches.enums import Command, LaunchView
-from bot.launches.forms import new_launch_from, template_from
+from bot.launches.forms import delete_of, new_launch_from, template_from
 from bot.launches.parsing import LaunchCommand, NewLaunch, parse_command
 from bot.runtime import Runtime
 from bot.text import channel_mention
@@ -46,6 +46,17 @@ async def template_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     await ctx.answer()
 
 
+async def delete_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
+    meta = delete_of(view)
+    deleted = await requests.delete(ctx, meta)
+    if deleted is None:  # a stale confirmation: the modal says so instead of closing
+        await ctx.ack(response_action="update", view=blocks.already_deleted_modal(meta.n))
+        return
+    await ctx.answer()
+    ctx.tell_later(meta.c or None,
+                   f"Deleted *{mrkdwn(deleted.name)}*: its items, history and checklist message are gone.")
+
+
 # -- /launch subcommands ----------------------------------------------------------------------
 
 async def _help(ctx: Ctx, request: LaunchCommand) -> None:
@@ -68,13 +79,14 @@ async def _new(ctx: Ctx, request: LaunchCommand) -> None:
 
 
 async def _list(ctx: Ctx, request: LaunchCommand) -> None:
-    summaries = await requests.upcoming(ctx)
-    await ctx.answer(f"{len(summaries)} upcoming launches", blocks.launch_list(summaries))
+    listed = await requests.listed(ctx)
+    await ctx.answer(blocks.list_summary(listed), blocks.launch_list(listed))
 
 
 async def _status(ctx: Ctx, request: LaunchCommand) -> None:
     summary = await requests.status(ctx, request.name or "")
-    await ctx.answer(f"{mrkdwn(summary.name)}: {summary.readiness}% ready", blocks.status(summary))
+    state = "cancelled" if summary.cancelled else f"{summary.readiness}% ready"
+    await ctx.answer(f"{mrkdwn(summary.name)}: {state}", blocks.status(summary))
 
 
 async def _go(ctx: Ctx, request: LaunchCommand) -> None:
@@ -98,6 +110,32 @@ async def _add(ctx: Ctx, request: LaunchCommand) -> None:
     await ctx.answer(f"Added *{mrkdwn(request.item.title)}* to {mrkdwn(launch.name)}.")
 
 
+async def _cancel(ctx: Ctx, request: LaunchCommand) -> None:
+    done = await requests.cancel(ctx, request.name or "")
+    name = mrkdwn(done.launch.name)
+    if not done.changed:
+        await ctx.answer(f"*{name}* is already cancelled; nothing changed. `/launch reopen \"{name}\"` brings it back.")
+        return
+    await ctx.answer(f"Cancelled *{name}*: it is off `/launch list`, nobody is nudged about it, and its checklist "
+                     f"and history are kept. `/launch reopen \"{name}\"` undoes it; "
+                     f"`/launch delete \"{name}\"` removes it.")
+
+
+async def _reopen(ctx: Ctx, request: LaunchCommand) -> None:
+    done = await requests.reopen(ctx, request.name or "")
+    name = mrkdwn(done.launch.name)
+    if not done.changed:
+        await ctx.answer(f"*{name}* is not cancelled; nothing changed.")
+        return
+    await ctx.answer(f"Reopened *{name}*: its checklist is live again and nudges resume.")
+
+
+async def _delete(ctx: Ctx, request: LaunchCommand) -> None:
+    confirmation = await requests.ask_delete(ctx, request.name or "")
+    await ctx.answer()
+    ctx.open_modal(confirmation)
+
+
 async def _template_list(ctx: Ctx, request: LaunchCommand) -> None:
     await ctx.answer("Launch templates", blocks.template_list(await templates.names(ctx.session, ctx.team_id)))
 
@@ -117,7 +155,8 @@ async def _template_edit(ctx: Ctx, request: LaunchCommand) -> None:
 
 SUBCOMMANDS = {
     "help": _help, "modal": _modal, "new": _new, "list": _list, "status": _status, "go": _go, "date": _date,
-    "add": _add, "template_list": _template_list, "template_new": _template_new, "template_edit": _template_edit,
+    "add": _add, "cancel": _cancel, "reopen": _reopen, "delete": _delete,
+    "template_list": _template_list, "template_new": _template_new, "template_edit": _template_edit,
 }
 
 
@@ -125,6 +164,7 @@ def listeners(app: ProdOpsApp) -> None:
     app.command(Command.LAUNCH)(launch_command)
     app.view(LaunchView.NEW)(new_launch_submitted)
     app.view(LaunchView.TEMPLATE)(template_submitted)
+    app.view(LaunchView.DELETE)(delete_submitted)
     launch_checklist.listeners(app)
 
 

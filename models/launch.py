@@ -30,11 +30,17 @@ class LaunchTemplate(Timestamped, Base):
     created_by: Mapped[str] = mapped_column(String(32))
 
 
+# Ids of deleted launches and items are never handed out again (SQLite would reuse the largest
+# one): a stale button, modal or delivery claim keyed by an old id must not reach a new launch.
+NO_ID_REUSE = {"sqlite_autoincrement": True}
+
+
 class Launch(Timestamped, Base):
     __tablename__ = "launches"
     __table_args__ = (
         UniqueConstraint("team_id", "name_key"),
         Index("ix_launches_team_id_launch_date", "team_id", "launch_date"),
+        NO_ID_REUSE,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,12 +56,15 @@ class Launch(Timestamped, Base):
         enum_column(Decision, length=8), default=None)
     decided_by: Mapped[str | None] = mapped_column(String(32), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Cancelled: kept with its history, out of lists, nudges and escalations; `/launch reopen` clears it.
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancelled_by: Mapped[str | None] = mapped_column(String(32), default=None)
     created_by: Mapped[str] = mapped_column(String(32))
 
 
 class LaunchItem(Timestamped, Base):
     __tablename__ = "launch_items"
-    __table_args__ = (Index("ix_launch_items_team_id_owner_id_done", "team_id", "owner_id", "done"),)
+    __table_args__ = (Index("ix_launch_items_team_id_owner_id_done", "team_id", "owner_id", "done"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))

@@ -265,6 +265,13 @@ class FakeSlack:
                 return {"channel": channel, "ts": ts, "text": message.text}
         return self._err("message_not_found")
 
+    def m_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args.get("channel", ""), args.get("ts", "")
+        if not any(m.ts == ts for m in self.messages.get(channel, [])):
+            return self._err("message_not_found")
+        self.delete_message(channel, ts)
+        return {"channel": channel, "ts": ts}
+
     def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = args.get("channel", ""), args.get("message_ts", "")
         return {"channel": channel, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}"}

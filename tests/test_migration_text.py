@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bot.config import Settings
@@ -60,13 +60,14 @@ async def test_old_rows_are_converted_once(empty_database: str) -> None:
         await session.flush()
         session.add(FeedbackReporter(team_id="TMIG", item_id=typed.id, user_id="U1", source=FeedbackSource.COMMAND,
                                      details="Needs Q&A"))
-        launch = Launch(team_id="TMIG", name="R&D <GA>", name_key="r&d <ga>", launch_date=date(2027, 3, 6),
-                        channel_id="C1", owner_id="U1", template_name="default", created_by="U1")
-        session.add(launch)
+        # Only the columns revision 0004 has: the model has grown since (0008's cancel columns).
+        launch_id = (await session.execute(insert(Launch).values(
+            team_id="TMIG", name="R&D <GA>", name_key="r&d <ga>", launch_date=date(2027, 3, 6), channel_id="C1",
+            owner_id="U1", template_name="default", created_by="U1"))).inserted_primary_key[0]
         session.add(LaunchTemplate(team_id="TMIG", name="Q&A", name_key="q&a", created_by="U1",
                                    items=[{"function": "legal", "title": "T&C review", "offset_days": -7}]))
         await session.flush()
-        session.add(LaunchItem(team_id="TMIG", launch_id=launch.id, function="sales", title="Deck <v2> & FAQ",
+        session.add(LaunchItem(team_id="TMIG", launch_id=launch_id, function="sales", title="Deck <v2> & FAQ",
                                offset_days=-5))
         await session.flush()
     expected = {

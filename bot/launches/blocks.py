@@ -14,14 +14,19 @@ from typing import Any
 
 from bot.blocks import Block, actions, button, context, header, input_block, modal, plain, section
 from bot.forms import channel_select, date_picker, static_select, text_input, users_select
-from bot.launches.enums import Field_, ItemRef, LaunchAction, LaunchRef, LaunchView, TemplateMeta, item_block_id
+from bot.launches.enums import (DeleteMeta, Field_, ItemRef, LaunchAction, LaunchRef, LaunchView, TemplateMeta,
+                                item_block_id)
 from bot.launches.parsing import FUNCTIONS, TemplateItem
-from bot.launches.service import ItemSummary, LaunchSummary, NudgeItem
+from bot.launches.service import RECENT_DAYS, ItemSummary, LaunchList, LaunchSummary, NudgeItem
 from bot.launches.templates import template_text
-from bot.text import BUTTON_TEXT_MAX, MESSAGE_BLOCKS_MAX, SECTION_TEXT_MAX, truncate, user_mention
+from bot.text import BUTTON_TEXT_MAX, MESSAGE_BLOCKS_MAX, MODAL_TITLE_MAX, SECTION_TEXT_MAX, truncate, user_mention
 from bot.usertext import mrkdwn as user_mrkdwn, plain as user_plain
 from models.launch import Decision
 
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """`1 item`, `2 items`, `1 upcoming launch`: every count a launch answer shows."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
 
 
 def function_label(function: str) -> str:
@@ -37,12 +42,12 @@ def progress_bar(percent: int, width: int = 10) -> str:
 def when(v: LaunchSummary) -> str:
     days = v.days_to_go
     if days > 1:
-        return f"{days} days to go"
+        return f"{counted(days, 'day')} to go"
     if days == 1:
         return "tomorrow"
     if days == 0:
         return "launch day"
-    return f"launched {-days} day{'s' if days != -1 else ''} ago"
+    return f"launched {counted(-days, 'day')} ago"
 
 
 def _date(d: date) -> str:
@@ -109,6 +114,8 @@ def fitted_lines(title: str, lines: list[str], limit: int = 2_900) -> str:
 def checklist(v: LaunchSummary) -> tuple[str, list[Block]]:
     """The live message: one row of controls per item. When that would pass Slack's 50 blocks
     or its size limit, a compact form: open items listed per function, a check-off menu each."""
+    if v.cancelled:
+        return cancelled_checklist(v)
     overdue = len(v.overdue)
     name = user_mrkdwn(v.name, public=True, limit=NAME_MRKDWN_MAX)
     top: list[Block] = [
@@ -129,6 +136,38 @@ def checklist(v: LaunchSummary) -> tuple[str, list[Block]]:
         if _size(compact) <= MESSAGE_CHARS_BUDGET:
             break
     return text, compact
+
+
+def _cancelled_on(v: LaunchSummary) -> str:
+    """The cancel's date in each reader's own zone (Slack renders the token), UTC as fallback."""
+    if v.cancelled_at is None:
+        return ""
+    stamp = int(v.cancelled_at.timestamp())
+    return f" on <!date^{stamp}^{{date_short}}|{v.cancelled_at.date().isoformat()}>"
+
+
+CANCELLED_LINES_BUDGET = 7_000  # characters of item lines on a cancelled checklist
+
+
+def cancelled_checklist(v: LaunchSummary) -> tuple[str, list[Block]]:
+    """The checklist once cancelled: the items as they were left, as text (no controls: nothing
+    on it changes), and how to bring it back."""
+    name = user_mrkdwn(v.name, public=True, limit=NAME_MRKDWN_MAX)
+    blocks: list[Block] = [
+        header(f"🚫 {user_plain(v.name)} (cancelled)"),
+        context(f"Was to launch {_date(v.launch_date)} ({v.launch_date.isoformat()}) · owner "
+                f"{user_mention(v.owner_id)}{_decision(v)} · *cancelled* by "
+                f"{user_mention(v.cancelled_by or '')}{_cancelled_on(v)}"),
+    ]
+    left = CANCELLED_LINES_BUDGET
+    for function, items in v.by_function().items():
+        title = f"*{function_label(function)}* · {sum(i.done for i in items)}/{len(items)} done"
+        text = fitted_lines(title, [_item_line(i, public=True) for i in items], limit=max(200, min(2_900, left)))
+        left -= len(text)
+        blocks.append(section(text))
+    blocks.append(context("This launch was cancelled: its checklist no longer changes and nobody is nudged about "
+                          f"it. The history is kept; `/launch reopen \"{name}\"` brings it back."))
+    return f"Launch checklist: {name}, cancelled", blocks
 
 
 def _full_rows(v: LaunchSummary) -> list[Block]:
@@ -163,9 +202,11 @@ def recommendation(v: LaunchSummary) -> str:
     pre = [i for i in v.items if i.offset_days <= 0 and not i.done]
     if not pre:
         return ":white_check_mark: *Recommendation: GO.* Every pre-launch item is done."
-    if any(i.overdue for i in pre):
-        return f":no_entry: *Recommendation: NO-GO* until the {sum(i.overdue for i in pre)} overdue item(s) are done."
-    return f":warning: *Recommendation: GO with risk.* {len(pre)} pre-launch item(s) still open, none overdue."
+    overdue = sum(i.overdue for i in pre)
+    if overdue:
+        which = "the overdue item is" if overdue == 1 else f"the {overdue} overdue items are"
+        return f":no_entry: *Recommendation: NO-GO* until {which} done."
+    return f":warning: *Recommendation: GO with risk.* {counted(len(pre), 'pre-launch item')} still open, none overdue."
 
 
 def go_no_go(v: LaunchSummary) -> tuple[str, list[Block]]:
@@ -188,6 +229,13 @@ def go_no_go(v: LaunchSummary) -> tuple[str, list[Block]]:
 
 def status(v: LaunchSummary) -> list[Block]:
     """An answer only the asker sees (ephemeral)."""
+    if v.cancelled:
+        name = user_mrkdwn(v.name, limit=NAME_MRKDWN_MAX)
+        return [header(f"{user_plain(v.name)} · cancelled"),
+                context(f"Was to launch {v.launch_date.isoformat()} · owner {user_mention(v.owner_id)} · cancelled by "
+                        f"{user_mention(v.cancelled_by or '')}{_cancelled_on(v)}"),
+                section(f"{counted(sum(i.done for i in v.items), 'item')} of {len(v.items)} were done. "
+                        f"`/launch reopen \"{name}\"` brings it back; `/launch delete \"{name}\"` removes it.")]
     blocks = [header(f"{user_plain(v.name)} · {v.readiness}% ready"),
               context(f"{v.launch_date.isoformat()} · {when(v)} · owner {user_mention(v.owner_id)}{_decision(v)}")]
     groups = v.by_function(open_only=True)
@@ -200,16 +248,47 @@ def status(v: LaunchSummary) -> list[Block]:
     return blocks
 
 
-def launch_list(views: list[LaunchSummary]) -> list[Block]:
-    """An answer only the asker sees (ephemeral)."""
-    if not views:
+def list_summary(listed: LaunchList) -> str:
+    """The answer's text: `1 upcoming launch`, and what else the list shows."""
+    parts = [counted(len(listed.upcoming), "upcoming launch", "upcoming launches")]
+    if listed.underway:
+        parts.append(f"{len(listed.underway)} still open after launch day")
+    if listed.recent:
+        parts.append(f"{len(listed.recent)} recently launched")
+    return ", ".join(parts)
+
+
+def _list_line(v: LaunchSummary) -> str:
+    overdue = f" · :warning: {len(v.overdue)} overdue" if v.overdue else ""
+    name = user_mrkdwn(v.name, limit=NAME_MRKDWN_MAX)
+    return (f"*{name}* · {v.launch_date.isoformat()} ({when(v)}) · "
+            f"`{progress_bar(v.readiness)}` {v.readiness}% ready{overdue}{_decision(v)} · <#{v.channel_id}>")
+
+
+LIST_LAUNCHES_MAX = 40  # one section each, under Slack's 50 blocks with the headings
+
+
+def launch_list(listed: LaunchList) -> list[Block]:
+    """An answer only the asker sees (ephemeral). Past launch days are never called upcoming:
+    launches with work still open after launch day come first, then the upcoming ones, then
+    those finished within the last RECENT_DAYS days."""
+    if listed.empty:
         return [section("No upcoming launches. Start one with `/launch new`.")]
-    blocks: list[Block] = [header("Upcoming launches")]
-    for v in views[:45]:
-        overdue = f" · :warning: {len(v.overdue)} overdue" if v.overdue else ""
-        name = user_mrkdwn(v.name, limit=NAME_MRKDWN_MAX)
-        blocks.append(section(f"*{name}* · {v.launch_date.isoformat()} ({when(v)}) · "
-                              f"`{progress_bar(v.readiness)}` {v.readiness}% ready{overdue}{_decision(v)} · <#{v.channel_id}>"))
+    groups = [("After launch day, work still open", listed.underway), ("Upcoming launches", listed.upcoming),
+              (f"Recently launched (last {RECENT_DAYS} days)", listed.recent)]
+    blocks: list[Block] = []
+    room = LIST_LAUNCHES_MAX
+    for title, views in groups:
+        if not views and title != "Upcoming launches":
+            continue
+        blocks.append(header(title))
+        if not views:
+            blocks.append(section("None. Start one with `/launch new`."))
+        shown = views[:max(room, 0)]
+        room -= len(shown)
+        blocks += [section(_list_line(v)) for v in shown]
+        if len(shown) < len(views):
+            blocks.append(context(f"…and {len(views) - len(shown)} more: `/launch status \"Name\"` for any of them"))
     return blocks
 
 
@@ -224,7 +303,7 @@ def nudge(person: str, items: list[NudgeItem], today: date) -> tuple[str, list[B
         blocks.append(section(f"*{name}*: {title} · {state} ({item.due.isoformat()}){who}",
                               accessory=button("Mark done", LaunchAction.TOGGLE,
                                                ItemRef(l=item.launch_id, i=item.item_id, d=True).model_dump_json())))
-    return f"{len(items)} launch item(s) need you today", blocks
+    return (f"{counted(len(items), 'launch item')} {'needs' if len(items) == 1 else 'need'} you today"), blocks
 
 
 def escalation_line(item: NudgeItem, person: str, *, in_thread: bool) -> str:
@@ -280,7 +359,32 @@ def thread_line(actor: str, action: str, detail: str, suffix: str = "") -> str:
     """A line in the checklist's thread. `detail` is user text (the representation, rendered for
     the channel: nothing in it pings); `suffix` is the bot's own mrkdwn, e.g. a mention."""
     verbs = {"check": "checked off", "uncheck": "reopened", "owner": "set the owner of", "due": "moved the due date of",
-             "add": "added", "date": "moved the launch date:", "decision": "decided", "created": "created the launch"}
+             "add": "added", "date": "moved the launch date:", "decision": "decided", "created": "created the launch",
+             "cancel": "cancelled the launch", "reopen": "reopened the launch"}
     shown = user_mrkdwn(detail, public=True, limit=TITLE_MRKDWN_MAX)
     return f"{user_mention(actor)} {verbs.get(action, action)} {shown} {suffix}".rstrip()
 
+
+
+def delete_modal(v: LaunchSummary, entries: int, channel_id: str | None) -> dict[str, Any]:
+    """The confirmation `/launch delete` opens: what goes, that it cannot be undone, and that
+    cancel keeps the history. Private to the person deleting (mentions may show as names)."""
+    name = user_mrkdwn(v.name, limit=NAME_MRKDWN_MAX)
+    where = f"the checklist message in <#{v.channel_id}>" if v.message_ts else "its checklist (never posted)"
+    body = [
+        section(f":wastebasket: Delete *{name}* ({v.launch_date.isoformat()})?"),
+        section(f"This removes the launch, its {counted(len(v.items), 'item')}, its history "
+                f"({counted(entries, 'recorded change')}) and {where}. It can't be undone."),
+        context(f"To keep the history instead, `/launch cancel \"{name}\"`: it leaves the list and stops the nudges."),
+    ]
+    meta = DeleteMeta(l=v.id, n=v.name, c=channel_id or "").model_dump_json()
+    return {**modal(LaunchView.DELETE, "Delete launch", body, submit="Delete", metadata=meta),
+            "close": plain("Keep it", MODAL_TITLE_MAX)}
+
+
+def already_deleted_modal(name: str) -> dict[str, Any]:
+    """What a stale confirmation shows when submitted: the launch went meanwhile (another
+    confirmation, another admin, a double click). Nothing to submit."""
+    shown = f"*{user_mrkdwn(name, limit=NAME_MRKDWN_MAX)}*" if name else "That launch"
+    return {"type": "modal", "title": plain("Delete launch", MODAL_TITLE_MAX), "close": plain("Close", MODAL_TITLE_MAX),
+            "blocks": [section(f"{shown} was already deleted; nothing else was changed.")]}

@@ -27,6 +27,7 @@ class LaunchView(StrEnum):
 
     NEW = "launch.new"
     TEMPLATE = "launch.template"
+    DELETE = "launch.delete"  # the confirmation `/launch delete` opens
 
 
 class Field_(StrEnum):
@@ -47,6 +48,7 @@ ITEM_BLOCK = re.compile(r"^launch\.item\.(\d+)\.(\d+)$")
 STALE_CHECKLIST = "That control is out of date; see the checklist message."
 STALE_GO_NO_GO = "That button is out of date; run `/launch go` again."
 STALE_TEMPLATE_FORM = "That form is out of date; run `/launch template edit` again."
+STALE_DELETE_FORM = "That confirmation is out of date; run `/launch delete \"Name\"` again."
 
 
 def item_block_id(launch_id: int, item_id: int) -> str:
@@ -68,3 +70,13 @@ class LaunchRef(BaseModel):
 
 class TemplateMeta(BaseModel):
     editing: str | None = None
+
+
+class DeleteMeta(BaseModel):
+    """The delete confirmation's private_metadata: the launch by id (never found by name again,
+    so a launch made since under the same name is not the one deleted), its name for the
+    answer, and the channel the command came from, where the outcome is said."""
+
+    l: int  # noqa: E741
+    n: str = ""
+    c: str = ""

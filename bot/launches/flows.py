@@ -1,5 +1,6 @@
-"""Launch work that talks to Slack, after the ack: the live checklist message, thread lines and
-the sweeper that posts checklists Slack refused at first (the daily nudges: bot/launches/duties.py)."""
+"""Launch work that talks to Slack, after the ack: the live checklist message, thread lines, the
+removal of a deleted launch's message, and the sweeper that posts checklists Slack refused at
+first (the daily nudges: bot/launches/duties.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -105,8 +106,32 @@ async def _publish(rt: Runtime, client: AsyncWebClient, launch_id: int, summary:
                      launch_id, exc.response.get("error"))
     posted = await client.chat_postMessage(channel=summary.channel_id, text=text, blocks=body)
     async with rt.db.unit_of_work() as session:
-        await service.set_message(session, launch_id, posted["ts"])
+        kept = await service.set_message(session, launch_id, posted["ts"])
+    if not kept:  # the launch was deleted while this render talked to Slack: no orphan checklist
+        await _delete_message(client, launch_id, summary.channel_id, str(posted["ts"]))
     return str(posted["ts"])
+
+
+DELETED = {"message_not_found", "channel_not_found", "is_archived"}  # nothing left to delete
+
+
+async def remove_checklist(rt: Runtime, client: AsyncWebClient, launch_id: int, channel_id: str,
+                           ts: str | None) -> None:
+    """Delete a deleted launch's checklist message; one already gone (deleted by hand, the
+    channel archived) is fine. Held under the launch's render lock, so a render of it in this
+    process finishes first (one elsewhere that posts again removes its own post, above)."""
+    if ts:
+        async with _render_locks.hold(launch_id):
+            await _delete_message(client, launch_id, channel_id, ts)
+
+
+async def _delete_message(client: AsyncWebClient, launch_id: int, channel_id: str, ts: str) -> None:
+    try:
+        await client.chat_delete(channel=channel_id, ts=ts)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in DELETED:
+            raise
+        log.info("checklist message of deleted launch %s already gone (%s)", launch_id, exc.response.get("error"))
 
 
 async def claim_checklist_post(session: AsyncSession, team_id: str, launch_id: int,

@@ -11,8 +11,8 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.forms import FormData, read_meta
-from bot.launches.enums import (ITEM_BLOCK, STALE_CHECKLIST, STALE_GO_NO_GO, STALE_TEMPLATE_FORM, Field_, ItemRef,
-                                LaunchRef, TemplateMeta)
+from bot.launches.enums import (ITEM_BLOCK, STALE_CHECKLIST, STALE_DELETE_FORM, STALE_GO_NO_GO, STALE_TEMPLATE_FORM,
+                                DeleteMeta, Field_, ItemRef, LaunchRef, TemplateMeta)
 from bot.launches.parsing import NewLaunch, TemplateItem, parse_date, parse_name, parse_template_lines
 from bot.usertext import from_typed
 
@@ -67,3 +67,8 @@ def item_of(action: dict[str, Any]) -> ItemRef:
 def launch_of(action: dict[str, Any]) -> LaunchRef:
     """The launch a Go or No-go button decides."""
     return read_meta(LaunchRef, action.get("value"), STALE_GO_NO_GO)
+
+
+def delete_of(view: dict[str, Any]) -> DeleteMeta:
+    """The launch a delete confirmation was opened for."""
+    return read_meta(DeleteMeta, view.get("private_metadata"), STALE_DELETE_FORM)

@@ -34,7 +34,7 @@ class TemplateItem:
 
 @dataclass(frozen=True)
 class LaunchCommand:
-    action: Literal["help", "modal", "new", "list", "status", "go", "date", "add",
+    action: Literal["help", "modal", "new", "list", "status", "go", "date", "add", "cancel", "reopen", "delete",
                     "template_list", "template_new", "template_edit"]
     name: str | None = None
     when: date | None = None
@@ -154,7 +154,7 @@ def parse_command(text: str) -> LaunchCommand:
                              template=rest[2] if len(rest) == 3 else None)
     if head == "list" and not rest:
         return LaunchCommand("list")
-    if head in {"status", "go"}:
+    if head in {"status", "go", "cancel", "reopen", "delete"}:
         if len(rest) != 1:
             raise UserError(f'Usage: `/launch {head} "Name"` (quote names with spaces).')
         return LaunchCommand(head, name=parse_name(rest[0]))  # type: ignore[arg-type]

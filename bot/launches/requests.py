@@ -4,24 +4,31 @@ write (bot/launches/service.py), and the Slack work scheduled for after the comm
 (bot/launches/flows.py: the checklist re-rendered, a line in its thread).
 
 A change that wrote nothing (the value it already had) schedules nothing, so a double click
-posts no second thread line.
+posts no second thread line. A cancelled launch takes no change but a reopen or a delete.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import Ctx
-from bot.errors import UserError
+from bot.errors import NotFound, UserError
 from bot.launches import blocks, flows, permissions, service, templates
-from bot.launches.enums import Field_, ItemRef
+from bot.launches.enums import DeleteMeta, Field_, ItemRef
 from bot.launches.parsing import NewLaunch, TemplateItem
 from bot.people.flows import ensure_people
 from bot.text import channel_mention
 from models.launch import Decision, Launch, LaunchItem
+
+
+@dataclass(frozen=True)
+class Changed:
+    launch: Launch
+    changed: bool  # False: it already was so (cancelled twice, reopened while open)
 
 
 @dataclass(frozen=True)
@@ -99,13 +106,14 @@ async def status(ctx: Ctx, name: str) -> service.LaunchSummary:
     return await service.summarize(ctx.session, launch, today(ctx))
 
 
-async def upcoming(ctx: Ctx) -> list[service.LaunchSummary]:
-    return await service.upcoming(ctx.session, ctx.team_id, today(ctx))
+async def listed(ctx: Ctx) -> service.LaunchList:
+    return await service.listed(ctx.session, ctx.team_id, today(ctx))
 
 
 async def go_no_go(ctx: Ctx, name: str) -> Launch:
     """The go/no-go summary goes up in the checklist's thread after the ack."""
     launch = await service.get(ctx.session, ctx.team_id, name)
+    service.require_active(launch)
     rt, client, team_id, launch_id = ctx.rt, ctx.client, ctx.team_id, launch.id
     ctx.later(lambda: flows.post_go_no_go(rt, client, team_id, launch_id))
     return launch
@@ -113,6 +121,7 @@ async def go_no_go(ctx: Ctx, name: str) -> Launch:
 
 async def move(ctx: Ctx, name: str, when: date) -> Moved:
     launch = await service.get(ctx.session, ctx.team_id, name)
+    service.require_active(launch)
     await permissions.require_launch_admin(ctx, launch, "move the launch date")
     old = await service.move(ctx.session, launch, when, ctx.user_id)
     if old is None:
@@ -123,6 +132,7 @@ async def move(ctx: Ctx, name: str, when: date) -> Moved:
 
 async def add_item(ctx: Ctx, name: str, item: TemplateItem) -> Launch:
     launch = await service.get(ctx.session, ctx.team_id, name)
+    service.require_active(launch)
     await permissions.require_launch_admin(ctx, launch, "add items")
     await service.add_item(ctx.session, launch, item, ctx.user_id)
     _announce(ctx, launch, blocks.thread_line(ctx.user_id, "add", f"{item.function}: {item.title}"))
@@ -131,6 +141,7 @@ async def add_item(ctx: Ctx, name: str, item: TemplateItem) -> Launch:
 
 async def _item(ctx: Ctx, ref: ItemRef) -> tuple[Launch, LaunchItem]:
     launch = await service.get_by_id(ctx.session, ctx.team_id, ref.l)
+    service.require_active(launch)
     return launch, await service.get_item(ctx.session, launch, ref.i)
 
 
@@ -163,6 +174,50 @@ DECISION_LINE = {Decision.GO: "GO :white_check_mark:", Decision.NO_GO: "NO-GO :n
 
 async def decide(ctx: Ctx, launch_id: int, decision: Decision) -> None:
     launch = await service.get_by_id(ctx.session, ctx.team_id, launch_id)
+    service.require_active(launch)
     await permissions.require_decider(ctx, launch)
     if await service.decide(ctx.session, launch, decision, ctx.user_id):
         _announce(ctx, launch, blocks.thread_line(ctx.user_id, "decision", DECISION_LINE[decision]))
+
+
+async def cancel(ctx: Ctx, name: str) -> Changed:
+    """Keep the launch and its history; the checklist says it was cancelled, once, in its thread."""
+    launch = await service.get(ctx.session, ctx.team_id, name)
+    await permissions.require_launch_admin(ctx, launch, "cancel the launch")
+    changed = await service.cancel(ctx.session, launch, ctx.user_id)
+    if changed:
+        _announce(ctx, launch, blocks.thread_line(ctx.user_id, "cancel", ""))
+    return Changed(launch, changed)
+
+
+async def reopen(ctx: Ctx, name: str) -> Changed:
+    launch = await service.get(ctx.session, ctx.team_id, name)
+    await permissions.require_launch_admin(ctx, launch, "reopen the launch")
+    changed = await service.reopen(ctx.session, launch, ctx.user_id)
+    if changed:
+        _announce(ctx, launch, blocks.thread_line(ctx.user_id, "reopen", ""))
+    return Changed(launch, changed)
+
+
+async def ask_delete(ctx: Ctx, name: str) -> dict[str, Any]:
+    """The confirmation modal for `/launch delete`: nothing is deleted until it is submitted."""
+    launch = await service.get(ctx.session, ctx.team_id, name)
+    await permissions.require_launch_admin(ctx, launch, "delete the launch")
+    summary = await service.summarize(ctx.session, launch, today(ctx))
+    return blocks.delete_modal(summary, await service.history_length(ctx.session, launch), ctx.channel_id)
+
+
+async def delete(ctx: Ctx, meta: DeleteMeta) -> service.Deleted | None:
+    """The confirmation was submitted: permission checked again (roles change, and the form
+    could be forged), rows deleted, the checklist message removed after the commit. None when
+    the launch was already deleted."""
+    try:
+        launch = await service.get_by_id(ctx.session, ctx.team_id, meta.l)
+    except NotFound:
+        return None
+    await permissions.require_launch_admin(ctx, launch, "delete the launch")
+    deleted = await service.delete(ctx.session, launch)
+    if deleted is not None:
+        rt, client, launch_id = ctx.rt, ctx.client, meta.l
+        ctx.later(lambda: flows.remove_checklist(rt, client, launch_id, deleted.channel_id, deleted.message_ts))
+    return deleted

@@ -1,4 +1,5 @@
-"""Launch domain logic: create, change items with an audit trail, readiness, go/no-go, nudges.
+"""Launch domain logic: create, change items with an audit trail, readiness, go/no-go, nudges,
+cancel (kept, with its history) and delete (gone, with its history).
 
 Due dates are stored as days relative to launch day, so moving the launch moves them.
 Sessions flush only; the edge commits. Names, titles and audit details are user text in
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, delete as sql_delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -59,6 +60,12 @@ class LaunchSummary:
     decided_by: str | None
     items: list[ItemSummary]
     message_ts: str | None
+    cancelled_by: str | None = None
+    cancelled_at: datetime | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def days_to_go(self) -> int:
@@ -82,13 +89,37 @@ class LaunchSummary:
         return {f: grouped[f] for f in FUNCTIONS if grouped.get(f)}
 
     @property
-    def archived(self) -> bool:
-        return archived(self.decision, max([i.due for i in self.items] + [self.launch_date]), self.today)
+    def last_day(self) -> date:
+        """Launch day, or the due date of its last post-launch item."""
+        return max([i.due for i in self.items] + [self.launch_date])
+
+    @property
+    def finished(self) -> bool:
+        """Past launch day with nothing left to do: every item done, or its last post-launch
+        day over (whatever was decided). Such a launch is no longer upcoming."""
+        return self.today > self.last_day or (self.today > self.launch_date and all(i.done for i in self.items))
+
+
+RECENT_DAYS = 14  # a finished launch is listed under "recently launched" this long after launch day
+
+
+@dataclass(frozen=True)
+class LaunchList:
+    """`/launch list`: cancelled launches are left out, and finished ones RECENT_DAYS after
+    launch day; a past launch day is never upcoming."""
+
+    upcoming: list[LaunchSummary]  # launch day today or later
+    underway: list[LaunchSummary]  # launch day past, items still to do
+    recent: list[LaunchSummary]  # finished, launched within RECENT_DAYS
+
+    @property
+    def empty(self) -> bool:
+        return not (self.upcoming or self.underway or self.recent)
 
 
 def archived(decision: Decision | None, last_day: date, today: date) -> bool:
-    """Launched (go) and past its last day (launch day or its last post-launch item): out of
-    lists, digests and nudges. The one rule, for a summary and for the nudge query alike."""
+    """Launched (go) and past its last day (launch day or its last post-launch item): out of the
+    nudges. (`/launch list` goes by `LaunchSummary.finished`, whatever was decided.)"""
     return decision is Decision.GO and today > last_day
 
 
@@ -133,6 +164,15 @@ async def get_by_id(session: AsyncSession, team_id: str, launch_id: int) -> Laun
     return launch
 
 
+def require_active(launch: Launch) -> None:
+    """A cancelled launch changes no more (its checklist shows no controls; a stale button, a
+    nudge's "Mark done" or an old go/no-go summary may still be clicked)."""
+    if launch.cancelled_at is not None:
+        name = mrkdwn(launch.name)
+        raise UserError(f"*{name}* was cancelled, so nothing on it changes. "
+                        f"`/launch reopen \"{name}\"` (the launch owner or an ops admin) brings it back.")
+
+
 async def get_item(session: AsyncSession, launch: Launch, item_id: int) -> LaunchItem:
     item = await session.get(LaunchItem, item_id)
     if item is None or item.launch_id != launch.id:
@@ -146,17 +186,28 @@ async def summarize(session: AsyncSession, launch: Launch, today: date) -> Launc
     items = []
     for row in rows:
         due = launch.launch_date + timedelta(days=row.offset_days)
+        overdue = not row.done and due < today and launch.cancelled_at is None
         items.append(ItemSummary(row.id, row.function, row.title, due, row.offset_days, row.owner_id, row.done,
-                              row.done_by, overdue=not row.done and due < today))
+                                 row.done_by, overdue=overdue))
     return LaunchSummary(launch.id, launch.name, launch.launch_date, today, launch.channel_id, launch.owner_id,
-                      launch.template_name, launch.decision, launch.decided_by, items, launch.message_ts)
+                         launch.template_name, launch.decision, launch.decided_by, items, launch.message_ts,
+                         launch.cancelled_by, launch.cancelled_at)
 
 
-async def upcoming(session: AsyncSession, team_id: str, today: date) -> list[LaunchSummary]:
-    rows = (await session.scalars(select(Launch).where(Launch.team_id == team_id)
-                                  .order_by(Launch.launch_date, Launch.name_key))).all()
+async def listed(session: AsyncSession, team_id: str, today: date) -> LaunchList:
+    """The launches `/launch list` shows, by date. Launch days further back than a post-launch
+    window (items are added up to OFFSET_LIMIT days after launch day) are not read at all: such a
+    launch is finished and past RECENT_DAYS, however it ended."""
+    oldest = today - timedelta(days=OFFSET_LIMIT + RECENT_DAYS)
+    rows = (await session.scalars(select(Launch).where(
+        Launch.team_id == team_id, Launch.cancelled_at.is_(None), Launch.launch_date >= oldest)
+        .order_by(Launch.launch_date, Launch.name_key))).all()
     summaries = [await summarize(session, row, today) for row in rows]
-    return [s for s in summaries if not s.archived]
+    return LaunchList(
+        upcoming=[s for s in summaries if s.launch_date >= today],
+        underway=[s for s in summaries if s.launch_date < today and not s.finished],
+        recent=[s for s in summaries if s.finished and (today - s.launch_date).days <= RECENT_DAYS],
+    )
 
 
 async def _write_if_changed(session: AsyncSession, row: Base, differs: ColumnElement[bool], **values: Any) -> bool:
@@ -243,6 +294,55 @@ async def decide(session: AsyncSession, launch: Launch, decision: Decision, acto
     return True
 
 
+async def cancel(session: AsyncSession, launch: Launch, actor: str) -> bool:
+    """Mark the launch cancelled, keeping it and its audit trail. True when this call cancelled
+    it: a second `/launch cancel` (or the same one on another replica) changes nothing."""
+    values = {"cancelled_at": clock.now(), "cancelled_by": actor}
+    if not await _write_if_changed(session, launch, Launch.cancelled_at.is_(None), **values):
+        return False
+    await audit(session, launch, actor, "cancel")
+    return True
+
+
+async def reopen(session: AsyncSession, launch: Launch, actor: str) -> bool:
+    """Undo a cancel: the checklist, nudges and escalations pick up where they were."""
+    values: dict[str, Any] = {"cancelled_at": None, "cancelled_by": None}
+    if not await _write_if_changed(session, launch, Launch.cancelled_at.is_not(None), **values):
+        return False
+    await audit(session, launch, actor, "reopen")
+    return True
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What is left to remove in Slack once a deleted launch's rows are gone."""
+
+    name: str
+    channel_id: str
+    message_ts: str | None
+
+
+async def history_length(session: AsyncSession, launch: Launch) -> int:
+    """How many audit entries a launch has: the delete confirmation says what goes."""
+    return int(await session.scalar(select(func.count()).select_from(LaunchAudit)
+                                    .where(LaunchAudit.launch_id == launch.id)) or 0)
+
+
+async def delete(session: AsyncSession, launch: Launch) -> Deleted | None:
+    """Remove the launch with its items and audit trail (explicitly: the foreign keys cascade
+    on PostgreSQL, but SQLite enforces them only per connection). None when another request
+    deleted it first, so a double submit deletes once and says so."""
+    gone = Deleted(launch.name, launch.channel_id, launch.message_ts)
+    await session.execute(sql_delete(LaunchAudit).where(LaunchAudit.launch_id == launch.id)
+                          .execution_options(synchronize_session=False))
+    await session.execute(sql_delete(LaunchItem).where(LaunchItem.launch_id == launch.id)
+                          .execution_options(synchronize_session=False))
+    result = await session.execute(sql_delete(Launch).where(Launch.id == launch.id, Launch.team_id == launch.team_id)
+                                   .execution_options(synchronize_session=False))
+    session.expunge(launch)
+    return gone if result.rowcount == 1 else None
+
+
 async def version(session: AsyncSession, launch_id: int) -> int:
     """The newest audit entry: every change writes one, so it versions the checklist."""
     return int(await session.scalar(select(func.max(LaunchAudit.id)).where(LaunchAudit.launch_id == launch_id)) or 0)
@@ -256,11 +356,14 @@ async def unposted(session: AsyncSession, created_after: datetime) -> list[tuple
     return [(team_id, launch_id) for team_id, launch_id in rows.all()]
 
 
-async def set_message(session: AsyncSession, launch_id: int, ts: str) -> None:
+async def set_message(session: AsyncSession, launch_id: int, ts: str) -> bool:
+    """False when the launch is gone (deleted while its checklist was being posted)."""
     launch = await session.get(Launch, launch_id)
-    if launch is not None:
-        launch.message_ts = ts
-        await session.flush()
+    if launch is None:
+        return False
+    launch.message_ts = ts
+    await session.flush()
+    return True
 
 
 @dataclass(frozen=True)
@@ -291,7 +394,7 @@ async def open_items_for(session: AsyncSession, people: Collection[tuple[str, st
         .join(Launch, Launch.id == LaunchItem.launch_id)
         .join(last_offset, last_offset.c.launch_id == Launch.id)
         .outerjoin(Person, (Person.team_id == Launch.team_id) & (Person.user_id == LaunchItem.owner_id))
-        .where(LaunchItem.done.is_(False), Launch.team_id.in_(teams),
+        .where(LaunchItem.done.is_(False), Launch.team_id.in_(teams), Launch.cancelled_at.is_(None),
                or_(LaunchItem.owner_id.in_(users), Launch.owner_id.in_(users)),
                Launch.launch_date <= latest_due + timedelta(days=OFFSET_LIMIT))
     )).all()
@@ -316,10 +419,10 @@ async def people_without_record(session: AsyncSession, limit: int) -> list[tuple
     the nudges find people through it, so the people sweep records these first."""
     known = select(Person.id).where(Person.team_id == Launch.team_id)
     owners = (select(Launch.team_id, Launch.owner_id.label("user_id"))
-              .where(~known.where(Person.user_id == Launch.owner_id).exists()))
+              .where(Launch.cancelled_at.is_(None), ~known.where(Person.user_id == Launch.owner_id).exists()))
     assignees = (select(Launch.team_id, LaunchItem.owner_id.label("user_id"))
                  .join(LaunchItem, LaunchItem.launch_id == Launch.id)
-                 .where(LaunchItem.done.is_(False), LaunchItem.owner_id.is_not(None),
+                 .where(Launch.cancelled_at.is_(None), LaunchItem.done.is_(False), LaunchItem.owner_id.is_not(None),
                         ~known.where(Person.user_id == LaunchItem.owner_id).exists()))
     rows = await session.execute(owners.union(assignees).limit(limit))
     return [(team_id, user_id) for team_id, user_id in rows]
