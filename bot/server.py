@@ -32,6 +32,23 @@ def healthz_handler(rt: Runtime, connected: Callable[[], Awaitable[bool]] | None
     return healthz
 
 
+class ListenError(Exception):
+    """HOST:PORT could not be bound (bot/startup.py says why in one line)."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        super().__init__(f"cannot listen on {host}:{port}")
+        self.host, self.port, self.error = host, port, error
+
+
+async def listen(runner: web.AppRunner, host: str, port: int) -> None:
+    """Bind HOST:PORT; a failure to bind (or to resolve HOST) is a ListenError, so start-up can
+    tell it apart from any other OSError."""
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        raise ListenError(host, port, exc) from exc
+
+
 def build_web_app(rt: Runtime, app: ProdOpsApp) -> web.Application:
     if rt.settings.slack_signing_secret is None:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
@@ -69,7 +86,7 @@ class HttpServer:
 
     async def start(self) -> None:
         await self.runner.setup()
-        await web.TCPSite(self.runner, self.rt.settings.host, self.rt.settings.port).start()
+        await listen(self.runner, self.rt.settings.host, self.rt.settings.port)
         await self.rt.scheduler.start()
         log.info("serving HTTP on %s:%s%s", self.rt.settings.host, self.port, EVENTS_PATH)
 
@@ -117,7 +134,7 @@ async def _serve_socket_mode(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event, 
     await runner.setup()
     connecting: asyncio.Task[None] | None = None
     try:
-        await web.TCPSite(runner, rt.settings.host, rt.settings.port).start()
+        await listen(runner, rt.settings.host, rt.settings.port)
         connecting = asyncio.create_task(handler.connect_async(), name="socket-mode-connect")
         await rt.scheduler.start()
         log.info("Socket Mode: connecting to Slack; /healthz on %s:%s", rt.settings.host, rt.settings.port)

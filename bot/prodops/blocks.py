@@ -42,7 +42,8 @@ def status_blocks(report: StatusReport) -> list[Block]:
         section(
             f"*Version:* {report.version}\n"
             f"*Database:* {report.database_backend} {ok if report.database_ok else bad}\n"
-            f"*Slack:* {ok if report.slack_ok else bad} {report.slack_detail}\n"
+            + (f"*Database location:* `{escape(report.database_location)}`\n" if report.database_location else "")
+            + f"*Slack:* {ok if report.slack_ok else bad} {report.slack_detail}\n"
             f"*Scheduler:* {'running' if report.scheduler_running else 'stopped'}"
         ),
         divider(),

@@ -34,6 +34,7 @@ class StatusReport:
     duties: list[tuple[str, datetime | None, DutyRun | None]] = field(default_factory=list)
     notices: Summary | None = None  # held, failed and recently skipped notices of this workspace
     labels: dict[str, str] = field(default_factory=dict)  # notice kind -> how people read it
+    database_location: str = ""  # the SQLite file, or PostgreSQL's user@host:port/db; never a password
 
 
 async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond, team_id: str, timezone: str) -> None:
@@ -62,5 +63,6 @@ async def send_status(rt: Runtime, client: AsyncWebClient, respond: AsyncRespond
         duties=[(name, rt.duties.next_run(rt.scheduler), last.get(name)) for name in names],
         notices=notices,
         labels={kind: k.label for kind, k in rt.notices.items()},
+        database_location=rt.settings.database_location,
     )
     await respond(text="ProdOps Bot status", blocks=status_blocks(report), response_type="ephemeral")
