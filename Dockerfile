@@ -17,7 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DATABASE_URL=sqlite+aiosqlite:////data/prodops.sqlite3 \
+    DATA_DIR=/data \
     HOST=0.0.0.0 \
     PORT=3000
 
