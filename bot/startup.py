@@ -277,7 +277,7 @@ def slack_unreachable(settings: Settings, variable: str, reason: str, waited: st
     """The final line when no answer came within the start-up wait: the network, not the token."""
     proxy = proxy_in_use()
     if settings.slack_api_url != DEFAULT_API_URL:
-        prefix, advice = "SLACK_API_URL: ", "check SLACK_API_URL (unset, it is https://slack.com/api/) and this machine's network"
+        prefix, advice = "SLACK_API_URL: ", "check SLACK_API_URL (leave it unset for https://slack.com/api/) and this machine's network"
     elif proxy is not None:
         prefix, advice = f"{proxy[0]}: ", f"check the proxy in {proxy[0]}"
     else:
@@ -297,7 +297,7 @@ def slack_not_the_api(settings: Settings, method: str, status: int) -> str:
     """An answer that is not the Web API's (a 404 page, a captive portal): the URL or a proxy."""
     prefix = "SLACK_API_URL: " if settings.slack_api_url != DEFAULT_API_URL else ""
     return (f"{prefix}{slack_where(settings)} answered {method} with HTTP {status} and no Slack error, so it is not "
-            "Slack's Web API; check SLACK_API_URL (unset, it is https://slack.com/api/) and any proxy in between")
+            "Slack's Web API; check SLACK_API_URL (leave it unset for https://slack.com/api/) and any proxy in between")
 
 
 TOKEN_SOURCES = {

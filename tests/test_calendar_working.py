@@ -78,3 +78,18 @@ def test_holidays_and_away_are_days_off() -> None:
     assert cal.working_days_between(date(2027, 1, 8), date(2027, 1, 1)) == 0
     assert cal.start_of_day(at(2026, 12, 23, 12)) == at(2026, 12, 22, 23)
     assert cal.next_start(at(2026, 12, 23, 12)) - at(2026, 12, 23, 12) > timedelta(days=11)
+
+
+def test_holiday_names_are_english_whatever_the_servers_locale(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The `holidays` package follows LANG; names shown to people must not change with it."""
+    from datetime import date
+
+    from bot.calendar.holidays import public_holidays
+
+    public_holidays.cache_clear()
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    monkeypatch.setenv("LC_ALL", "de_DE.UTF-8")
+    try:
+        assert public_holidays("DE", 2026)[date(2026, 12, 25)] == "Christmas Day"
+    finally:
+        public_holidays.cache_clear()

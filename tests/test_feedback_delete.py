@@ -178,9 +178,13 @@ async def test_forged_or_stale_values_change_nothing(bot: Bot, team: str) -> Non
     number = await file_by_command(bot, team, "UR00001", "Mine")
     plain_user(bot, "UR00001")
     for key, value, said in (("a", "{not json", "out of date"), ("b", json.dumps({"number": 0}), "out of date"),
-                             ("c", json.dumps({"number": 999}), "There is no feedback #999")):
+                             ("c", json.dumps({"number": 999}), "There is no feedback #999"),
+                             ("h", '{"number": 99999999999999999999}', "out of date")):  # not a database error
         answer = await click(bot, team, "UR00001", forged("feedback.delete", value), key)
         assert said in answer["text"], answer
+    assert await rows(bot, team) == (1, 1, 0)
+    body = await command(bot, team, "UR00001", "delete -3")  # a bad number: a usage line, not feedback
+    assert "Usage" in body["text"] or "not a feedback number" in body["text"], body
     assert await rows(bot, team) == (1, 1, 0)
     # Someone else forging a click for this item is refused: the click checks who may.
     plain_user(bot, "USTRANGE")
@@ -259,7 +263,8 @@ async def test_a_duplicate_is_deleted_alone_and_a_target_only_once_nothing_point
         assert "Merged" in (await command(bot, team, boss, f"merge {n} {target}"))["text"]
     body = await command(bot, team, boss, f"delete {target}")
     assert body["text"] == (f"#{target} has 2 items merged into it (#{dup}, #{dup2}); deleting it would leave them "
-                            f"pointing nowhere. Delete those first (`/feedback delete {dup}`), then #{target}.")
+                            f"pointing nowhere. Delete those first (`/feedback delete {dup}`; a merged item has no "
+                            f"reporters of its own, so its owner or an ops admin can), then #{target}.")
     # Deleting a duplicate deletes the duplicate (not what its number shows), and leaves the target as it is.
     question = await command(bot, team, boss, f"delete {dup}")
     assert f"Delete feedback #{dup}?" in block_text(question["blocks"])

@@ -114,7 +114,7 @@ async def test_slack_api_url_on_a_closed_port_names_slack_api_url(tmp_path: Path
     url = f"http://127.0.0.1:{free_port()}/api/"
     line = error_line(*await cli(tmp_path, **http_bot(tmp_path, url)))
     assert line == (f"SLACK_API_URL: could not reach Slack at {url} (connection refused), tried for 1 s; "
-                    "SLACK_BOT_TOKEN was not checked. Check SLACK_API_URL (unset, it is https://slack.com/api/) and "
+                    "SLACK_BOT_TOKEN was not checked. Check SLACK_API_URL (leave it unset for https://slack.com/api/) and "
                     "this machine's network, then start the bot again")
 
 

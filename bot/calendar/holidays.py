@@ -8,6 +8,9 @@ from functools import lru_cache
 import holidays as holiday_data
 
 
+LANGUAGE = "en_US"  # holiday names as shown to people; a country without it falls back to its own
+
+
 @lru_cache(maxsize=1)
 def supported_countries() -> frozenset[str]:
     return frozenset(holiday_data.list_supported_countries())
@@ -23,7 +26,8 @@ def known_country(code: str) -> str | None:
 def public_holidays(code: str, year: int) -> dict[date, str]:
     """The country's public holidays in `year` (name per day), cached: a tick asks often."""
     try:
-        return dict(holiday_data.country_holidays(code, years=year).items())
+        # In English whatever the server's locale (the package otherwise follows LANG).
+        return dict(holiday_data.country_holidays(code, years=year, language=LANGUAGE).items())
     except NotImplementedError:  # a code stored before the package dropped it
         return {}
 

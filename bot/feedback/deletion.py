@@ -46,4 +46,5 @@ def merged_into(number: int, merged: tuple[int, ...]) -> str:
     first = merged[0]
     return (f"#{number} has {plural(len(merged), 'item')} merged into it ({shown}); deleting it would leave "
             f"{'that' if len(merged) == 1 else 'them'} pointing nowhere. Delete "
-            f"{'it' if len(merged) == 1 else 'those'} first (`/feedback delete {first}`), then #{number}.")
+            f"{'it' if len(merged) == 1 else 'those'} first (`/feedback delete {first}`; a merged item has no "
+            f"reporters of its own, so its owner or an ops admin can), then #{number}.")

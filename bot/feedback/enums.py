@@ -53,7 +53,7 @@ class CaptureMeta(BaseModel):
 
 
 class ItemRef(BaseModel):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=2**31 - 1)  # a forged huge number is "out of date", not a crash
 
 
 class DeleteRef(ItemRef):

@@ -30,7 +30,7 @@ SETTABLE_STATUSES = tuple(s for s in FeedbackStatus if s is not FeedbackStatus.M
 SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status", "delete", "file"}
 # Followed by a word that is not a number, these start feedback ("status page is confusing").
 NUMBERED = {"show", "status", "merge", "delete"}
-NUMBER_LIKE = re.compile(r"^#?\d+$")
+NUMBER_LIKE = re.compile(r"^[#+-]?\d+$")  # `-3` is a bad number (a usage line), not feedback
 TEXT_LIMIT = 40_000
 FORM_TEXT_MAX = 3000  # a modal text field holds this much (Slack's max_length)
 
