@@ -47,6 +47,7 @@ from models.calendar import DutyRun as DutyRunRow
 from models.delivery import Delivery, DeliveryStatus
 
 if TYPE_CHECKING:
+    from bot.calendar.working import Calendar
     from bot.runtime import Runtime
     from bot.scheduler import Scheduler
 
@@ -68,6 +69,7 @@ class WorkItem:
     what: str  # one line for people: "launch nudge to U123 (2 items)"
     payload: Any = None  # what `send` needs, as `due` found it
     notice: "Notice | None" = None  # a message: sent through the notifier (bot/notify/), not `send`
+    calendar: "Calendar | None" = None  # the recipient's, when `due` already loaded it (a day start)
 
 
 DueFunc = Callable[["Runtime", datetime], Awaitable[list[WorkItem]]]
@@ -198,7 +200,7 @@ async def _record_skip(rt: "Runtime", item: WorkItem, why: str, at: datetime) ->
 
 async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
     if item.notice is not None:
-        return f"{duty.name}: {(await notify(rt, item.notice, now=at)).line(item.what)}"
+        return f"{duty.name}: {(await notify(rt, item.notice, now=at, calendar=item.calendar)).line(item.what)}"
     if duty.send is None:
         raise TypeError(f"duty {duty.name} found an item without a notice and has no send")
     send = duty.send

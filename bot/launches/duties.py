@@ -45,7 +45,8 @@ async def _due(rt: Runtime, at: datetime) -> list[WorkItem]:
         notice = Notice(s.team_id, NUDGE_KIND, s.user_id, s.day.isoformat(), s.user_id,
                         _what(s.team_id, s.user_id, s.day, len(items)),
                         {"day": s.day.isoformat(), "overdue": overdue})
-        work.append(WorkItem(s.team_id, NUDGE_KIND, s.user_id, s.day.isoformat(), s.at, notice.what, notice=notice))
+        work.append(WorkItem(s.team_id, NUDGE_KIND, s.user_id, s.day.isoformat(), s.at, notice.what, notice=notice,
+                             calendar=s.calendar))
     return work
 
 

@@ -49,18 +49,21 @@ class _Decision:
     folded: list[tuple[int, str]] = field(default_factory=list)
 
 
-async def notify(rt: "Runtime", notice: Notice, *, now: datetime | None = None) -> Outcome:
-    """Store `notice` (once, ever, per kind/key/period) and try to send it now."""
+async def notify(rt: "Runtime", notice: Notice, *, now: datetime | None = None,
+                 calendar: "Calendar | None" = None) -> Outcome:
+    """Store `notice` (once, ever, per kind/key/period) and try to send it now. A caller that
+    already holds the recipient's calendar (the tick's day starts) passes it: one load fewer."""
     now = now or clock.now()
     kind = rt.notices[notice.kind]
     async with rt.db.unit_of_work() as session:
         await outbox.enqueue(session, notice, nudge=kind.personal and kind.nudge, now=now)
         row = await outbox.find(session, notice)
     assert row is not None
-    return await attempt(rt, row.id, now=now)
+    return await attempt(rt, row.id, now=now, calendar=calendar)
 
 
-async def attempt(rt: "Runtime", row_id: int, *, now: datetime | None = None) -> Outcome:
+async def attempt(rt: "Runtime", row_id: int, *, now: datetime | None = None,
+                  calendar: "Calendar | None" = None) -> Outcome:
     now = now or clock.now()
     async with rt.db.unit_of_work() as session:
         taken = await outbox.take(session, row_id, now)
@@ -72,7 +75,7 @@ async def attempt(rt: "Runtime", row_id: int, *, now: datetime | None = None) ->
     kind = rt.notices.get(notice.kind)
     if kind is None:  # a feature that no longer exists: nobody can render it
         return await _close(rt, taken, S.DROPPED, now, note="no such notice kind", verb="dropped")
-    decision = await _decide(rt, kind, taken.row, now)
+    decision = await _decide(rt, kind, taken.row, now, calendar)
     if decision.status is not None:
         return await _close(rt, taken, decision.status, now, next_at=decision.next_at, note=decision.note)
     try:
@@ -159,7 +162,8 @@ async def _what(rt: "Runtime", row_id: int) -> str:
         return row.what if row is not None else f"notice {row_id}"
 
 
-async def _decide(rt: "Runtime", kind: NoticeKind, row: outbox.Row, now: datetime) -> _Decision:
+async def _decide(rt: "Runtime", kind: NoticeKind, row: outbox.Row, now: datetime,
+                  calendar: "Calendar | None" = None) -> _Decision:
     notice = row.notice
     hold = S.HELD if kind.when_quiet == "wait" else S.DROPPED
     if kind.expires_after is not None and now - row.created_at > kind.expires_after:
@@ -171,7 +175,9 @@ async def _decide(rt: "Runtime", kind: NoticeKind, row: outbox.Row, now: datetim
                                                                  Person.user_id == notice.to))
         if gone:
             return _Decision(S.DROPPED, note="left the workspace")
-        cal = await calendar_of(session, notice.team_id, notice.to, from_day=(now - timedelta(days=1)).date())
+        held = calendar is not None and (calendar.team_id, calendar.user_id) == (notice.team_id, notice.to)
+        cal = calendar if held and calendar is not None else await calendar_of(
+            session, notice.team_id, notice.to, from_day=(now - timedelta(days=1)).date())
         if not cal.is_working(now):
             resume = cal.resume_at(now)
             reason = _quiet_reason(cal, now)
