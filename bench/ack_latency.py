@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.common import (
     PYTHON, ROOT, TEAM_FIXED, TEAM_SAT, TEAM_WARM, Child, child_env, clear_proxies, cpu_seconds, machine,
-    message_ref, rss_kb,
+    message_ref, prepare_database, rss_kb,
 )
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
@@ -39,34 +39,6 @@ COMMAND_TOKEN = re.compile(r"bench (\S+-cmd-\d+):")
 
 
 # -- database ---------------------------------------------------------------------------------
-
-async def prepare_database(backend: str, tmp: Path, pg_url: str) -> str:
-    from sqlalchemy import text
-
-    from bot.db import create_engine
-    from bot.migrate import upgrade
-
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
-    else:
-        url = pg_url
-        import asyncpg
-
-        dbname = url.rsplit("/", 1)[1]
-        admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/postgres")
-        try:
-            if not await admin.fetchval("select 1 from pg_database where datname = $1", dbname):
-                await admin.execute(f'create database "{dbname}"')
-        finally:
-            await admin.close()
-        engine = create_engine(url)
-        async with engine.begin() as conn:  # start from nothing, as the tests do
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    await upgrade(url)
-    return url
-
 
 async def snapshot(url: str, team: str) -> dict[str, Any]:
     from sqlalchemy import text

@@ -157,3 +157,33 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return False
+
+
+async def prepare_database(backend: str, tmp: Path, pg_url: str, name: str = "bench.sqlite3") -> str:
+    """A fresh, migrated database: a SQLite file in `tmp`, or `pg_url` emptied first (its database
+    created when missing)."""
+    from sqlalchemy import text
+
+    from bot.db import create_engine
+    from bot.migrate import upgrade
+
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp / name}"
+    else:
+        url = pg_url
+        import asyncpg
+
+        dbname = url.rsplit("/", 1)[1]
+        admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/postgres")
+        try:
+            if not await admin.fetchval("select 1 from pg_database where datname = $1", dbname):
+                await admin.execute(f'create database "{dbname}"')
+        finally:
+            await admin.close()
+        engine = create_engine(url)
+        async with engine.begin() as conn:  # start from nothing, as the tests do
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+    await upgrade(url)
+    return url

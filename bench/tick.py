@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import Child, child_env, clear_proxies, cpu_seconds, machine
+from bench.common import Child, child_env, clear_proxies, cpu_seconds, machine, prepare_database
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/helper_bench"
 FIRST = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday 00:00 UTC: the first tick ever
@@ -344,34 +344,6 @@ class Oracle:
 
 
 # -- the database ------------------------------------------------------------------------------
-
-async def prepare_database(backend: str, tmp: Path, pg_url: str) -> str:
-    from sqlalchemy import text
-
-    from bot.db import create_engine
-    from bot.migrate import upgrade
-
-    if backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'tick.sqlite3'}"
-    else:
-        import asyncpg
-
-        url = pg_url
-        dbname = url.rsplit("/", 1)[1]
-        admin = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/postgres")
-        try:
-            if not await admin.fetchval("select 1 from pg_database where datname = $1", dbname):
-                await admin.execute(f'create database "{dbname}"')
-        finally:
-            await admin.close()
-        engine = create_engine(url)
-        async with engine.begin() as conn:  # start from nothing, as the tests do
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-    await upgrade(url)
-    return url
-
 
 async def seed(url: str, pop: Population) -> dict[str, int]:
     from sqlalchemy import insert, text
@@ -765,7 +737,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     pop = populate(args.people, args.zones)
     oracle = Oracle(pop)
     backend = "postgresql" if args.database == "postgres" else "sqlite"
-    url = await prepare_database(backend, out, args.pg_url)
+    url = await prepare_database(backend, out, args.pg_url, "tick.sqlite3")
     report["seed"] = await seed(url, pop)
     report["zones"] = zone_counts(args.people, ZONES[:args.zones])
     report["seed"]["seconds"] = round(time.perf_counter() - t, 1)
