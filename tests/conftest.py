@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import build_app
 from bot.clock import CLOCK, Clock
@@ -58,6 +59,26 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with nothing in it, for migration tests: a SQLite file, or a throwaway
+    PostgreSQL database beside TEST_DATABASE_URL's (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3"
+        return
+    server = Settings.model_validate({"database_url": os.environ["TEST_DATABASE_URL"]}).database_url
+    name = "mig_" + uuid.uuid4().hex[:10]
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

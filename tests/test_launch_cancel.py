@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clock import Clock, now as clock_now
-from bot.config import Settings
 from bot.db import create_engine
 from bot.duties import tick
 from bot.launches.blocks import counted
@@ -425,26 +420,6 @@ def test_help_lists_cancel_and_delete() -> None:
 
 
 # -- migration 0008 ---------------------------------------------------------------------------
-
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-@pytest.fixture(params=BACKENDS)
-async def empty_database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:  # noqa: ANN001
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/round.sqlite3"
-        return
-    server = Settings.model_validate({"database_url": os.environ["TEST_DATABASE_URL"]}).database_url
-    name = "mig8_" + uuid.uuid4().hex[:10]
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.rsplit("/", 1)[0] + "/" + name
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def _diff(connection) -> list[object]:  # noqa: ANN001 - sync connection inside run_sync

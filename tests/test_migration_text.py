@@ -3,42 +3,17 @@ again over converted rows changes nothing (SQLite always, PostgreSQL in a throwa
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 
-import pytest
 from alembic import command
-from sqlalchemy import insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.db import create_engine
 from bot.migrate import alembic_config, upgrade
 from models.feedback import FeedbackItem, FeedbackReporter, FeedbackSource
 from models.launch import Launch, LaunchItem, LaunchTemplate
 from models.workspace import Workspace
-
-BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-@pytest.fixture(params=BACKENDS)
-async def empty_database(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[str]:  # noqa: ANN001
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/old.sqlite3"
-        return
-    server = Settings.model_validate({"database_url": os.environ["TEST_DATABASE_URL"]}).database_url
-    name = "mig_" + uuid.uuid4().hex[:10]
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.rsplit("/", 1)[0] + "/" + name
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 async def test_old_rows_are_converted_once(empty_database: str) -> None:
