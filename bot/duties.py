@@ -26,6 +26,7 @@ in memory per process (`rt.duties.last`), for `/prodops status`; a restart forge
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60  # the scheduler's tick: due work is looked for once a minute
+# Items of one duty sent at once: Slack takes about one message a second per channel, so a
+# morning's DMs (each its own channel) go out side by side; one recipient's items go in order.
+SEND_AT_ONCE = 8
 TICK_JOB = "system:duties"  # its job id (bot/app.py registers it)
 
 
@@ -70,9 +74,20 @@ class WorkItem:
     payload: Any = None  # what `send` needs, as `due` found it
     notice: "Notice | None" = None  # a message: sent through the notifier (bot/notify/), not `send`
     calendar: "Calendar | None" = None  # the recipient's, when `due` already loaded it (a day start)
+    expires_at: datetime | None = None  # after this it is skipped, whatever the grace (a standup's deadline)
 
 
-DueFunc = Callable[["Runtime", datetime], Awaitable[list[WorkItem]]]
+@dataclass(frozen=True)
+class Due:
+    """What a duty that keeps its own next-due column returns: the items, and how to move that
+    column on once they were sent (never on a dry run). A crash before `advance` finds the same
+    items on the next tick, and their claims keep each one sent once."""
+
+    items: list[WorkItem]
+    advance: Callable[[], Awaitable[None]] | None = None
+
+
+DueFunc = Callable[["Runtime", datetime], Awaitable["list[WorkItem] | Due"]]
 SendFunc = Callable[["Runtime", WorkItem], Awaitable[None]]
 
 
@@ -174,20 +189,40 @@ async def last_runs(rt: "Runtime") -> dict[str, DutyRun]:
 async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[str]:
     if dry_run and not duty.describes:
         return [f"{duty.name}: would run (its work cannot be listed without running it)"]
-    lines: list[str] = []
-    for item in await duty.due(rt, at):
-        late = at - item.due_at
-        if late > duty.grace:
-            why = f"due {_iso(item.due_at)}, {_span(late)} ago: past the {_span(duty.grace)} grace"
-            if not dry_run and not await _record_skip(rt, item, why, at):
-                why = await _why_taken(rt, item)
-            lines.append(f"{duty.name}: skipped {item.what} ({why})")
-            continue
-        if dry_run:
-            lines.append(await _describe(rt, duty, item, at))
-            continue
-        lines.append(await _send(rt, duty, item, at))
+    found = await duty.due(rt, at)
+    due = found if isinstance(found, Due) else Due(found)
+    lanes: dict[str, list[int]] = {}  # one recipient's (or channel's) items in order, lanes side by side
+    for index, item in enumerate(due.items):
+        lanes.setdefault(item.notice.to if item.notice is not None else item.key, []).append(index)
+    lines: list[str] = [""] * len(due.items)
+    gate = asyncio.Semaphore(SEND_AT_ONCE)
+
+    async def lane(indexes: list[int]) -> None:
+        async with gate:
+            for index in indexes:
+                lines[index] = await _one(rt, duty, due.items[index], at, dry_run)
+
+    failures = [r for r in await asyncio.gather(*(lane(indexes) for indexes in lanes.values()),
+                                                return_exceptions=True) if isinstance(r, BaseException)]
+    if failures:  # every lane has finished: the duty failed (said by tick), its other items went out
+        raise failures[0]
+    if due.advance is not None and not dry_run:
+        await due.advance()
     return lines
+
+
+async def _one(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime, dry_run: bool) -> str:
+    late = at - item.due_at
+    expired = item.expires_at is not None and at > item.expires_at
+    if expired or late > duty.grace:
+        why = (f"due {_iso(item.due_at)}, past its deadline {_iso(item.expires_at)}" if expired and item.expires_at
+               else f"due {_iso(item.due_at)}, {_span(late)} ago: past the {_span(duty.grace)} grace")
+        if not dry_run and not await _record_skip(rt, item, why, at):
+            why = await _why_taken(rt, item)
+        return f"{duty.name}: skipped {item.what} ({why})"
+    if dry_run:
+        return await _describe(rt, duty, item, at)
+    return await _send(rt, duty, item, at)
 
 
 async def _record_skip(rt: "Runtime", item: WorkItem, why: str, at: datetime) -> bool:

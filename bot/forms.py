@@ -38,6 +38,38 @@ def users_select(initial: str | None = None, placeholder: str = "Pick a person")
     return element
 
 
+def multi_users_select(initial: list[str] | None = None, placeholder: str = "Pick people") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "multi_users_select", "placeholder": plain(placeholder, 150)}
+    if initial:
+        element["initial_users"] = list(initial)
+    return element
+
+
+def checkboxes(options: list[tuple[str, str]], initial: list[str] | None = None) -> dict[str, Any]:
+    """`options` are (label, value) pairs (at most 10); `initial` the values checked."""
+    element: dict[str, Any] = {"type": "checkboxes", "options": [option(label, value) for label, value in options]}
+    chosen = [option(label, value) for label, value in options if value in (initial or [])]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def radio_buttons(options: list[tuple[str, str]], initial: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "radio_buttons", "options": [option(label, value) for label, value in options]}
+    chosen = next(((label, value) for label, value in options if value == initial), None)
+    if chosen:
+        element["initial_option"] = option(*chosen)
+    return element
+
+
+def time_picker(initial: str | None = None) -> dict[str, Any]:
+    """`initial` as HH:MM."""
+    element: dict[str, Any] = {"type": "timepicker"}
+    if initial:
+        element["initial_time"] = initial
+    return element
+
+
 def static_select(options: list[tuple[str, str]], initial: str | None = None,
                   placeholder: str = "Choose") -> dict[str, Any]:
     """`options` are (label, value) pairs; `initial` is a value."""
@@ -91,6 +123,16 @@ class FormData:
 
     def date(self, field: str) -> str | None:
         return self._element(field).get("selected_date")
+
+    def users(self, field: str) -> list[str]:
+        return [str(u) for u in self._element(field).get("selected_users") or [] if u]
+
+    def choices(self, field: str) -> list[str]:
+        """The values of checked checkboxes (or a multi-select's options)."""
+        return [str(o.get("value")) for o in self._element(field).get("selected_options") or [] if o.get("value")]
+
+    def time(self, field: str) -> str | None:
+        return self._element(field).get("selected_time")
 
 
 def read_meta(model: type[M], raw: str | None, stale: str = STALE, field: str | None = None) -> M:

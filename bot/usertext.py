@@ -146,6 +146,35 @@ def mrkdwn(text: str, *, public: bool = False, names: Mapping[str, str] | None =
     return "".join(out)
 
 
+def mrkdwn_chunks(text: str, limit: int, *, public: bool = False,
+                  names: Mapping[str, str] | None = None) -> list[str]:
+    """`mrkdwn` in consecutive parts of at most `limit` characters each, for text too long for
+    one block: cut between pieces, or inside a run of text but never inside an escape."""
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces(text):
+        rendered = _mrkdwn_piece(piece, public, names)
+        while len(current) + len(rendered) > limit:
+            if piece.kind != "text" or not rendered:
+                if current:
+                    chunks.append(current)
+                    current = ""
+                if len(rendered) > limit:  # a token longer than a block: shown as its text
+                    rendered = from_typed(_name(piece, names) if piece.kind != "link" else piece.value)[:limit]
+                break
+            head = _cut_escaped(rendered, limit - len(current))
+            if not head and not current:
+                head = rendered[:limit]
+            current += head
+            rendered = rendered[len(head):]
+            chunks.append(current)
+            current = ""
+        current += rendered
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
 def _mrkdwn_piece(piece: Piece, public: bool, names: Mapping[str, str] | None) -> str:
     if piece.kind == "text":
         return from_typed(piece.value)

@@ -4,10 +4,12 @@ from models.calendar import AwayPeriod, DutyRun, Holiday, Snooze
 from models.delivery import Delivery
 from models.event import ProcessedEvent
 from models.feedback import FeedbackItem, FeedbackReporter, FeedbackTag
-from models.launch import Launch, LaunchAudit, LaunchItem, LaunchTemplate
+from models.launch import Launch, LaunchAudit, LaunchItem, LaunchRisk, LaunchTemplate
 from models.person import Person
 from models.schedule import Schedule
+from models.standup import Standup, StandupAnswer, StandupBlocker, StandupDay, StandupMember
 from models.workspace import OpsAdmin, Workspace
 
 __all__ = ["AwayPeriod", "Base", "Delivery", "DutyRun", "Holiday", "Snooze", "FeedbackItem", "FeedbackReporter", "FeedbackTag",
-    "Launch", "LaunchAudit", "LaunchItem", "LaunchTemplate", "OpsAdmin", "Person", "ProcessedEvent", "Schedule", "Workspace"]
+    "Launch", "LaunchAudit", "LaunchItem", "LaunchRisk", "LaunchTemplate", "OpsAdmin", "Person", "ProcessedEvent", "Schedule", "Standup", "StandupAnswer",
+    "StandupBlocker", "StandupDay", "StandupMember", "Workspace"]

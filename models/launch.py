@@ -93,3 +93,21 @@ class LaunchAudit(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LaunchRisk(Timestamped, Base):
+    """Something outside the checklist that holds a launch back (a standup blocker that names
+    it): shown on the checklist and counted against go/no-go until it is cleared. Raised once
+    per (source, ref), however often the source reports it."""
+
+    __tablename__ = "launch_risks"
+    __table_args__ = (UniqueConstraint("launch_id", "source", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(32))  # "standup"
+    ref: Mapped[str] = mapped_column(String(64))  # the source's own id ("blocker:12")
+    text: Mapped[str] = mapped_column(Text)  # stored representation
+    raised_by: Mapped[str] = mapped_column(String(32))
+    cleared_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -125,6 +125,8 @@ def checklist(v: LaunchSummary) -> tuple[str, list[Block]]:
         section(f"`{progress_bar(v.readiness)}` *{v.readiness}% ready*"
                 + (f" · :warning: *{overdue} overdue*" if overdue else "")),
     ]
+    if v.risks:
+        top.append(section(risks_line(v)))
     footer = context("Click an item to check it off or reopen it; pick an owner or a due date beside it. "
                      f"`/launch status \"{name}\"` for a summary.")
     text = f"Launch checklist: {name}, {v.readiness}% ready, {when(v)}"
@@ -198,7 +200,23 @@ def _compact_rows(v: LaunchSummary, lines_budget: int, options_max: int) -> list
     return body
 
 
+def risks_line(v: LaunchSummary, limit: int = 3) -> str:
+    """The open risks from outside the checklist (standup blockers naming the launch), for a
+    channel: whose and what, the first few, as the people wrote them."""
+    shown = [f"{user_mrkdwn(r.text, public=True, limit=200)} ({_raised_by(r.raised_by)})" for r in v.risks[:limit]]
+    more = f" and {len(v.risks) - limit} more" if len(v.risks) > limit else ""
+    return (f":construction: *{counted(len(v.risks), 'open blocker')}* from standups: " + "; ".join(shown) + more)
+
+
+def _raised_by(user_id: str) -> str:
+    return f"reported by {user_mention(user_id)}"
+
+
 def recommendation(v: LaunchSummary) -> str:
+    if v.risks:
+        which = "the standup blocker naming it is" if len(v.risks) == 1 else \
+            f"the {len(v.risks)} standup blockers naming it are"
+        return f":no_entry: *Recommendation: NO-GO* until {which} cleared."
     pre = [i for i in v.items if i.offset_days <= 0 and not i.done]
     if not pre:
         return ":white_check_mark: *Recommendation: GO.* Every pre-launch item is done."
@@ -218,6 +236,7 @@ def go_no_go(v: LaunchSummary) -> tuple[str, list[Block]]:
     blocks = [
         header(f"Go/no-go: {user_plain(v.name)}"),
         section(fitted_lines(f"{v.readiness}% ready · {len(v.overdue)} overdue · {when(v)}\n*Open items*", lines)),
+        *([section(risks_line(v, limit=10))] if v.risks else []),
         section(recommendation(v)),
         actions(button("Go", LaunchAction.GO, ref, style="primary"),
                 button("No-go", LaunchAction.NO_GO, ref, style="danger"), block_id=f"launch.decide.{v.id}"),

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
+from bot.channels import NOT_INVITED  # inviting the bot fixes these
 from bot.delivery import Claim, claim, send_claimed
 from bot.launches import blocks, service
 from bot.runtime import Runtime
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 RENDER_ATTEMPTS = 3
 GONE = {"message_not_found", "cant_update_message", "channel_not_found", "is_archived"}
-NOT_INVITED = {"not_in_channel", "channel_not_found"}  # inviting the bot fixes these
 CHECKLIST_POST = "launch.checklist"  # delivery kind of a launch's first checklist message
 FIRST_POST = "first"
 RETRY_SPACING = timedelta(minutes=5)  # between the sweeper's attempts at a post Slack refused

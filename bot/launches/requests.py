@@ -12,16 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
+from bot.channels import ensure_member
 from bot.context import Ctx
-from bot.errors import NotFound, UserError
+from bot.errors import NotFound
 from bot.launches import blocks, flows, permissions, service, templates
-from bot.launches.enums import DeleteMeta, Field_, ItemRef
+from bot.launches.enums import DeleteMeta, ItemRef
 from bot.launches.parsing import NewLaunch, TemplateItem
 from bot.people.flows import ensure_people
-from bot.text import channel_mention
 from models.launch import Decision, Launch, LaunchItem
 
 
@@ -36,30 +33,6 @@ class Moved:
     launch: Launch
     old: date | None  # None: it already launched on that day, nothing changed
     warning: str
-
-
-async def ensure_member(client: AsyncWebClient, channel_id: str) -> None:
-    """The checklist lives in the channel: refuse up front if the bot cannot post there.
-    Called with the short-timeout lookup client, before the launch is written.
-
-    Only Slack's membership answers (not_in_channel, channel_not_found, is_member false) ask
-    for an invite; any other Slack error says nothing about membership, so the person is told
-    Slack could not be reached and to try again."""
-    where = channel_mention(channel_id)
-    try:
-        info = (await client.conversations_info(channel=channel_id))["channel"]
-    except SlackApiError as exc:
-        error = exc.response.get("error") or f"HTTP {exc.response.status_code}"
-        if error in flows.NOT_INVITED:
-            raise UserError(f"I can't see {where} ({error}). Invite me with `/invite @ProdOps` first.",
-                            field=Field_.CHANNEL) from None
-        raise UserError(f"I couldn't reach Slack to check {where} (Slack said `{error}`). "
-                        "Nothing was created; please try again in a moment.", field=Field_.CHANNEL) from None
-    except Exception as exc:  # timeout: Slack is slow, say so rather than miss the ack window
-        raise UserError(f"Slack didn't answer in time about {where} ({type(exc).__name__}); please try again.",
-                        field=Field_.CHANNEL) from None
-    if not info.get("is_member"):
-        raise UserError(f"I'm not in {where}. Invite me with `/invite @ProdOps`, then try again.", field=Field_.CHANNEL)
 
 
 def today(ctx: Ctx) -> date:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,10 +27,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import clock
 from bot.errors import NotFound, UserError
+from bot.sql import insert_ignore
 from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem, name_key
 from bot.usertext import mrkdwn
 from models.base import Base
-from models.launch import Decision, Launch, LaunchAudit, LaunchItem
+from models.launch import Decision, Launch, LaunchAudit, LaunchItem, LaunchRisk
 from models.person import Person
 
 
@@ -44,6 +46,17 @@ class ItemSummary:
     done: bool
     done_by: str | None
     overdue: bool
+
+
+@dataclass(frozen=True)
+class RiskSummary:
+    """An open risk from outside the checklist (a standup blocker that names the launch)."""
+
+    id: int
+    source: str
+    text: str  # stored representation
+    raised_by: str
+    raised_at: datetime
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class LaunchSummary:
     message_ts: str | None
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
+    risks: list["RiskSummary"] = field(default_factory=list)  # open ones, oldest first
 
     @property
     def cancelled(self) -> bool:
@@ -190,9 +204,13 @@ async def summarize(session: AsyncSession, launch: Launch, today: date) -> Launc
         overdue = not row.done and due < today and launch.cancelled_at is None
         items.append(ItemSummary(row.id, row.function, row.title, due, row.offset_days, row.owner_id, row.done,
                                  row.done_by, overdue=overdue))
+    risks = (await session.scalars(select(LaunchRisk).where(LaunchRisk.launch_id == launch.id,
+                                                            LaunchRisk.cleared_at.is_(None))
+                                   .order_by(LaunchRisk.id))).all()
     return LaunchSummary(launch.id, launch.name, launch.launch_date, today, launch.channel_id, launch.owner_id,
                          launch.template_name, launch.decision, launch.decided_by, items, launch.message_ts,
-                         launch.cancelled_by, launch.cancelled_at)
+                         launch.cancelled_by, launch.cancelled_at,
+                         [RiskSummary(r.id, r.source, r.text, r.raised_by, r.created_at) for r in risks])
 
 
 async def listed(session: AsyncSession, team_id: str, today: date) -> LaunchList:
@@ -434,3 +452,53 @@ async def people_without_record(session: AsyncSession, limit: int) -> list[tuple
                         ~known.where(Person.user_id == LaunchItem.owner_id).exists()))
     rows = await session.execute(owners.union(assignees).limit(limit))
     return [(team_id, user_id) for team_id, user_id in rows]
+
+
+# -- risks from outside the checklist -------------------------------------------------------------
+
+_PERMALINK = re.compile(r"/archives/([CGD][A-Z0-9]+)/p(\d{10})(\d{6})")
+NAMED_WITHIN_DAYS = 60  # launches whose day is this far back can still be named (post-launch work)
+
+
+async def named_in(session: AsyncSession, team_id: str, text: str, today: date) -> Launch | None:
+    """The launch a piece of user text names: a link to its checklist message, or its name as a
+    whole phrase (the longest name wins, so "Mobile v2" beats "Mobile"). Cancelled launches and
+    ones long past are not named."""
+    rows = (await session.scalars(select(Launch).where(
+        Launch.team_id == team_id, Launch.cancelled_at.is_(None),
+        Launch.launch_date >= today - timedelta(days=NAMED_WITHIN_DAYS)))).all()
+    for match in _PERMALINK.finditer(text):
+        channel, ts = match.group(1), f"{match.group(2)}.{match.group(3)}"
+        found = next((r for r in rows if r.channel_id == channel and r.message_ts == ts), None)
+        if found is not None:
+            return found
+    folded = " ".join(text.lower().split())
+    for row in sorted(rows, key=lambda r: len(r.name_key), reverse=True):
+        if re.search(rf"(?<![\w]){re.escape(row.name_key)}(?![\w])", folded):
+            return row
+    return None
+
+
+async def raise_risk(session: AsyncSession, launch: Launch, source: str, ref: str, text: str, raised_by: str) -> bool:
+    """Open a risk on the launch once per (source, ref); an open one gets the new text. True
+    when this call opened it (the thread line goes out once)."""
+    now = clock.now()
+    opened = await insert_ignore(session, LaunchRisk, team_id=launch.team_id, launch_id=launch.id, source=source,
+                                 ref=ref, text=text, raised_by=raised_by, created_at=now, updated_at=now)
+    if not opened:
+        await session.execute(update(LaunchRisk).where(LaunchRisk.launch_id == launch.id, LaunchRisk.source == source,
+                                                       LaunchRisk.ref == ref)
+                              .values(text=text, cleared_at=None, updated_at=now)
+                              .execution_options(synchronize_session=False))
+    return opened
+
+
+async def clear_risk(session: AsyncSession, team_id: str, source: str, ref: str) -> list[int]:
+    """Clear the open risk of (source, ref), on whichever launch; the launches it was on."""
+    rows = (await session.scalars(select(LaunchRisk).where(
+        LaunchRisk.team_id == team_id, LaunchRisk.source == source, LaunchRisk.ref == ref,
+        LaunchRisk.cleared_at.is_(None)))).all()
+    for row in rows:
+        row.cleared_at = clock.now()
+    await session.flush()
+    return [row.launch_id for row in rows]

@@ -1,0 +1,170 @@
+"""Parsing what people type for standups: the /standup subcommands and names, the setup form's
+questions and times, and whether an answer to the blocker question reports a blocker.
+
+Text arrives in bot/usertext.py's representation; lengths are measured on what was typed
+(`plain`), and an error quoting the input renders it with `usertext.mrkdwn`."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import UserError
+from bot.feedback.parsing import one_edit
+from bot.quotes import QUOTES
+from bot.usertext import mrkdwn, plain
+
+NAME_MAX = 80
+QUESTION_MAX = 150  # a modal input's label holds 2000; the answer message repeats each question
+QUESTIONS_MAX = 6
+ANSWER_MAX = 2000  # per question, as typed (the modal's max_length)
+DEFAULT_QUESTIONS = ("What did you do since the last standup?", "What will you do today?",
+                     "Anything blocking you?")
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = 0b0011111
+
+Action = Literal["answer", "help", "setup", "list", "edit", "pause", "resume", "delete", "stats"]
+NAMED = ("edit", "pause", "resume", "delete")  # need a name
+SUBCOMMANDS: tuple[str, ...] = ("help", "setup", "list", "stats", *NAMED)
+
+
+@dataclass(frozen=True)
+class StandupCommand:
+    action: Action
+    name: str | None = None
+    typo: str | None = None  # an unknown first word one edit from a subcommand: "did you mean"
+
+
+def name_key(name: str) -> str:
+    """A standup's key: the plain name, whitespace collapsed, lower-cased; unique per workspace."""
+    return " ".join(plain(name).split()).lower()
+
+
+def _unquoted(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) >= 2 and text[0] in QUOTES and text[-1] in QUOTES:
+        text = text[1:-1].strip()
+    return text
+
+
+def parse_name(text: str, field: str | None = None) -> str:
+    name = _unquoted(text)
+    if not name:
+        raise UserError("Give the standup a name, e.g. `Mobile team`.", field=field)
+    if len(plain(name)) > NAME_MAX:
+        raise UserError(f"Keep standup names under {NAME_MAX} characters.", field=field)
+    return name
+
+
+def parse_command(text: str) -> StandupCommand:
+    """`/standup` alone answers today's standup; `/standup <name>` the one named; the rest are
+    subcommands, a name after them unquoted or quoted."""
+    stripped = " ".join(text.split())
+    if not stripped:
+        return StandupCommand("answer")
+    head, _, rest = stripped.partition(" ")
+    verb = head.lower()
+    if verb in ("help", "setup", "list") and not rest:
+        return StandupCommand(verb)  # type: ignore[arg-type]
+    if verb == "stats":
+        return StandupCommand("stats", parse_name(rest) if rest.strip() else None)
+    if verb in NAMED:
+        if not rest.strip():
+            raise UserError(f"Usage: `/standup {verb} <name>`; `/standup list` shows the names.")
+        return StandupCommand(verb, parse_name(rest))  # type: ignore[arg-type]
+    if verb in ("help", "setup", "list"):
+        raise UserError(f"`/standup {verb}` takes nothing after it.")
+    typo = next((s for s in SUBCOMMANDS if head.isalpha() and one_edit(verb, s) is not None), None)
+    return StandupCommand("answer", parse_name(stripped), typo=typo)
+
+
+def parse_questions(text: str) -> list[str]:
+    """One question per line, 1 to 6, each under QUESTION_MAX characters; blank lines skipped."""
+    questions = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if not questions:
+        raise UserError("Ask at least one question, one per line.", field="questions")
+    if len(questions) > QUESTIONS_MAX:
+        raise UserError(f"Ask at most {QUESTIONS_MAX} questions (one per line); there are {len(questions)}.",
+                        field="questions")
+    for number, question in enumerate(questions, start=1):
+        if len(plain(question)) > QUESTION_MAX:
+            raise UserError(f"Question {number} is longer than {QUESTION_MAX} characters.", field="questions")
+    return questions
+
+
+def blocker_question(questions: list[str]) -> int | None:
+    """The question whose answers are blockers: the first that mentions blocking ("Anything
+    blocking you?", "Blockers?", "Blocked on…"); None when no question does."""
+    return next((i for i, q in enumerate(questions) if re.search(r"(?i)\bblock", plain(q))), None)
+
+
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_time(text: str | None, field: str, what: str) -> int:
+    """A timepicker's `HH:MM` (or the same typed) as minutes after midnight."""
+    match = _TIME.match(text or "")
+    if not match:
+        raise UserError(f"Pick the {what} (HH:MM).", field=field)
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        raise UserError(f"`{mrkdwn(text or '')}` is not a time of day.", field=field)
+    return hours * 60 + minutes
+
+
+def check_times(prompt: int, deadline: int) -> None:
+    if deadline <= prompt:
+        raise UserError("The deadline must be later in the day than the prompt time.", field="deadline")
+    if deadline - prompt < 15:
+        raise UserError("Leave at least 15 minutes between the prompt and the deadline.", field="deadline")
+
+
+def parse_days(values: list[str]) -> int:
+    """Checkbox values "0" (Monday) … "6" (Sunday) as a mask."""
+    mask = 0
+    for value in values:
+        if not (value.isdigit() and 0 <= int(value) <= 6):
+            raise UserError("That day is not a weekday; open the form again.", field="days")
+        mask |= 1 << int(value)
+    if not mask:
+        raise UserError("Pick at least one day.", field="days")
+    return mask
+
+
+def days_text(mask: int) -> str:
+    """`Mon–Fri`, `Mon, Wed, Fri`, `every day`."""
+    if mask == 0b1111111:
+        return "every day"
+    if mask == WEEKDAYS:
+        return "Mon–Fri"
+    return ", ".join(name for i, name in enumerate(DAY_NAMES) if mask >> i & 1)
+
+
+def time_text(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# What people write when nothing blocks them. Compared after folding case, accents, emoji
+# shortcodes and punctuation away, so "None.", "nope!", "N/A", ":white_check_mark: none" match.
+NONE_WORDS = frozenset({
+    "", "none", "no", "nope", "nah", "nothing", "nil", "na", "n a", "no blockers", "no blocker", "not blocked",
+    "none so far", "nothing blocking", "nothing blocking me", "no blocks", "all good", "none at the moment",
+    "none right now", "nothing yet", "not really", "nothing at the moment", "no issues", "none today",
+    "nada", "zero", "0", "ok", "all clear", "clear", "no blockers today", "nothing so far",
+})
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and emoji shortcodes gone, punctuation as spaces, spaces collapsed."""
+    shown = plain(text)
+    shown = re.sub(r":[a-z0-9_+'-]+:", " ", shown.lower())
+    decomposed = unicodedata.normalize("NFKD", shown)
+    letters = "".join(ch if (ch.isalnum() and not unicodedata.combining(ch)) else
+                      ("" if unicodedata.combining(ch) else " ") for ch in decomposed)
+    return " ".join(letters.split())
+
+
+def is_blocker(answer: str | None) -> bool:
+    """An answer to the blocker question reports a blocker unless it is empty or none-like."""
+    return bool(answer) and fold(answer or "") not in NONE_WORDS
