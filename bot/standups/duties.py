@@ -61,7 +61,7 @@ async def _due_moments(rt: Runtime, at: datetime) -> Due:
     base = (select(StandupMember, Standup, Person)
             .join(Standup, Standup.id == StandupMember.standup_id)
             .join(Person, (Person.team_id == StandupMember.team_id) & (Person.user_id == StandupMember.user_id))
-            .where(Person.deleted.is_not(True)))
+            .where(Person.deleted.is_not(True), Person.is_bot.is_not(True)))
     async with rt.db.unit_of_work() as session:
         rows = list((await session.execute(base.where(or_(StandupMember.next_at.is_(None),
                                                             StandupMember.next_at <= at)))).all())

@@ -106,6 +106,11 @@ async def post_summary(rt: Runtime, team_id: str, standup_id: int, day: date) ->
         waiting = list((await session.scalars(select(StandupAnswer.id).where(
             StandupAnswer.standup_id == standup_id, StandupAnswer.day == day, StandupAnswer.message_ts.is_(None))
             .order_by(StandupAnswer.created_at, StandupAnswer.id))).all())
+        # Queued for the sweeper in the transaction that records the summary: a crash before the
+        # thread is filled leaves them to be posted, not forgotten.
+        if waiting:
+            await session.execute(update(StandupAnswer).where(StandupAnswer.id.in_(waiting))
+                                  .values(unposted=True).execution_options(synchronize_session=False))
     for answer_id in waiting:
         try:
             await publish_answer(rt, answer_id)

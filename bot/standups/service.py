@@ -257,6 +257,7 @@ async def save_answer(session: AsyncSession, standup: Standup, user_id: str, day
     else:
         row.answers = list(answers)
         row.version = row.version + 1
+        row.unposted = True
     await session.flush()
     latest = await session.scalar(select(func.max(StandupAnswer.day)).where(
         StandupAnswer.standup_id == standup.id, StandupAnswer.user_id == user_id))
