@@ -21,7 +21,7 @@ from bot import clock
 from bot.calendar.load import calendar_of, calendars_of
 from bot.calendar.working import Calendar
 from bot.duties import Due, Duty, WorkItem
-from bot.notify.notice import Message, Notice, NoticeKind
+from bot.notify.notice import Message, Notice, NoticeKind, Render
 from bot.runtime import Runtime
 from bot.standups import blocks, flows, schedule, service
 from bot.standups.schedule import PROMPT, Moment
@@ -206,22 +206,20 @@ def _deadline_text(cal: Calendar, standup: Standup, day: date) -> str:
     return schedule.deadline_at(cal, service.times(standup), day).astimezone(cal.zone).strftime("%H:%M")
 
 
-async def render_prompt(rt: Runtime, notice: Notice) -> list[Message]:
-    found = await _still_due(rt, notice)
-    if found is None:
-        return []
-    standup, day, cal = found
-    text, body = blocks.prompt_message(standup.id, standup.name, day, _deadline_text(cal, standup, day), reminder=False)
-    return [Message(text, body)]
+def _render_ask(reminder: bool) -> Render:
+    async def render(rt: Runtime, notice: Notice) -> list[Message]:
+        found = await _still_due(rt, notice)
+        if found is None:
+            return []
+        standup, day, cal = found
+        text, body = blocks.prompt_message(standup.id, standup.name, day, _deadline_text(cal, standup, day),
+                                           reminder=reminder)
+        return [Message(text, body)]
+
+    return render
 
 
-async def render_reminder(rt: Runtime, notice: Notice) -> list[Message]:
-    found = await _still_due(rt, notice)
-    if found is None:
-        return []
-    standup, day, cal = found
-    text, body = blocks.prompt_message(standup.id, standup.name, day, _deadline_text(cal, standup, day), reminder=True)
-    return [Message(text, body)]
+render_prompt, render_reminder = _render_ask(reminder=False), _render_ask(reminder=True)
 
 
 async def _open_blocker(rt: Runtime, notice: Notice) -> tuple[StandupBlocker, Standup] | None:
