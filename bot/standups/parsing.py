@@ -159,7 +159,8 @@ def fold(text: str) -> str:
     """Lower case, accents and emoji shortcodes gone, punctuation as spaces, spaces collapsed."""
     shown = plain(text)
     shown = re.sub(r":[a-z0-9_+'-]+:", " ", shown.lower())
-    decomposed = unicodedata.normalize("NFKD", shown)
+    # Lower-cased again after NFKD: styled letters (𝐍𝐨𝐧𝐞, ℕ𝕆ℕ𝔼) decompose to capitals.
+    decomposed = unicodedata.normalize("NFKD", shown).lower()
     letters = "".join(ch if (ch.isalnum() and not unicodedata.combining(ch)) else
                       ("" if unicodedata.combining(ch) else " ") for ch in decomposed)
     return " ".join(letters.split())

@@ -12,7 +12,7 @@ from bot.calendar.load import calendar_of
 from bot.channels import ensure_member
 from bot.calendar.working import Calendar
 from bot.context import Ctx
-from bot.errors import NotFound, UserError
+from bot.errors import NotFound, PermissionDenied, UserError
 from bot.launches import flows as launch_flows, service as launch_service
 from bot.notify import outbox
 from bot.notify.notice import Notice
@@ -21,7 +21,7 @@ from bot.people.flows import ensure_people
 from bot.roles import refused
 from bot.standups import blocks, flows, schedule, service
 from bot.standups.duties import BLOCKER_KIND, LAUNCH_LINE_KIND
-from bot.standups.enums import DayRef, DeleteMeta, SetupMeta
+from bot.standups.enums import DayRef, DeleteMeta, Field_, SetupMeta
 from bot.standups.parsing import ANSWER_MAX, blocker_question, days_text, time_text
 from bot.standups.service import RISK_SOURCE, Saved, Setup, risk_ref
 from bot.text import channel_mention, user_mention
@@ -40,13 +40,16 @@ async def require_manages(ctx: Ctx, standup: Standup, action: str) -> None:
         raise refused(f"the standup's owner ({user_mention(standup.owner_id)}) and ops admins", action)
 
 
-async def require_setup(ctx: Ctx, channel_id: str | None) -> None:
-    """A new standup: ops admins, or whoever owns a standup reporting in that channel."""
+async def require_setup(ctx: Ctx, channel_id: str | None, field: str | None = None) -> None:
+    """A new standup: ops admins, or whoever owns a standup reporting in that channel. On the
+    submitted form the refusal goes under `field` (the channel): the form stays open to pick
+    another channel instead of closing and losing what was typed."""
     if await service.owns_standup_in(ctx.session, ctx.team_id, ctx.user_id, channel_id):
         return
     if not await ctx.is_manager():
-        raise refused("ops admins and the owner of a standup in that channel", "set up a standup",
-                      "Ask one of them, or see `/prodops admins list`.")
+        refusal = refused("ops admins and the owner of a standup in that channel", "set up a standup",
+                          "Ask one of them, or see `/prodops admins list`.")
+        raise PermissionDenied(refusal.message, field=field)
 
 
 def _know(ctx: Ctx, users: list[str]) -> None:
@@ -79,7 +82,7 @@ async def save_setup(ctx: Ctx, setup: Setup, meta: SetupMeta) -> str:
     what to tell the person."""
     await ensure_member(ctx.rt.lookup or ctx.client, setup.channel_id)
     if meta.s is None:
-        await require_setup(ctx, setup.channel_id)
+        await require_setup(ctx, setup.channel_id, field=Field_.CHANNEL)
         standup = await service.create(ctx.session, ctx.team_id, setup, ctx.user_id)
         verb = "Created"
     else:

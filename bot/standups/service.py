@@ -360,7 +360,8 @@ async def answer_post(session: AsyncSession, standup: Standup, answer: StandupAn
 
 async def stats(session: AsyncSession, standup: Standup, first: date, last: date, now: datetime) -> list[blocks.PersonStats]:
     """Per participant over [first, last]: standup days that were working days for them (and
-    whose deadline has passed, or that they answered), how many they answered, how many late."""
+    whose deadline passed after they joined, or that they answered), how many they answered,
+    how many late."""
     members = (await session.execute(select(StandupMember.user_id, StandupMember.joined_at).where(
         StandupMember.standup_id == standup.id))).all()
     users = [u for u, _ in members]
@@ -381,11 +382,14 @@ async def stats(session: AsyncSession, standup: Standup, first: date, last: date
         cal = calendars.get(user)
         mine = answered.get(user, {})
         expected = 0
-        day = max(first, joined.date() if joined.tzinfo is None else joined.astimezone(UTC).date())
+        since = joined.replace(tzinfo=UTC) if joined.tzinfo is None else joined
+        day = max(first, since.astimezone(UTC).date() - timedelta(days=1))  # a local day may start before UTC's
         while day <= last:
             if t.is_day(day) and (cal is None or cal.is_working_day(day)):
-                passed = cal is None or schedule.deadline_at(cal, t, day) <= now
-                if passed or day in mine:
+                # Someone added after a day's deadline was never asked for that day: not counted.
+                due = (day >= since.astimezone(UTC).date() if cal is None
+                       else since < schedule.deadline_at(cal, t, day) <= now)
+                if due or day in mine:
                     expected += 1
             day += timedelta(days=1)
         counted_days = [d for d in mine if t.is_day(d)]
