@@ -185,6 +185,8 @@ async def test_the_setup_form_puts_each_error_under_its_field_and_writes_nothing
         ({"name": "  CORE   team "}, "name", "There is already a standup named `CORE team`; pick another name."),
         ({"name": "  "}, "name", "Give the standup a name, e.g. `Mobile team`."),
         ({"channel": None}, "channel", "Pick the report channel."),
+        ({"name": "Help desk"}, "name",
+         "A standup name can't start with `help` (a /standup command word); try e.g. `Team Help desk`."),
     ]
     for values, field, message in cases:
         status, body = await submit(bot, team, admin, view, {**good, **values})
@@ -717,6 +719,10 @@ async def test_stats_count_participation_per_person_and_blockers(bot: Bot, team:
     assert (await cmd(bot, team, steady, "stats"))["blocks"] == body["blocks"]  # their one standup
     which = "Which standup? `/standup stats <name>`; `/standup list` shows the names."
     assert (await cmd(bot, team, admin, "stats"))["text"] == which
+    outsider = uid(team, "OUTSIDER")
+    await meet(bot, team, outsider, BERLIN, "Outsider")
+    refused = (await cmd(bot, team, outsider, "stats core"))["text"]
+    assert refused.startswith("Only the standup's participants, its owner") and "see its stats" in refused
 
 
 # -- properties -----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.forms import FormData, read_meta
 from bot.standups.enums import STALE_FORM, DayRef, DeleteMeta, Field_, SetupMeta, answer_field
-from bot.standups.parsing import QUESTIONS_MAX, check_times, parse_days, parse_name, parse_questions, parse_time
+from bot.standups.parsing import QUESTIONS_MAX, check_times, parse_days, parse_questions, parse_setup_name, parse_time
 from bot.standups.service import Setup
 from models.standup import PostMode
 
@@ -14,7 +14,7 @@ from models.standup import PostMode
 def setup_from(view: dict[str, Any], user_id: str) -> tuple[Setup, SetupMeta]:
     form = FormData(view)
     meta = read_meta(SetupMeta, view.get("private_metadata"), STALE_FORM, field=Field_.NAME)
-    name = parse_name(form.text(Field_.NAME) or "", field=Field_.NAME)
+    name = parse_setup_name(form.text(Field_.NAME) or "", field=Field_.NAME)
     channel = form.channel(Field_.CHANNEL)
     if not channel:
         raise UserError("Pick the report channel.", field=Field_.CHANNEL)

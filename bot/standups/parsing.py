@@ -57,6 +57,18 @@ def parse_name(text: str, field: str | None = None) -> str:
     return name
 
 
+def parse_setup_name(text: str, field: str | None = None) -> str:
+    """A new or renamed standup's name: `parse_name`, and not starting with a subcommand word
+    (`/standup help desk` must stay the help, so a standup called "Help desk" could never be
+    opened by name)."""
+    name = parse_name(text, field)
+    first = plain(name).split()[0].lower()
+    if first in SUBCOMMANDS:
+        raise UserError(f"A standup name can't start with `{first}` (a /standup command word); "
+                        f"try e.g. `Team {plain(name)}`.", field=field)
+    return name
+
+
 def parse_command(text: str) -> StandupCommand:
     """`/standup` alone answers today's standup; `/standup <name>` the one named; the rest are
     subcommands, a name after them unquoted or quoted."""

@@ -64,7 +64,9 @@ def _know(ctx: Ctx, users: list[str]) -> None:
 
 async def setup_form(ctx: Ctx) -> dict[str, Any]:
     await require_setup(ctx, ctx.channel_id)
-    defaults = blocks.SetupDefaults(channel_id=ctx.channel_id, members=[ctx.user_id], owner_id=ctx.user_id)
+    # Run from a DM, the DM is no report channel: the form starts without one.
+    channel = ctx.channel_id if ctx.channel_id and not ctx.channel_id.startswith("D") else None
+    defaults = blocks.SetupDefaults(channel_id=channel, members=[ctx.user_id], owner_id=ctx.user_id)
     return blocks.setup_modal(defaults, SetupMeta(c=ctx.channel_id or ""))
 
 
@@ -265,7 +267,7 @@ async def submit(ctx: Ctx, ref: DayRef, values: list[str | None]) -> str:
     if standup.mode is PostMode.SUMMARY and summarised is None:
         return f"Saved. It goes up in {where} with the summary once the deadline has passed."
     edited = "" if saved.first else " (the posted message is updated)"
-    return f"Saved{edited}. Posted in {where}" + (", marked late." if saved.answer.late else ".")
+    return f"Saved{edited}. It's going up in {where}" + (", marked late." if saved.answer.late else ".")
 
 
 async def _blocker_effects(ctx: Ctx, standup: Standup, saved: Saved, today: date) -> list[Notice]:
@@ -326,6 +328,10 @@ async def stats(ctx: Ctx, name: str | None) -> list[Any]:
         standup = mine[0]
     else:
         standup = await service.get(ctx.session, ctx.team_id, name)
+    # Per-person participation is for the team itself, its owner and ops admins.
+    if not (await service.is_member(ctx.session, standup.id, ctx.user_id) or await _manages(ctx, standup)):
+        raise refused(f"the standup's participants, its owner ({user_mention(standup.owner_id)}) and ops admins",
+                      "see its stats")
     today = clock.today_in(ctx.workspace.timezone)
     first = today - timedelta(days=STATS_DAYS - 1)
     people = await service.stats(ctx.session, standup, first, today, clock.now())
