@@ -116,11 +116,12 @@ async def due_rows(session: AsyncSession, now: datetime, kinds: Collection[str],
                    limit: int = SWEEP_BATCH) -> list[int]:
     """Notices of `kinds` (what this process can render: a replica that lacks a kind leaves it
     to one that has it) whose next try has come (the (status, next_at) index) or whose claim
-    went stale."""
+    went stale. Notices held to the same instant go in the order they were raised (the id): a
+    standup's prompt and reminder both held until someone's late start arrive prompt first."""
     if not kinds:
         return []
     rows = await session.scalars(select(Delivery.id).where(_takeable(now), Delivery.kind.in_(sorted(kinds)))
-                                 .order_by(Delivery.next_at).limit(limit))
+                                 .order_by(Delivery.next_at, Delivery.id).limit(limit))
     return list(rows)
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.calendar.load import calendar_of, calendars_of
@@ -25,6 +26,7 @@ from bot.notify.notice import Message, Notice, NoticeKind, Render
 from bot.runtime import Runtime
 from bot.standups import blocks, flows, schedule, service
 from bot.standups.schedule import PROMPT, Moment
+from models.delivery import Delivery, DeliveryStatus
 from models.launch import Launch
 from models.person import Person
 from models.standup import Standup, StandupBlocker, StandupMember
@@ -35,6 +37,7 @@ REMINDER_KIND = "standup.reminder"
 BLOCKER_KIND = "standup.blocker"  # to the standup's owner, once per blocker
 LAUNCH_LINE_KIND = "standup.blocker.launch"  # in the named launch's checklist thread, once per blocker
 RECHECK_AFTER = timedelta(days=1)  # a paused standup's participants are looked at again this much later
+SUMMARY_GRACE = timedelta(hours=12)  # a summary posts when the bot is back within this; skipped after
 CATCH_UP = 4  # moments handed on per participant after downtime (the rest were past their deadline long ago)
 
 
@@ -149,13 +152,32 @@ async def _due_summaries(rt: Runtime, at: datetime) -> Due:
 
     async def advance() -> None:
         async with rt.db.unit_of_work() as session:
+            unsettled = await _unsettled(session, items, at)
             for standup_id, read, when, day in moves:
+                if standup_id in unsettled:
+                    continue  # the next tick finds the same day again; its claim decides who posts
                 same = Standup.next_summary_at.is_(None) if read is None else Standup.next_summary_at == read
                 await session.execute(update(Standup).where(Standup.id == standup_id, same)
                                       .values(next_summary_at=when, next_summary_day=day)
                                       .execution_options(synchronize_session=False))
 
     return Due(items, advance)
+
+
+async def _unsettled(session: AsyncSession, items: list[WorkItem], at: datetime) -> set[int]:
+    """Standups whose summary this tick neither sent nor skipped, still within the grace: the
+    post failed, or a claim is open (another replica posting, or one that crashed mid-post).
+    Their next_summary_at must stay, or no later tick would find that day's summary again."""
+    unsettled: set[int] = set()
+    for item in items:
+        if at - item.due_at > SUMMARY_GRACE:
+            continue
+        status = await session.scalar(select(Delivery.status).where(
+            Delivery.team_id == item.team_id, Delivery.kind == item.kind, Delivery.key == item.key,
+            Delivery.period == item.period))
+        if status in (DeliveryStatus.FAILED, DeliveryStatus.CLAIMED):
+            unsettled.add(int(item.key))
+    return unsettled
 
 
 async def _zones(session: Any, standups: list[Standup]) -> dict[int, list[Any]]:
@@ -274,4 +296,4 @@ NOTICES = (
 # A prompt may go late, up to its deadline (WorkItem.expires_at decides; the grace only bounds it).
 STANDUP_MOMENTS = Duty("standup prompts", _due_moments, grace=timedelta(hours=24))
 # A summary posts when the bot is back within half a day of the last deadline, and is skipped after.
-STANDUP_SUMMARIES = Duty("standup summaries", _due_summaries, send=_send_summary, grace=timedelta(hours=12))
+STANDUP_SUMMARIES = Duty("standup summaries", _due_summaries, send=_send_summary, grace=SUMMARY_GRACE)
