@@ -304,6 +304,7 @@ async def test_away_holiday_and_working_hours_decide_who_is_prompted_and_the_sum
     off = next(line for line in text.splitlines() if "Away or off" in line)
     missing = next(line for line in text.splitlines() if "Not answered yet" in line)
     assert "Arno (away)" in off and "Arno" not in missing and "Emil" in missing and "Nina" not in missing, text
+    assert "Lena (outside working hours)" in off and "Lena" not in missing, text  # never asked
 
     # Wednesday is the workspace's holiday: nobody is prompted or reminded; all four are off.
     before = (counts(prompts), counts(reminders))
@@ -314,7 +315,7 @@ async def test_away_holiday_and_working_hours_decide_who_is_prompted_and_the_sum
     summary = summaries(bot, team, "Daily")[-1]
     text = block_text(summary.blocks)
     assert "Wed Dec 2" in text and "Not answered yet" not in text, text
-    assert all(f"{name} (holiday (Offsite))" in text for name in ("Nina", "Arno", "Emil", "Lena")), text
+    assert all(f"{name} (holiday: Offsite)" in text for name in ("Nina", "Arno", "Emil", "Lena")), text
     assert_valid_blocks(summary.blocks)
 
     # Thursday: Arno is back and prompted for Thursday; Tuesday's held prompt was given up, never sent late.

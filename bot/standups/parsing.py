@@ -167,10 +167,19 @@ NONE_WORDS = frozenset({
 })
 
 
-def fold(text: str) -> str:
-    """Lower case, accents and emoji shortcodes gone, punctuation as spaces, spaces collapsed."""
-    shown = plain(text)
-    shown = re.sub(r":[a-z0-9_+'-]+:", " ", shown.lower())
+_SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
+
+
+def fold(text: str, *, from_right: bool = False) -> str:
+    """Lower case, accents and emoji shortcodes gone, punctuation as spaces, spaces collapsed.
+
+    Colons are ambiguous (`:0:tada:` is `0` then `:tada:`, or `:0:` then `tada:`): shortcodes
+    are matched from the left, or with `from_right` from the right."""
+    shown = plain(text).lower()
+    if from_right:
+        shown = _SHORTCODE.sub(" ", shown[::-1])[::-1]
+    else:
+        shown = _SHORTCODE.sub(" ", shown)
     # Lower-cased again after NFKD: styled letters (𝐍𝐨𝐧𝐞, ℕ𝕆ℕ𝔼) decompose to capitals.
     decomposed = unicodedata.normalize("NFKD", shown).lower()
     letters = "".join(ch if (ch.isalnum() and not unicodedata.combining(ch)) else
@@ -180,4 +189,4 @@ def fold(text: str) -> str:
 
 def is_blocker(answer: str | None) -> bool:
     """An answer to the blocker question reports a blocker unless it is empty or none-like."""
-    return bool(answer) and fold(answer or "") not in NONE_WORDS
+    return bool(answer) and not any(fold(answer or "", from_right=r) in NONE_WORDS for r in (False, True))

@@ -320,6 +320,19 @@ async def _calendars(session: AsyncSession, team_id: str, user_ids: list[str], f
     return {user: cal for (_, user), cal in found.items()}
 
 
+def _off(cal: Calendar, t: Times, day: date) -> str | None:
+    """Why the person was not asked that day: a day off, or working hours that miss the window
+    between prompt and deadline (the notifier never prompted them)."""
+    off = cal.day_off(day)
+    if off is not None:  # "holiday (Offsite)" reads as "Nina (holiday: Offsite)" in a list of names
+        return f"holiday: {off[len('holiday ('):-1]}" if off.startswith("holiday (") else off
+    period = cal.period_on(day)
+    if period is None or not (period.start < schedule.deadline_at(cal, t, day)
+                              and period.end > schedule.prompt_at(cal, t, day)):
+        return "outside working hours"
+    return None
+
+
 async def day_summary(session: AsyncSession, standup: Standup, day: date) -> blocks.DaySummary:
     """Answered, late, missing and away on `day`, and every open blocker with its age."""
     members = await member_ids(session, standup.id)
@@ -335,7 +348,7 @@ async def day_summary(session: AsyncSession, standup: Standup, day: date) -> blo
                 late.append(name)
             continue
         cal = calendars.get(user)
-        off = cal.day_off(day) if cal is not None else None
+        off = _off(cal, times(standup), day) if cal is not None else None
         if off is not None:
             away.append((name, off))
         else:
@@ -385,7 +398,7 @@ async def stats(session: AsyncSession, standup: Standup, first: date, last: date
         since = joined.replace(tzinfo=UTC) if joined.tzinfo is None else joined
         day = max(first, since.astimezone(UTC).date() - timedelta(days=1))  # a local day may start before UTC's
         while day <= last:
-            if t.is_day(day) and (cal is None or cal.is_working_day(day)):
+            if t.is_day(day) and (cal is None or _off(cal, t, day) is None):
                 # Someone added after a day's deadline was never asked for that day: not counted.
                 due = (day >= since.astimezone(UTC).date() if cal is None
                        else since < schedule.deadline_at(cal, t, day) <= now)
