@@ -184,9 +184,12 @@ async def run_tick(settings: Settings, at: datetime | None, dry_run: bool) -> li
     rt = Runtime.create(settings)
     try:
         build_app(rt)  # registers every feature's duties (its listeners stay unused)
+        if at is not None:  # the whole run reads `at` as now: a message rendered later in it agrees
+            clock.CLOCK.set(at)
         at = at or clock.now()
         return await tick(rt, at, dry_run=dry_run) or [f"nothing due at {at.isoformat(timespec='minutes')}"]
     finally:
+        clock.CLOCK.reset()
         await rt.close()
 
 
