@@ -9,7 +9,9 @@ import base64
 import binascii
 import itertools
 import json
+import math
 import re
+import time
 from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
@@ -24,6 +26,8 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    limited: bool = False  # answered 429 by the rate limiter (FakeSlack.rate_limit)
+    at: float = 0.0  # time.time() when it was answered
 
 
 @dataclass
@@ -60,6 +64,60 @@ class Gate:
         if self.arrived >= self.count:
             self.opened.set()
         await self.opened.wait()
+
+
+@dataclass
+class Bucket:
+    """A token bucket: `rate` tokens a second, holding at most `burst`; a call takes one."""
+
+    rate: float
+    burst: float
+    tokens: float
+    stamp: float
+
+    def wait(self, now: float) -> float:
+        """Seconds until a token is there (0: one is)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+@dataclass
+class RateLimit:
+    """Slack's posting limits, off unless a test or benchmark turns them on: `chat.postMessage`
+    about once a second per channel with short bursts, optionally a workspace-wide bucket too
+    (Slack has one and does not say how big). A call beyond them is answered HTTP 429 with
+    `Retry-After` (whole seconds, as Slack sends it) and `{"ok": false, "error": "ratelimited"}`,
+    and takes no token."""
+
+    per_channel: float = 1.0  # calls a second, per channel
+    burst: int = 3
+    workspace: float | None = None  # calls a second over every channel; None: no such limit
+    workspace_burst: int = 10
+    methods: frozenset[str] = frozenset({"chat.postMessage"})
+    clock: Callable[[], float] = time.monotonic
+    channels: dict[str, Bucket] = field(default_factory=dict)
+    team: Bucket | None = None
+
+    def _bucket(self, rate: float, burst: int, now: float) -> Bucket:
+        return Bucket(rate, burst, float(burst), now)
+
+    def retry_after(self, method: str, channel: str) -> int | None:
+        """None: the call may go (its tokens are taken); otherwise the Retry-After to answer."""
+        if method not in self.methods:
+            return None
+        now = self.clock()
+        bucket = self.channels.setdefault(channel, self._bucket(self.per_channel, self.burst, now))
+        buckets = [bucket]
+        if self.workspace is not None:
+            self.team = self.team or self._bucket(self.workspace, self.workspace_burst, now)
+            buckets.append(self.team)
+        wait = max(b.wait(now) for b in buckets)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for b in buckets:
+            b.tokens -= 1
+        return None
 
 
 BOT_USER_ID = "UBOT"
@@ -134,6 +192,8 @@ class FakeSlack:
         # method -> coroutine run (once) before answering: "meanwhile, elsewhere…" in tests
         self.before: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
         self.gates: dict[str, Gate] = {}  # method -> calls held until enough are waiting
+        self.limits: RateLimit | None = None  # Slack's rate limits, when turned on (rate_limit)
+        self.latency = 0.0  # seconds every Web API call takes before it is answered
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
 
@@ -143,6 +203,12 @@ class FakeSlack:
         """Make the next `times` calls of `method` (with `match`'s arguments) fail with an
         error, a status, or a 429."""
         self.failures.setdefault(method, []).append(Failure(error, status, retry_after, times, match))
+
+    def rate_limit(self, per_channel: float = 1.0, burst: int = 3, *, workspace: float | None = None,
+                   workspace_burst: int = 10, clock: Callable[[], float] = time.monotonic) -> RateLimit:
+        """Enforce Slack's posting limits from now on (see RateLimit); reset() turns them off."""
+        self.limits = RateLimit(per_channel, burst, workspace, workspace_burst, clock=clock)
+        return self.limits
 
     def gate(self, method: str, count: int) -> None:
         """Hold calls of `method` until `count` of them wait, then answer them all."""
@@ -190,12 +256,16 @@ class FakeSlack:
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
-        self.calls.append(Call(method, args, token))
+        call = Call(method, args, token)
+        self.calls.append(call)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if method in self.gates:
             await self.gates[method].wait()
         hook = self.before.pop(method, None)
         if hook is not None:
             await hook(args)
+        call.at = time.time()
         pending = self.failures.get(method) or []
         failure = next((f for f in pending if not f.match or all(str(args.get(k)) == v for k, v in f.match.items())), None)
         if failure is not None:
@@ -206,6 +276,11 @@ class FakeSlack:
             status = 429 if failure.retry_after is not None else failure.status
             body = {"ok": False, "error": failure.error or ("ratelimited" if status == 429 else "fatal_error")}
             return web.json_response(body, status=status, headers=headers)
+        retry_after = self.limits.retry_after(method, str(args.get("channel") or "")) if self.limits else None
+        if retry_after is not None:
+            call.limited = True
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(retry_after)})
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         result = handler(args) if handler else {}
         return web.json_response({"ok": True, **result} if "ok" not in result else result)

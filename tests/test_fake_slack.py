@@ -95,3 +95,36 @@ async def test_members_page(fake_slack: FakeSlack, client: AsyncWebClient) -> No
     rest = await client.conversations_members(channel="CFAKE01", limit=2,
                                               cursor=first["response_metadata"]["next_cursor"])
     assert rest["members"] == ["UC"] and rest["has_more"] is False
+
+
+async def test_rate_limit_answers_429_with_retry_after_then_lets_calls_through(
+        fake_slack: FakeSlack, client: AsyncWebClient) -> None:
+    now = [100.0]
+    fake_slack.rate_limit(per_channel=1.0, burst=2, clock=lambda: now[0])
+    for _ in range(2):  # the burst
+        await client.chat_postMessage(channel="CFAKE01", text="hi")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="CFAKE01", text="one too many")
+    assert raised.value.response.status_code == 429
+    assert raised.value.response["error"] == "ratelimited"
+    assert raised.value.response.headers["Retry-After"] == "1"
+    await client.chat_postMessage(channel="DFAKE02", text="another channel has its own bucket")
+    await client.conversations_info(channel="CFAKE01")  # other methods are not limited
+    now[0] += 1.0  # one second later, one more token
+    await client.chat_postMessage(channel="CFAKE01", text="after the wait")
+    with pytest.raises(SlackApiError):
+        await client.chat_postMessage(channel="CFAKE01", text="and the bucket is empty again")
+    assert [c.limited for c in fake_slack.posted("CFAKE01")] == [False, False, True, False, True]
+    assert len(fake_slack.messages["CFAKE01"]) == 3  # a limited call posts nothing
+
+
+async def test_workspace_rate_limit_spans_channels(fake_slack: FakeSlack, client: AsyncWebClient) -> None:
+    now = [100.0]
+    fake_slack.rate_limit(per_channel=1.0, burst=3, workspace=2.0, workspace_burst=2, clock=lambda: now[0])
+    await client.chat_postMessage(channel="D1", text="a")
+    await client.chat_postMessage(channel="D2", text="b")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="D3", text="c")
+    assert raised.value.response.headers["Retry-After"] == "1"
+    now[0] += 0.5
+    await client.chat_postMessage(channel="D3", text="c")
