@@ -55,7 +55,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import Child, child_env, clear_proxies, cpu_seconds, machine, prepare_database
+from bench.common import (ZONES, Autovacuum, Child, OtherCpu, analyze, backend_cpu, backend_delta, child_env,
+                          clear_proxies, machine, pct, prepare_database, zone_counts)
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/helper_bench"
 FIRST = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Monday 00:00 UTC: the first tick ever
@@ -65,25 +66,6 @@ NUDGE_KIND = "launch.nudge"
 SEED = 11
 LONG_LEAVE_EVERY = 3000  # one person in 3,000 is on a leave past the horizon (a long parental leave)
 
-# 30 real zones, most populated first (weights: a made-up but plausible global company).
-ZONES: list[tuple[str, float]] = [
-    ("America/New_York", 16), ("Europe/Berlin", 9), ("America/Los_Angeles", 9), ("Europe/London", 8),
-    ("Asia/Kolkata", 8),  # +05:30
-    ("America/Chicago", 5), ("Europe/Paris", 4), ("America/Sao_Paulo", 4), ("Asia/Singapore", 3),
-    ("Australia/Sydney", 3),  # DST in the southern summer (+11 now)
-    ("America/Denver", 2), ("Europe/Warsaw", 2), ("Asia/Tokyo", 2), ("Asia/Shanghai", 2),
-    ("Europe/Lisbon", 2), ("America/Mexico_City", 2),
-    ("Asia/Jerusalem", 2),  # Sun–Thu
-    ("Europe/Helsinki", 1.5), ("Europe/Istanbul", 1.5), ("Asia/Dubai", 1.5), ("Africa/Lagos", 1),
-    ("Africa/Nairobi", 1), ("America/Bogota", 1),
-    ("America/Santiago", 1),  # southern DST (-03 now)
-    ("Pacific/Auckland", 1),  # +13 now
-    ("America/St_Johns", 0.5),  # -03:30
-    ("Asia/Kathmandu", 0.5),  # +05:45
-    ("Australia/Adelaide", 0.5),  # +10:30 now
-    ("Asia/Tehran", 0.3),  # +03:30
-    ("Pacific/Chatham", 0.2),  # +12:45 standard, +13:45 now
-]
 DEFAULT_HOURS = (frozenset(range(5)), 9 * 60, 18 * 60)
 # Workspaces: id, zone, default hours (None: the built-in Mon–Fri 09:00–18:00), holiday
 # country preset, own holidays. APAC's offsite falls on Tuesday 1 December.
@@ -146,14 +128,6 @@ class Population:
 
     def by_id(self) -> dict[str, Member]:
         return {m.user_id: m for m in self.members}
-
-
-def zone_counts(people: int, zones: list[tuple[str, float]]) -> list[tuple[str, int]]:
-    total = sum(w for _, w in zones)
-    counts = [[z, int(people * w / total)] for z, w in zones]
-    for i in range(people - sum(c for _, c in counts)):  # the remainder, most populated first
-        counts[i % len(counts)][1] += 1
-    return [(z, c) for z, c in counts]
 
 
 def region_team(zone: str) -> str:
@@ -410,14 +384,6 @@ async def seed(url: str, pop: Population) -> dict[str, int]:
             "items": len(pop.items), "open items": sum(not i.done for i in pop.items)}
 
 
-async def analyze(engine: Any) -> None:
-    from sqlalchemy import text
-
-    async with engine.connect() as conn:
-        await conn.execute(text("ANALYZE"))
-        await conn.commit()
-
-
 async def explain(rt: Any, statement: str, parameters: Any, analyze: bool = True) -> list[str]:
     """The plan of a statement the bot ran, with the parameters it ran with."""
     async with rt.db.engine.connect() as conn:
@@ -427,48 +393,6 @@ async def explain(rt: Any, statement: str, parameters: Any, analyze: bool = True
             return [r[0] for r in rows]
         rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, tuple(parameters))
         return [str(r[-1]) for r in rows]
-
-
-class Autovacuum:
-    """autovacuum's decisions at its default settings, taken once per simulated minute (its
-    naptime is a minute): a simulated day runs in a few minutes, so the real daemon alone would
-    leave the planner's statistics many simulated hours old. VACUUM a table once its dead rows
-    pass 50 + 20% of its live ones, ANALYZE it once its changes since the last analyze pass
-    50 + 10%. Runs between ticks, on a connection of its own (never counted)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.replace("postgresql+asyncpg", "postgresql")
-        self.conn: Any = None
-        self.pid: int | None = None
-        self.done: Counter = Counter()
-        self._reported: Counter = Counter()
-
-    async def maybe_run(self) -> None:
-        import asyncpg
-
-        if self.conn is None:
-            self.conn = await asyncpg.connect(self.url)
-            self.pid = await self.conn.fetchval("select pg_backend_pid()")
-        await asyncio.sleep(0)
-        rows = await self.conn.fetch("select relname, n_live_tup, n_dead_tup, n_mod_since_analyze "
-                                     "from pg_stat_user_tables where schemaname = 'public'")
-        for name, live, dead, changed in rows:
-            if dead > 50 + 0.2 * live:
-                await self.conn.execute(f'VACUUM "{name}"')
-                self.done[f"vacuum {name}"] += 1
-            if changed > 50 + 0.1 * live:
-                await self.conn.execute(f'ANALYZE "{name}"')
-                self.done[f"analyze {name}"] += 1
-
-    def done_since(self) -> dict[str, int]:
-        """What it ran since the last call."""
-        since = self.done - self._reported
-        self._reported = Counter(self.done)
-        return dict(since)
-
-    async def close(self) -> None:
-        if self.conn is not None:
-            await self.conn.close()
 
 
 # -- measuring -------------------------------------------------------------------------------------
@@ -587,73 +511,6 @@ async def one_tick(rt: Any, meter: Meter, at: datetime, record: bool = False) ->
                     round(cpu * 1000, 2), meter.read, meter.started, meter.posts["dm"], meter.posts["thread"],
                     meter.posts["channel"], dict(verbs), round(meter.starts_ms, 2), round(meter.starts_cpu_ms, 2),
                     round(meter.advance_ms, 2)), list(meter.dms)
-
-
-def busy_jiffies() -> float:
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    values = [int(v) for v in fields]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-class OtherCpu:
-    """CPU used on the machine by anything but this process and the fake, over a phase."""
-
-    def __init__(self, fake_pid: int) -> None:
-        self.fake_pid = fake_pid
-
-    def __enter__(self) -> "OtherCpu":
-        self.t0 = (busy_jiffies(), time.process_time(), cpu_seconds(self.fake_pid), time.perf_counter())
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        b, own, fake, wall = self.t0
-        self.busy = busy_jiffies() - b
-        self.own = time.process_time() - own
-        self.fake = cpu_seconds(self.fake_pid) - fake
-        self.other = max(0.0, self.busy - self.own - self.fake)
-        self.wall = time.perf_counter() - wall
-
-    def summary(self) -> dict[str, float]:
-        return {"wall_s": round(self.wall, 2), "bot_cpu_s": round(self.own, 2), "fake_slack_cpu_s": round(self.fake, 2),
-                "other_cpu_s": round(self.other, 2)}
-
-
-async def backend_cpu(url: str, leave_out: int | None = None) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend connected to the benchmark's database (the
-    bot's pool), read from /proc through a connection of our own (left out, as is `leave_out`:
-    the emulated autovacuum's)."""
-    if not url.startswith("postgresql"):
-        return {}
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        pids = [r[0] for r in await conn.fetch(
-            "select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()")
-            if r[0] != leave_out]
-    finally:
-        await conn.close()
-    found = {}
-    for pid in pids:
-        try:
-            found[pid] = cpu_seconds(pid)
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            pass
-    return found
-
-
-def backend_delta(before: dict[int, float], after: dict[int, float]) -> float | None:
-    if not after and not before:
-        return None
-    return round(sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()), 2)
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def spread(stats: list[TickStat]) -> dict[str, Any]:
