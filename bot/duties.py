@@ -75,6 +75,10 @@ class WorkItem:
     notice: "Notice | None" = None  # a message: sent through the notifier (bot/notify/), not `send`
     calendar: "Calendar | None" = None  # the recipient's, when `due` already loaded it (a day start)
     expires_at: datetime | None = None  # after this it is skipped, whatever the grace (a standup's deadline)
+    # Items of one lane go one after another, lanes side by side: by default a notice's recipient
+    # (a DM is its own channel), else the key; an item posting to a channel names it, so that
+    # channel's posts do not race each other into Slack's per-channel limit.
+    lane: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,8 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
     due = found if isinstance(found, Due) else Due(found)
     lanes: dict[str, list[int]] = {}  # one recipient's (or channel's) items in order, lanes side by side
     for index, item in enumerate(due.items):
-        lanes.setdefault(item.notice.to if item.notice is not None else item.key, []).append(index)
+        lane = item.lane or (item.notice.to if item.notice is not None else item.key)
+        lanes.setdefault(lane, []).append(index)
     lines: list[str] = [""] * len(due.items)
     gate = asyncio.Semaphore(SEND_AT_ONCE)
 

@@ -180,6 +180,27 @@ async def test_a_duty_that_fails_does_not_stop_the_others(bot: Bot, team: str) -
     assert rt.duties.last["other"].outcome == "1 sent"
 
 
+async def test_items_of_one_lane_go_one_after_another_while_lanes_go_side_by_side(bot: Bot, team: str) -> None:
+    """A channel's posts share a lane (Slack takes about one a second per channel); a DM is its own."""
+    at = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    events: list[tuple[str, str]] = []
+
+    async def due(_rt: object, instant: datetime) -> list[WorkItem]:
+        return [WorkItem(team, "test.lane", key, "p", instant, f"item {key}", lane=lane)
+                for key, lane in (("a1", "CSHARED"), ("b1", None), ("a2", "CSHARED"), ("a3", "CSHARED"))]
+
+    async def send(_rt: object, item: WorkItem) -> None:
+        events.append(("start", item.key))
+        await asyncio.sleep(0.02)
+        events.append(("end", item.key))
+
+    lines = await duties.tick(tiny_runtime(bot, Duty("lanes", due, send)), at)  # type: ignore[arg-type]
+    assert lines == [f"lanes: sent item {key}" for key in ("a1", "b1", "a2", "a3")]  # in the items' order
+    assert [e for e in events if e[1].startswith("a")] == [
+        ("start", "a1"), ("end", "a1"), ("start", "a2"), ("end", "a2"), ("start", "a3"), ("end", "a3")]
+    assert events.index(("start", "b1")) < events.index(("end", "a1"))  # its own lane, meanwhile
+
+
 async def test_status_lists_each_duty_with_its_next_run_and_last_outcome(bot: Bot, team: str) -> None:
     await duties.tick(bot.rt, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
     await bot.slack.command(team, "U1", "/prodops", "status", response_url=bot.fake.response_url("status"))

@@ -145,7 +145,7 @@ async def _due_summaries(rt: Runtime, at: datetime) -> Due:
                 continue
             items.append(WorkItem(s.team_id, flows.SUMMARY_POST, str(s.id), day.isoformat(), when,
                                   f"standup summary of standup {s.id} in {s.team_id} for {day.isoformat()}",
-                                  payload=(s.id, day)))
+                                  payload=(s.id, day), lane=s.channel_id))
         following = schedule.next_summary(found, t, at)
         moves.append((s.id, s.next_summary_at, following[0], following[1]) if following
                      else (s.id, s.next_summary_at, at + RECHECK_AFTER, None))
