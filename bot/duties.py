@@ -104,6 +104,9 @@ class Duty:
     send: SendFunc | None = None
     grace: timedelta = timedelta(hours=1)  # how late an item may still be sent
     describes: bool = True  # False: finding its items has side effects, so dry-run only names it
+    # A send that failed is tried again by a tick at least this much later (a channel that keeps
+    # refusing is not asked every minute of the grace).
+    retry_every: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,8 @@ async def _one(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime, dry_run:
         why = (f"due {_iso(item.due_at)}, past its deadline {_iso(item.expires_at)}" if expired and item.expires_at
                else f"due {_iso(item.due_at)}, {_span(late)} ago: past the {_span(duty.grace)} grace")
         if not dry_run and not await _record_skip(rt, item, why, at):
-            why = await _why_taken(rt, item)
+            taken = await _why_taken(rt, item)
+            why = f"{why}; it failed before and is not tried again" if taken.startswith("failed") else taken
         return f"{duty.name}: skipped {item.what} ({why})"
     if dry_run:
         return await _describe(rt, duty, item, at)
@@ -245,7 +249,7 @@ async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
         raise TypeError(f"duty {duty.name} found an item without a notice and has no send")
     send = duty.send
     async with rt.db.unit_of_work() as session:
-        c = await claim(session, item.team_id, item.kind, item.key, item.period)
+        c = await claim(session, item.team_id, item.kind, item.key, item.period, retry_failed_after=duty.retry_every)
     if c is None:
         return f"{duty.name}: skipped {item.what} ({await _why_taken(rt, item)})"
     try:

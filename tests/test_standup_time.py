@@ -539,11 +539,15 @@ async def test_two_replicas_ticking_at_once_send_each_prompt_reminder_and_summar
         failed = [line for line in lines if f"summary of standup {standup.id} in {team} " in line]
         assert len(failed) == 1 and failed[0].startswith("standup summaries: failed"), failed
         assert summaries(bot, team, "Twice") == [summaries(bot, team, "Twice")[0]]  # Tuesday's only
-        clock.set(due + MINUTE)
+        clock.set(due + MINUTE)  # a failed summary is tried again five minutes on, not every minute
         lines = await duties.tick(other, due + MINUTE)
+        assert f"standup summaries: skipped standup summary of standup {standup.id} in {team} for 2026-12-02 " \
+               "(failed recently; retried on a later tick)" in lines
+        clock.set(due + 5 * MINUTE)
+        lines = await duties.tick(other, due + 5 * MINUTE)
         await bot.settle()
         assert f"standup summaries: sent standup summary of standup {standup.id} in {team} for 2026-12-02" in lines
-        for at in (due + 2 * MINUTE, due + timedelta(hours=1)):
+        for at in (due + 6 * MINUTE, due + timedelta(hours=1)):
             clock.set(at)
             await asyncio.gather(duties.tick(bot.rt, at), duties.tick(other, at))
         assert [s.text.split(":")[0] for s in summaries(bot, team, "Twice")] == [

@@ -296,4 +296,5 @@ NOTICES = (
 # A prompt may go late, up to its deadline (WorkItem.expires_at decides; the grace only bounds it).
 STANDUP_MOMENTS = Duty("standup prompts", _due_moments, grace=timedelta(hours=24))
 # A summary posts when the bot is back within half a day of the last deadline, and is skipped after.
-STANDUP_SUMMARIES = Duty("standup summaries", _due_summaries, send=_send_summary, grace=SUMMARY_GRACE)
+STANDUP_SUMMARIES = Duty("standup summaries", _due_summaries, send=_send_summary, grace=SUMMARY_GRACE,
+                         retry_every=timedelta(minutes=5))
