@@ -169,7 +169,12 @@ def parse_at(value: str | None) -> datetime | None:
     if at.tzinfo is None or at.utcoffset() is None:
         raise StartupError(f"--at {value!r} has no UTC offset: say which instant, "
                            "e.g. 2026-11-24T09:00:00+01:00 or 2026-11-24T08:00:00Z")
+    if not (AT_EARLIEST <= at.year <= AT_LATEST):  # the calendar looks a year ahead: year 9999 overflows
+        raise StartupError(f"--at {value!r} is outside the years {AT_EARLIEST} to {AT_LATEST}")
     return at
+
+
+AT_EARLIEST, AT_LATEST = 2000, 2999
 
 
 async def run_tick(settings: Settings, at: datetime | None, dry_run: bool) -> list[str]:

@@ -221,7 +221,7 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
 
 async def _one(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime, dry_run: bool) -> str:
     late = at - item.due_at
-    expired = item.expires_at is not None and at > item.expires_at
+    expired = item.expires_at is not None and at >= item.expires_at  # at the deadline it is over
     if expired or late > duty.grace:
         why = (f"due {_iso(item.due_at)}, past its deadline {_iso(item.expires_at)}" if expired and item.expires_at
                else f"due {_iso(item.due_at)}, {_span(late)} ago: past the {_span(duty.grace)} grace")

@@ -111,9 +111,8 @@ async def delete_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
 
 
 async def fill_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
-    form = await requests.open_from_button(ctx, read_meta(DayRef, action.get("value"), STALE_BUTTON))
-    await ctx.answer()
-    ctx.open_modal(form)
+    await ctx.answer()  # at once; a refusal goes back through response_url (bot/edge.py)
+    ctx.open_modal(await requests.open_from_button(ctx, read_meta(DayRef, action.get("value"), STALE_BUTTON)))
 
 
 def listeners(app: ProdOpsApp) -> None:

@@ -457,7 +457,7 @@ async def open_standup(bot: Bot, team: str, user: str) -> dict[str, Any]:
 async def test_after_the_deadline_standup_opens_tomorrow_for_who_answered_and_today_late_for_who_did_not(
         bot: Bot, team: str, clock: Clock) -> None:
     admin, xena, yann = uid(team, "ADM"), uid(team, "XEN"), uid(team, "YAN")
-    clock.set(local(MONDAY, 8))
+    clock.set(local(MONDAY - timedelta(days=1), 12))  # set up on Sunday: Monday is everyone's first day
     await people(bot, team, (admin, BERLIN, "Ada"), (xena, BERLIN, "Xena"), (yann, KOLKATA, "Yann"), admin=admin)
     standup = await set_up(bot, team, admin, "Evening", [xena, yann], owner=admin)
     await tick(bot, clock, local(MONDAY, 8, 1))

@@ -144,6 +144,10 @@ async def preview(rt: "Runtime", row: "outbox.Row | Notice", now: datetime) -> O
         return Outcome("would drop", "no such notice kind")
     decision = await _decide(rt, kind, row, now)
     if decision.status is None:
+        # Rendering only reads, so the preview asks it too: a prompt to someone who already
+        # answered would be dropped, and the dry run says so instead of "would send".
+        if not await kind.render(rt, row.notice):
+            return Outcome("would drop", "nothing left to say")
         again = " again: the last try failed" if row.status is S.FAILED else ""
         return Outcome(f"would send{again}")
     return Outcome(f"would {_VERB[decision.status]}", decision.note)

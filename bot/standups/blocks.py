@@ -21,6 +21,9 @@ from bot.usertext import mrkdwn as user_mrkdwn, mrkdwn_chunks, plain as user_pla
 from models.standup import PostMode
 
 LIST_MAX = 40  # standups, or people, listed before "and N more"
+# Slack refuses messages whose blocks pass about 13,000 characters (msg_blocks_too_long): an
+# answer post keeps its section text under this.
+MESSAGE_CHARS_BUDGET = 11_000
 NAMES_TEXT_MAX = 2500
 
 
@@ -191,21 +194,25 @@ def answer_message(p: AnswerPost) -> tuple[str, list[Block]]:
     """One person's standup, posted in the channel (or the summary's thread)."""
     marks = (" · :hourglass: late" if p.late else "") + (" · edited" if p.edited else "")
     body: list[Block] = [section(f"*{_name(p.person)}* · {_name(p.standup, 150)} · {day_label(p.day)}{marks}")]
-    budget = MESSAGE_BLOCKS_MAX - 2
-    for i, question in enumerate(p.questions):
-        answer = p.answers[i] if i < len(p.answers) else ""
-        if not answer:
-            continue
+    given = [(i, q, p.answers[i]) for i, q in enumerate(p.questions) if i < len(p.answers) and p.answers[i]]
+    # Each answer gets its share of what one message holds; a longer one is cut there (it is
+    # kept whole in the database, and in the form when edited).
+    share = (MESSAGE_CHARS_BUDGET - len(body[0]["text"]["text"])) // max(1, len(given))
+    for i, question, answer in given:
         lead = f"*{_name(question, 300)}*"
         if i == p.blocker_index and p.blocked_days is not None:
             age = "new blocker" if p.blocked_days == 0 else f"blocked for {counted(p.blocked_days, 'day')}"
             lead = f":rotating_light: *Blocker* ({age}) · {lead}"
-        parts = mrkdwn_chunks(answer, SECTION_TEXT_MAX - len(lead) - 1, public=True)
-        for n, part in enumerate(parts):
-            if len(body) >= budget:
-                body.append(context("…the rest did not fit in one message."))
+        parts = mrkdwn_chunks(answer, min(SECTION_TEXT_MAX - len(lead) - 1, share - len(lead) - 1), public=True)
+        taken, used = [], len(lead) + 1
+        for part in parts:
+            if taken and used + len(part) > share:
                 break
-            body.append(section(f"{lead}\n{part}" if n == 0 else part))
+            taken.append(part)
+            used += len(part)
+        body.extend(section(f"{lead}\n{part}" if n == 0 else part) for n, part in enumerate(taken))
+        if len(taken) < len(parts):
+            body.append(context("…cut to fit one Slack message."))
     if len(body) == 1:
         body.append(context("_No answers._"))
     blocker = " · blocker" if p.blocked_days is not None else ""

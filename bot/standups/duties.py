@@ -137,15 +137,16 @@ async def _due_summaries(rt: Runtime, at: datetime) -> Due:
             moves.append((s.id, s.next_summary_at, at + RECHECK_AFTER, None))
             continue
         found = zones[s.id]
-        day = s.next_summary_day
-        if s.next_summary_at is not None and day is not None and t.is_day(day):
+        day = s.next_summary_day if s.next_summary_at is not None else None
+        if day is not None and t.is_day(day):
             when = schedule.summary_at(found, t, day)  # the zones may have moved since it was computed
             if when > at:
                 moves.append((s.id, s.next_summary_at, when, day))
                 continue
-            items.append(WorkItem(s.team_id, flows.SUMMARY_POST, str(s.id), day.isoformat(), when,
-                                  f"standup summary of standup {s.id} in {s.team_id} for {day.isoformat()}",
-                                  payload=(s.id, day), lane=s.channel_id))
+            items.append(_summary_item(s, day, when))
+        caught = schedule.latest_summary(found, t, at, after=day) if day is not None else None
+        if caught is not None:  # back after days down: the latest day's too (its grace may still hold)
+            items.append(_summary_item(s, caught[1], caught[0]))
         following = schedule.next_summary(found, t, at)
         moves.append((s.id, s.next_summary_at, following[0], following[1]) if following
                      else (s.id, s.next_summary_at, at + RECHECK_AFTER, None))
@@ -162,6 +163,12 @@ async def _due_summaries(rt: Runtime, at: datetime) -> Due:
                                       .execution_options(synchronize_session=False))
 
     return Due(items, advance)
+
+
+def _summary_item(s: Standup, day: date, when: datetime) -> WorkItem:
+    return WorkItem(s.team_id, flows.SUMMARY_POST, str(s.id), day.isoformat(), when,
+                    f"standup summary of standup {s.id} in {s.team_id} for {day.isoformat()}",
+                    payload=(s.id, day), lane=s.channel_id)
 
 
 async def _unsettled(session: AsyncSession, items: list[WorkItem], at: datetime) -> set[int]:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+ID = Field(ge=1, le=2**31 - 1)  # a row id: a forged value out of range is stale, not a database error
 
 
 class Command(StrEnum):
@@ -45,16 +47,16 @@ STALE_FORM = "That form is out of date; run the command again."
 class DayRef(BaseModel):
     """A standup and the day an answer is for: the button's value and the answer form's metadata."""
 
-    s: int
+    s: int = ID
     d: str  # ISO date
 
 
 class SetupMeta(BaseModel):
-    s: int | None = None  # the standup being edited; None for a new one
+    s: int | None = Field(default=None, ge=1, le=2**31 - 1)  # the standup being edited; None for a new one
     c: str = ""  # the channel the command came from (where the outcome is said)
 
 
 class DeleteMeta(BaseModel):
-    s: int
+    s: int = ID
     n: str = ""
     c: str = ""

@@ -15,10 +15,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 
 from bot import clock
+from bot.channels import NOT_INVITED
 from bot.delivery import claim, send_claimed
 from bot.runtime import Runtime
 from bot.sql import insert_ignore
 from bot.standups import blocks, service
+from bot.text import channel_mention
 from models.standup import PostMode, Standup, StandupAnswer, StandupDay
 
 log = logging.getLogger(__name__)
@@ -134,8 +136,22 @@ async def refresh_summary(rt: Runtime, team_id: str, standup_id: int, day: date)
         log.info("summary of standup %s for %s is gone; not posted again", standup_id, day)
 
 
-async def after_answer(rt: Runtime, team_id: str, standup_id: int, answer_id: int, day: date) -> None:
-    await publish_answer(rt, answer_id)
+async def after_answer(rt: Runtime, team_id: str, standup_id: int, answer_id: int, day: date, user_id: str) -> None:
+    """The post and the summary's counts after an answer. A report channel that no longer has the
+    bot is said to the person (the form already closed): the answer is kept and the sweeper
+    posts it once the bot is invited back."""
+    try:
+        await publish_answer(rt, answer_id)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in NOT_INVITED:
+            raise
+        async with rt.db.unit_of_work() as session:
+            standup = await service.get_by_id(session, team_id, standup_id)
+            channel = standup.channel_id
+        await rt.client.chat_postMessage(channel=user_id, text=(
+            f"I couldn't post your standup in {channel_mention(channel)}: I'm not in that channel any more. "
+            "Your answers are saved; invite me with `/invite @ProdOps` and they go up within a few minutes."))
+        return
     await refresh_summary(rt, team_id, standup_id, day)
 
 

@@ -3,7 +3,7 @@ answer: the permission, the write (bot/standups/service.py), the notices stored 
 transaction, and the Slack work scheduled for after the commit (bot/standups/flows.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -83,6 +83,7 @@ async def save_setup(ctx: Ctx, setup: Setup, meta: SetupMeta) -> str:
     """The setup form, submitted: the channel is checked before anything is written. Returns
     what to tell the person."""
     await ensure_member(ctx.rt.lookup or ctx.client, setup.channel_id)
+    setup = await _without_bots(ctx, setup)
     if meta.s is None:
         await require_setup(ctx, setup.channel_id, field=Field_.CHANNEL)
         standup = await service.create(ctx.session, ctx.team_id, setup, ctx.user_id)
@@ -90,6 +91,8 @@ async def save_setup(ctx: Ctx, setup: Setup, meta: SetupMeta) -> str:
     else:
         standup = await service.get_by_id(ctx.session, ctx.team_id, meta.s)
         await require_manages(ctx, standup, "edit it")
+        if setup.channel_id != standup.channel_id:  # owning this standup is no say over another channel
+            await require_setup(ctx, setup.channel_id, field=Field_.CHANNEL)
         await service.update_setup(ctx.session, standup, setup)
         verb = "Saved"
     _know(ctx, [*setup.members, setup.owner_id])
@@ -98,6 +101,18 @@ async def save_setup(ctx: Ctx, setup: Setup, meta: SetupMeta) -> str:
     return (f"{verb} the standup *{mrkdwn(setup.name)}*: {blocks.counted(len(setup.members), 'participant')}, "
             f"{schedule_text(setup.days, setup.prompt, setup.deadline)}, reporting in "
             f"{channel_mention(setup.channel_id)}; {posting}.")
+
+
+async def _without_bots(ctx: Ctx, setup: Setup) -> Setup:
+    """Bots and people who left (as the directory knows them) are not participants, and cannot
+    own a standup: its blocker DMs would go nowhere."""
+    unwanted = await service.unwanted(ctx.session, ctx.team_id, [*setup.members, setup.owner_id])
+    if setup.owner_id in unwanted:
+        raise UserError("Pick a person as the owner: that one is a bot or has left the workspace.", field=Field_.OWNER)
+    members = [m for m in setup.members if m not in unwanted]
+    if not members:
+        raise UserError("Pick at least one person: bots and people who left can't take part.", field=Field_.MEMBERS)
+    return replace(setup, members=members)
 
 
 def schedule_text(days: int, prompt: int, deadline: int) -> str:
@@ -165,10 +180,15 @@ async def _form(ctx: Ctx, standup: Standup, day: date, cal: Calendar) -> dict[st
 
 
 async def _today_of(ctx: Ctx, standup: Standup, cal: Calendar) -> date | None:
+    """The day `/standup` opens; not one whose deadline came before the person joined."""
     t = service.times(standup)
     since = cal.local_date(clock.now()) - timedelta(days=OLDEST_DAYS)
-    return schedule.answer_day(cal, t, clock.now(), await service.answered_days(ctx.session, standup.id,
-                                                                               ctx.user_id, since))
+    day = schedule.answer_day(cal, t, clock.now(), await service.answered_days(ctx.session, standup.id,
+                                                                              ctx.user_id, since))
+    joined = await service.joined_at(ctx.session, standup.id, ctx.user_id)
+    if day is not None and joined is not None and schedule.deadline_at(cal, t, day) <= joined:
+        return schedule.next_day(t, day)
+    return day
 
 
 async def open_for_today(ctx: Ctx, name: str | None, typo: str | None = None) -> Opened:
@@ -222,8 +242,16 @@ async def _check_day(ctx: Ctx, standup: Standup, day: date, cal: Calendar) -> No
         raise UserError(f"The standup of {blocks.day_label(day)} is more than a week old; it can't be answered now. "
                         "`/standup` opens today's.")
     upcoming = schedule.next_day(t, today)
-    if not t.is_day(day) or (day > today and day != upcoming):
-        raise UserError("That day is not one of this standup's days any more; `/standup` opens today's.")
+    if not t.is_day(day):
+        raise UserError(f"{blocks.day_label(day)} is not one of this standup's days (any more); "
+                        "`/standup` opens today's.")
+    if day > today and day != upcoming:
+        raise UserError(f"The standup of {blocks.day_label(day)} can't be answered yet: answers open after the "
+                        "deadline of the day before. `/standup` opens the one you can answer now.")
+    joined = await service.joined_at(ctx.session, standup.id, ctx.user_id)
+    if joined is not None and schedule.deadline_at(cal, t, day) <= joined:
+        raise UserError(f"You joined *{mrkdwn(standup.name)}* after the deadline of {blocks.day_label(day)}, "
+                        "so there is nothing to answer for that day. `/standup` opens today's.")
 
 
 async def open_from_button(ctx: Ctx, ref: DayRef) -> dict[str, Any]:
@@ -255,12 +283,14 @@ async def submit(ctx: Ctx, ref: DayRef, values: list[str | None]) -> str:
     answers = read_answers(values[:len(standup.questions)])
     late = clock.now() >= schedule.deadline_at(cal, service.times(standup), day)
     saved = await service.save_answer(ctx.session, standup, ctx.user_id, day, answers, late=late)
+    if not saved.changed:
+        return "Nothing changed: those are the answers already posted."
     summarised = await service.days_summarised(ctx.session, standup.id, day)
     if standup.mode is PostMode.SUMMARY and summarised is None:
         saved.answer.unposted = False  # goes up with the summary, whose post publishes it
     notices = await _blocker_effects(ctx, standup, saved, cal.local_date(clock.now()))
-    rt, team_id, answer_id, standup_id = ctx.rt, ctx.team_id, saved.answer.id, standup.id
-    ctx.later(lambda: flows.after_answer(rt, team_id, standup_id, answer_id, day))
+    rt, team_id, answer_id, standup_id, user = ctx.rt, ctx.team_id, saved.answer.id, standup.id, ctx.user_id
+    ctx.later(lambda: flows.after_answer(rt, team_id, standup_id, answer_id, day, user))
     for notice in notices:
         ctx.later(lambda notice=notice: notify(rt, notice))
     where = channel_mention(standup.channel_id)

@@ -128,3 +128,16 @@ def next_summary(zones: list[ZoneInfo], t: Times, after: datetime) -> tuple[date
                 return at, day
         day += timedelta(days=1)
     return None
+
+
+def latest_summary(zones: list[ZoneInfo], t: Times, at: datetime, after: date) -> tuple[datetime, date] | None:
+    """The latest summary due by `at` of a day after `after`: when ticks missed several days (the
+    bot was down), the one as read and this latest one are acted on (the grace decides)."""
+    day = at.date() + timedelta(days=1)
+    while day > after:
+        if t.is_day(day):
+            when = summary_at(zones, t, day)
+            if when <= at:
+                return when, day
+        day -= timedelta(days=1)
+    return None

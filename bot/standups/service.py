@@ -18,6 +18,7 @@ from bot.calendar.working import Calendar
 from bot.standups import blocks, schedule
 from bot.standups.parsing import blocker_question, is_blocker, name_key
 from bot.standups.schedule import Times
+from bot.sql import insert_ignore
 from bot.usertext import mrkdwn
 from models.person import Person
 from models.standup import PostMode, Standup, StandupAnswer, StandupBlocker, StandupDay, StandupMember
@@ -70,10 +71,14 @@ async def member_ids(session: AsyncSession, standup_id: int) -> list[str]:
 
 
 async def member_counts(session: AsyncSession, standup_ids: list[int]) -> dict[int, int]:
+    """Participants per standup, not counting the bots and the gone the directory knows of."""
     if not standup_ids:
         return {}
-    rows = await session.execute(select(StandupMember.standup_id, func.count()).where(
-        StandupMember.standup_id.in_(standup_ids)).group_by(StandupMember.standup_id))
+    rows = await session.execute(
+        select(StandupMember.standup_id, func.count())
+        .outerjoin(Person, (Person.team_id == StandupMember.team_id) & (Person.user_id == StandupMember.user_id))
+        .where(StandupMember.standup_id.in_(standup_ids), Person.is_bot.is_not(True), Person.deleted.is_not(True))
+        .group_by(StandupMember.standup_id))
     return {standup_id: count for standup_id, count in rows}
 
 
@@ -240,6 +245,7 @@ class Saved:
     blocker: StandupBlocker | None  # the person's open blocker after this answer
     raised: bool  # the blocker is new with this answer: its owner is told
     cleared: StandupBlocker | None  # a blocker this answer cleared (or withdrew)
+    changed: bool = True  # False: the same answers again (a double click, a resubmitted form)
 
 
 async def save_answer(session: AsyncSession, standup: Standup, user_id: str, day: date, answers: list[str],
@@ -249,12 +255,19 @@ async def save_answer(session: AsyncSession, standup: Standup, user_id: str, day
     a none-like answer clears it. Only the person's latest day decides: editing an older day's
     answer leaves today's blocker as it is."""
     row = await answer_of(session, standup.id, user_id, day)
-    first = row is None
+    first = False
     if row is None:
-        row = StandupAnswer(standup_id=standup.id, team_id=standup.team_id, user_id=user_id, day=day,
-                            answers=list(answers), late=late)
-        session.add(row)
-    else:
+        # The unique (standup, person, day) arbitrates: of simultaneous first answers (a double
+        # click, two replicas) one inserts; the others wait for it and then edit it.
+        first = await insert_ignore(session, StandupAnswer, standup_id=standup.id, team_id=standup.team_id,
+                                    user_id=user_id, day=day, answers=list(answers), late=late)
+        row = await session.scalar(select(StandupAnswer).where(
+            StandupAnswer.standup_id == standup.id, StandupAnswer.user_id == user_id, StandupAnswer.day == day)
+            .execution_options(populate_existing=True))
+        assert row is not None
+    if not first:
+        if list(row.answers) == list(answers):
+            return Saved(row, False, await open_blocker(session, standup.id, user_id), False, None, changed=False)
         row.answers = list(answers)
         row.version = row.version + 1
         row.unposted = True
@@ -320,6 +333,36 @@ async def _calendars(session: AsyncSession, team_id: str, user_ids: list[str], f
     return {user: cal for (_, user), cal in found.items()}
 
 
+async def _participants(session: AsyncSession, standup: Standup) -> dict[str, datetime]:
+    """Who takes part, with when they joined: not people the directory knows to be bots or
+    gone (a bot picked in the form is never prompted, so it is never missing either)."""
+    rows = await session.execute(
+        select(StandupMember.user_id, StandupMember.joined_at)
+        .outerjoin(Person, (Person.team_id == StandupMember.team_id) & (Person.user_id == StandupMember.user_id))
+        .where(StandupMember.standup_id == standup.id, Person.is_bot.is_not(True), Person.deleted.is_not(True))
+        .order_by(StandupMember.id))
+    return {user: _aware(at) for user, at in rows}
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+async def joined_at(session: AsyncSession, standup_id: int, user_id: str) -> datetime | None:
+    at = await session.scalar(select(StandupMember.joined_at).where(StandupMember.standup_id == standup_id,
+                                                                    StandupMember.user_id == user_id))
+    return _aware(at) if at is not None else None
+
+
+async def unwanted(session: AsyncSession, team_id: str, user_ids: list[str]) -> set[str]:
+    """Of `user_ids`, the ones the people directory knows as bots or gone: never participants."""
+    if not user_ids:
+        return set()
+    rows = await session.scalars(select(Person.user_id).where(
+        Person.team_id == team_id, Person.user_id.in_(user_ids), (Person.is_bot.is_(True)) | (Person.deleted.is_(True))))
+    return set(rows)
+
+
 def _off(cal: Calendar, t: Times, day: date) -> str | None:
     """Why the person was not asked that day: a day off, or working hours that miss the window
     between prompt and deadline (the notifier never prompted them)."""
@@ -335,20 +378,24 @@ def _off(cal: Calendar, t: Times, day: date) -> str | None:
 
 async def day_summary(session: AsyncSession, standup: Standup, day: date) -> blocks.DaySummary:
     """Answered, late, missing and away on `day`, and every open blocker with its age."""
-    members = await member_ids(session, standup.id)
+    joined = await _participants(session, standup)
+    members = list(joined)
     names = await names_of(session, standup.team_id, members)
     calendars = await _calendars(session, standup.team_id, members, day - timedelta(days=1))
     answers = await answers_on(session, standup.id, day)
+    t = times(standup)
     answered, late, missing, away = [], [], [], []
     for user in members:
         name = names.get(user, user)
+        cal = calendars.get(user)
+        if user not in answers and cal is not None and schedule.deadline_at(cal, t, day) <= joined[user]:
+            continue  # added after that day's deadline: never asked for it
         if user in answers:
             answered.append(name)
             if answers[user].late:
                 late.append(name)
             continue
-        cal = calendars.get(user)
-        off = _off(cal, times(standup), day) if cal is not None else None
+        off = _off(cal, t, day) if cal is not None else None
         if off is not None:
             away.append((name, off))
         else:
@@ -375,8 +422,7 @@ async def stats(session: AsyncSession, standup: Standup, first: date, last: date
     """Per participant over [first, last]: standup days that were working days for them (and
     whose deadline passed after they joined, or that they answered), how many they answered,
     how many late."""
-    members = (await session.execute(select(StandupMember.user_id, StandupMember.joined_at).where(
-        StandupMember.standup_id == standup.id))).all()
+    members = list((await _participants(session, standup)).items())
     users = [u for u, _ in members]
     calendars = await _calendars(session, standup.team_id, users, first)
     rows = (await session.execute(select(StandupAnswer.user_id, StandupAnswer.day, StandupAnswer.late).where(
