@@ -157,16 +157,6 @@ def time_text(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-# What people write when nothing blocks them. Compared after folding case, accents, emoji
-# shortcodes and punctuation away, so "None.", "nope!", "N/A", ":white_check_mark: none" match.
-NONE_WORDS = frozenset({
-    "", "none", "no", "nope", "nah", "nothing", "nil", "na", "n a", "no blockers", "no blocker", "not blocked",
-    "none so far", "nothing blocking", "nothing blocking me", "no blocks", "all good", "none at the moment",
-    "none right now", "nothing yet", "not really", "nothing at the moment", "no issues", "none today",
-    "nada", "zero", "0", "ok", "all clear", "clear", "no blockers today", "nothing so far",
-})
-
-
 _SHORTCODE = re.compile(r":[a-z0-9_+'-]+:")
 
 
@@ -187,6 +177,39 @@ def fold(text: str, *, from_right: bool = False) -> str:
     return " ".join(letters.split())
 
 
+# What people write when nothing blocks them: one none phrase, optionally with filler words
+# before or after it ("None, thanks", "no blockers at the moment", "all good here"). Compared
+# after `fold` (case, accents, emoji shortcodes and punctuation gone), so "None.", "nope!",
+# "N/A", ":white_check_mark: none" match. Only fillers may surround the phrase: "no access to
+# the VPN", "nothing works", "none but the build is red" are blockers.
+NONE_WORDS = frozenset(fold(w) for w in (
+    "", "none", "no", "nope", "nah", "nothing", "nil", "na", "n/a", "zero", "0", "ok", "okay", "clear",
+    "all clear", "all good", "not really", "not today", "no blockers", "no blocker", "no blocks", "not blocked",
+    "nothing blocking", "nothing blocking me", "no issues", "nothing to report",
+    # other languages
+    "nein", "keine", "kein", "nichts", "rien", "aucun", "non", "nada", "ninguno", "nenhum", "nessuno",
+    "niente", "geen", "nee", "ingen", "nic", "żadnych", "なし", "无", "没有",
+))
+FILLERS = frozenset(fold(w) for w in (
+    "thanks", "thank you", "thx", "ty", "cheers", "danke", "merci", "gracias", "grazie", "obrigado",
+    "at the moment", "atm", "right now", "for now", "so far", "today", "yet", "currently", "here",
+    "from me", "on my side", "on my end", "all good", "nothing else", "not yet", "not today", "not really",
+))
+
+
+def _any_of(phrases: frozenset[str]) -> str:
+    return "|".join(re.escape(p) for p in sorted(phrases - {""}, key=len, reverse=True))
+
+
+_FILLER = f"(?:{_any_of(FILLERS)})"
+_NONE_LIKE = re.compile(f"(?:{_FILLER} )*(?:{_any_of(NONE_WORDS)})(?: {_FILLER})*")
+
+
+def is_none_like(folded: str) -> bool:
+    """A folded answer that says nothing blocks: empty, or one none phrase among fillers."""
+    return not folded or _NONE_LIKE.fullmatch(folded) is not None
+
+
 def is_blocker(answer: str | None) -> bool:
     """An answer to the blocker question reports a blocker unless it is empty or none-like."""
-    return bool(answer) and not any(fold(answer or "", from_right=r) in NONE_WORDS for r in (False, True))
+    return bool(answer) and not any(is_none_like(fold(answer or "", from_right=r)) for r in (False, True))
