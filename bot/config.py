@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=0, le=65535)  # 0: any free port
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # KPI pulls (bot/kpis/fetch.py) refuse URLs that resolve to a loopback, private, link-local or
+    # other non-public address unless this is set, for sources on the bot's own network.
+    kpi_allow_private_urls: bool = Field(False, description="KPI HTTP pulls may reach private addresses")
 
     @field_validator("log_level", mode="before")
     @classmethod
