@@ -107,6 +107,7 @@ class Duty:
     # A send that failed is tried again by a tick at least this much later (a channel that keeps
     # refusing is not asked every minute of the grace).
     retry_every: timedelta = timedelta(0)
+    at_once: int = SEND_AT_ONCE  # lanes side by side (an HTTP pull waits on its source, not on Slack)
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
         lane = item.lane or (item.notice.to if item.notice is not None else item.key)
         lanes.setdefault(lane, []).append(index)
     lines: list[str] = [""] * len(due.items)
-    gate = asyncio.Semaphore(SEND_AT_ONCE)
+    gate = asyncio.Semaphore(duty.at_once)
 
     async def lane(indexes: list[int]) -> None:
         async with gate:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.edge import ProdOpsApp
 from bot.ingress import events_handler
+from bot.kpis import push as kpi_push
 from bot.runtime import Runtime
 from bot.socket_mode import Backoff, SocketModeHandler
 
@@ -55,6 +56,7 @@ def build_web_app(rt: Runtime, app: ProdOpsApp) -> web.Application:
     web_app = web.Application()
     web_app.router.add_post(EVENTS_PATH, events_handler(app, rt.settings.slack_signing_secret.get_secret_value()))
     web_app.router.add_get("/healthz", healthz_handler(rt))
+    web_app.router.add_post(kpi_push.PATH, kpi_push.push_handler(rt))
     return web_app
 
 
@@ -130,6 +132,7 @@ async def _serve_socket_mode(rt: Runtime, app: ProdOpsApp, stop: asyncio.Event, 
     handler = SocketModeHandler(app, rt.settings.slack_app_token.get_secret_value(), backoff)
     health = web.Application()
     health.router.add_get("/healthz", healthz_handler(rt, connected=handler.connected))
+    health.router.add_post(kpi_push.PATH, kpi_push.push_handler(rt))  # KPI pushes need an HTTP port
     runner = web.AppRunner(health, handle_signals=False, access_log=None)
     await runner.setup()
     connecting: asyncio.Task[None] | None = None

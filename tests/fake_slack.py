@@ -51,6 +51,23 @@ class Message:
 
 
 @dataclass
+class Upload:
+    """A file of the files upload v2 flow: reserved by files.getUploadURLExternal, its bytes
+    POSTed to the upload URL, then shared (once) by files.completeUploadExternal."""
+
+    id: str
+    filename: str
+    length: int  # as declared to files.getUploadURLExternal
+    alt_txt: str | None = None
+    data: bytes | None = None  # what arrived at the upload URL
+    completed: bool = False
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+
+
+@dataclass
 class Gate:
     """Holds calls until `count` of them are waiting, then lets them all through at once:
     simultaneous requests that all got as far as this call before any went further."""
@@ -182,7 +199,8 @@ class FakeSlack:
     def reset(self) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []
-        self.uploads: dict[str, bytes] = {}
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes POSTed to its upload URL
+        self.files: dict[str, Upload] = {}  # file id -> the upload's whole story
         self.failures: dict[str, list[Failure]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[Message]] = {}
@@ -290,8 +308,22 @@ class FakeSlack:
         return web.json_response({"ok": True})
 
     async def _upload(self, request: web.Request) -> web.Response:
-        self.uploads[request.match_info["file_id"]] = await request.read()
-        return web.Response(text="OK - 200")
+        """The upload URL: raw bytes or a multipart form (its `file` part), as Slack takes them;
+        200 when it worked, anything else is a failure (an address not handed out, or used)."""
+        upload = self.files.get(request.match_info["file_id"])
+        if upload is None or upload.completed:
+            return web.Response(status=404, text="Not Found")
+        if request.content_type.startswith("multipart/"):
+            data = b""
+            async for part in await request.multipart():
+                if part.name == "file" or getattr(part, "filename", None):
+                    data = bytes(await part.read())
+                    break
+        else:
+            data = await request.read()
+        upload.data = data
+        self.uploads[upload.id] = data
+        return web.Response(text=f"OK - {len(data)}")
 
     # -- Web API methods (Slack's answer shapes) -------------------------------------------
     def _err(self, error: str) -> dict[str, Any]:
@@ -512,9 +544,38 @@ class FakeSlack:
         return {}
 
     def m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """filename and length (bytes, > 0) required; alt_txt at most 1000 characters."""
+        filename, length = args.get("filename"), str(args.get("length", "")).strip()
+        if not filename:
+            return self._err("invalid_arguments")
+        if length in {"", "0"}:
+            return self._err("missing_argument")  # "typically only occurs when the length provided is 0"
+        if not length.isdigit():
+            return self._err("invalid_arguments")
+        if len(args.get("alt_txt") or "") > 1000:
+            return self._err("alt_txt_too_large")
         file_id = f"F{next(self._ids):06d}"
+        self.files[file_id] = Upload(file_id, filename, int(length), args.get("alt_txt"))
         return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
 
     def m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = args.get("files") or []
-        return {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        """`files` a JSON array of {"id", "title"}, each a file reserved and uploaded, completed
+        once; shared into `channel_id` (a thread of it with `thread_ts`) with `initial_comment`."""
+        files = args.get("files")
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
+            return self._err("invalid_arguments")
+        uploads = [self.files.get(str(f.get("id"))) for f in files]
+        if any(u is None or u.completed or u.data is None for u in uploads):
+            return self._err("file_not_found")  # "could not find the file from the upload ticket"
+        channel = args.get("channel_id") or None
+        if channel is not None and channel in self.not_member:
+            return self._err("not_in_channel")
+        answer = []
+        for f, upload in zip(files, uploads):
+            assert upload is not None
+            upload.completed = True
+            upload.title = f.get("title") or upload.filename  # untitled files are titled by their name
+            upload.channel, upload.thread_ts = channel, args.get("thread_ts") or None
+            upload.initial_comment = args.get("initial_comment")
+            answer.append({"id": upload.id, "title": upload.title})
+        return {"files": answer}

@@ -1,0 +1,84 @@
+"""KPI work that talks to HTTP sources and Slack, outside any transaction: a pull (read the
+definition, commit, fetch, then record in a new unit of work), the notices a value raised, and
+the chart sent to someone's DM."""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from bot import clock
+from bot.kpis import service
+from bot.kpis.chart import ChartData, render_png
+from bot.kpis.fetch import pull
+from bot.kpis.upload import upload_png
+from bot.notify import outbox
+from bot.notify.notice import Notice
+from bot.notify.send import notify
+from bot.runtime import Runtime
+from bot.usertext import plain
+from models.kpi import Direction, Kpi, KpiSource
+from models.launch import Launch
+
+log = logging.getLogger(__name__)
+
+CHART_DAYS = 90
+
+
+async def send_notices(rt: Runtime, notices: list[Notice]) -> None:
+    """Each already stored with what raised it (a crash here leaves them to the notifier's sweep)."""
+    for notice in notices:
+        await notify(rt, notice)
+
+
+async def pull_kpi(rt: Runtime, team_id: str, kpi_id: int) -> str:
+    """One scheduled pull; returns what happened in a few words. A failure is recorded (with
+    its reason) and the first of a streak DMs the owner; a value may nudge the channel."""
+    async with rt.db.unit_of_work() as session:
+        kpi = await session.get(Kpi, kpi_id)
+        if kpi is None or kpi.team_id != team_id or kpi.source is not KpiSource.HTTP or not kpi.pull_url:
+            return "no longer pulled"
+        url, path = kpi.pull_url, kpi.pull_path or ""
+        header = (kpi.pull_header_name, kpi.pull_header_value) if kpi.pull_header_name and kpi.pull_header_value else None
+    got = await pull(url, path, header=header, allow_private=rt.settings.kpi_allow_private_urls)
+    now = clock.now()
+    async with rt.db.unit_of_work() as session:
+        kpi = await session.get(Kpi, kpi_id)
+        if kpi is None:
+            return "removed meanwhile"
+        if got.value is None:
+            notice = await service.record_failure(session, kpi, got.reason or "failed", now)
+            notices = [notice] if notice is not None else []
+        else:
+            notices = (await service.record(session, kpi, got.value, now, "pull", None, now)).notices
+        for notice in notices:
+            await outbox.enqueue(session, notice, nudge=False, now=now)
+    await send_notices(rt, notices)
+    return f"value {got.value:g}" if got.value is not None else f"failed: {got.reason}"
+
+
+async def launches_between(rt: Runtime, team_id: str, first: date, last: date) -> list[tuple[date, str]]:
+    async with rt.db.unit_of_work() as session:
+        rows = await session.execute(select(Launch.launch_date, Launch.name).where(
+            Launch.team_id == team_id, Launch.cancelled_at.is_(None), Launch.launch_date >= first,
+            Launch.launch_date <= last).order_by(Launch.launch_date))
+        return [(day, plain(name)) for day, name in rows]
+
+
+async def send_chart(rt: Runtime, team_id: str, kpi_id: int, user_id: str) -> None:
+    """The last 90 days as a PNG in the person's DM, with the target and the workspace's launches."""
+    since = clock.now() - timedelta(days=CHART_DAYS)
+    async with rt.db.unit_of_work() as session:
+        kpi = await session.get(Kpi, kpi_id)
+        if kpi is None or kpi.team_id != team_id:
+            return
+        points = [(v.at, v.value) for v in await service.history(session, kpi, since)]
+        title, unit, target = plain(kpi.name), kpi.unit, kpi.target
+        band = (kpi.band_low, kpi.band_high) if kpi.band_low is not None and kpi.band_high is not None else None
+        higher = kpi.direction is Direction.HIGHER
+        key = kpi.key
+    launches = await launches_between(rt, team_id, since.date(), clock.now().date() + timedelta(days=1))
+    png = await render_png(ChartData(title, unit.value, points, target, band, higher, launches))
+    dm = (await rt.client.conversations_open(users=user_id))["channel"]["id"]
+    await upload_png(rt.client, dm, png, filename=f"kpi-{key}.png", title=f"{title} (last {CHART_DAYS} days)")

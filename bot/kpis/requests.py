@@ -1,0 +1,129 @@
+"""What each /kpi request and form does: the permission, the write (bot/kpis/service.py), the
+notices stored in the same transaction, and the Slack work after the commit (bot/kpis/flows.py).
+
+Ops admins define KPIs; a KPI's owner (and ops admins) log values and issue push tokens;
+everyone sees them."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from bot import clock
+from bot.channels import ensure_member
+from bot.context import Ctx
+from bot.errors import UserError
+from bot.kpis import blocks, flows, service
+from bot.kpis.service import Definition
+from bot.notify import outbox
+from bot.people.flows import ensure_people
+from bot.roles import refused
+from bot.text import user_mention
+from bot.usertext import plain
+from models.kpi import Kpi, KpiSource, KpiValue
+
+FUTURE_DAYS = 1  # a value may be dated tomorrow at most (a zone ahead of the workspace's)
+
+
+async def rows(ctx: Ctx, kpis: list[Kpi]) -> list[blocks.Row]:
+    recent = await service.recent(ctx.session, [k.id for k in kpis])
+    now = clock.now()
+    return [_row(k, recent.get(k.id, []), now) for k in kpis]
+
+
+def _row(k: Kpi, values: list[KpiValue], now: datetime) -> blocks.Row:
+    latest = values[-1] if values else None
+    previous = values[-2] if len(values) > 1 else None
+    band = (k.band_low, k.band_high) if k.band_low is not None and k.band_high is not None else None
+    return blocks.Row(k.key, k.name, k.unit, blocks.target_text(k.unit, k.direction, k.target, band),
+                      latest.value if latest else None, service._aware(latest.at) if latest else None,
+                      previous.value if previous else None,
+                      service.on_target(k, latest.value) if latest else None, [v.value for v in values],
+                      service.is_stale(k, latest, now), k.failing_reason if k.failing_since else None, k.owner_id)
+
+
+async def listed(ctx: Ctx) -> list[blocks.Row]:
+    return await rows(ctx, await service.listed(ctx.session, ctx.team_id))
+
+
+async def add_form(ctx: Ctx) -> dict[str, Any]:
+    await ctx.require_manager("define KPIs")
+    return blocks.define_modal({"owner": ctx.user_id, "channel": ctx.channel_id
+                                if ctx.channel_id and not ctx.channel_id.startswith("D") else None}, None)
+
+
+async def edit_form(ctx: Ctx, key: str) -> dict[str, Any]:
+    await ctx.require_manager("define KPIs")
+    k = await service.get(ctx.session, ctx.team_id, key)
+    shown = {"key": k.key, "name": plain(k.name), "unit": k.unit.value, "direction": k.direction.value,
+             "target": f"{k.target:g}" if k.target is not None else None,
+             "band": f"{k.band_low:g} - {k.band_high:g}" if k.band_low is not None and k.band_high is not None else None,
+             "owner": k.owner_id, "channel": k.channel_id, "stale": str(k.stale_days),
+             "change": f"{k.change_pct:g}" if k.change_pct is not None else None,
+             "baseline": f"{k.change_baseline:g}" if k.change_baseline is not None else None,
+             "source": k.source.value, "url": k.pull_url, "path": k.pull_path,
+             "every": str(k.pull_every or 60),
+             "header_hint": f"{k.pull_header_name}: (kept; type a new one to replace it)" if k.pull_header_name else None}
+    return blocks.define_modal(shown, k.id)
+
+
+async def save(ctx: Ctx, d: Definition, editing: int | None) -> str:
+    await ensure_member(ctx.rt.lookup or ctx.client, d.channel_id)
+    await ctx.require_manager("define KPIs")
+    now = clock.now()
+    if editing is None:
+        k = await service.create(ctx.session, ctx.team_id, d, ctx.user_id, now)
+        verb = "Added"
+    else:
+        k = await ctx.session.get(Kpi, editing)
+        if k is None or k.team_id != ctx.team_id:
+            raise UserError("That KPI no longer exists.")
+        await service.update_definition(ctx.session, k, d, now)
+        verb = "Saved"
+    rt, team_id, owner = ctx.rt, ctx.team_id, d.owner_id
+    ctx.later(lambda: ensure_people(rt, team_id, [owner]))
+    source = "pulled " + {60: "every hour", 360: "every 6 hours", 1440: "every day"}.get(d.pull_every or 60, "") \
+        if d.source is KpiSource.HTTP else "logged with `/kpi log`"
+    return f"{verb} the KPI `{d.key}` ({source}; owner {user_mention(d.owner_id)})."
+
+
+async def remove(ctx: Ctx, key: str) -> int:
+    await ctx.require_manager("remove KPIs")
+    return await service.remove(ctx.session, await service.get(ctx.session, ctx.team_id, key))
+
+
+async def _require_owner(ctx: Ctx, k: Kpi, action: str) -> None:
+    if ctx.user_id != k.owner_id and not await ctx.is_manager():
+        raise refused(f"the KPI's owner ({user_mention(k.owner_id)}) and ops admins", action)
+
+
+async def log(ctx: Ctx, key: str, value: float, day: date | None) -> tuple[Kpi, KpiValue]:
+    k = await service.get(ctx.session, ctx.team_id, key)
+    await _require_owner(ctx, k, "log its values")
+    today = clock.today_in(ctx.workspace.timezone)
+    if day is not None and (day - today).days > FUTURE_DAYS:
+        raise UserError(f"{day.isoformat()} is in the future; log a value for today or an earlier day.")
+    now = clock.now()
+    at = now if day is None or day == today else datetime.combine(day, time(12), clock.zone(ctx.workspace.timezone))
+    recorded = await service.record(ctx.session, k, value, at, "manual", ctx.user_id, now)
+    for notice in recorded.notices:
+        await outbox.enqueue(ctx.session, notice, nudge=False, now=now)
+    rt, notices = ctx.rt, recorded.notices
+    if notices:
+        ctx.later(lambda: flows.send_notices(rt, notices))
+    return k, recorded.value
+
+
+async def show(ctx: Ctx, key: str) -> list[Any]:
+    k = await service.get(ctx.session, ctx.team_id, key)
+    history = await service.history(ctx.session, k, datetime(1970, 1, 1, tzinfo=clock.now().tzinfo))
+    row = _row(k, history[-service.SPARK_POINTS:], clock.now())
+    rt, team_id, kpi_id, user = ctx.rt, ctx.team_id, k.id, ctx.user_id
+    ctx.later(lambda: flows.send_chart(rt, team_id, kpi_id, user))
+    return blocks.show_blocks(row, k.owner_id, k.channel_id,
+                              [(service._aware(v.at), v.value, v.source) for v in history], k.source)
+
+
+async def token(ctx: Ctx, key: str) -> str:
+    k = await service.get(ctx.session, ctx.team_id, key)
+    await _require_owner(ctx, k, "issue its push token")
+    return blocks.token_text(k.key, await service.set_token(ctx.session, k), "https://<your bot's URL>")

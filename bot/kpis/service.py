@@ -1,0 +1,236 @@
+"""KPIs in the database: definitions, values, failed pulls, and which nudges a new value calls
+for. Plain functions of a session; no Slack or HTTP calls (bot/kpis/flows.py makes those)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot import clock
+from bot.errors import NotFound, UserError
+from bot.notify.notice import Notice
+from bot.usertext import mrkdwn
+from models.kpi import Direction, Kpi, KpiPull, KpiSource, KpiUnit, KpiValue
+
+OFF_TARGET_KIND = "kpi.off_target"  # the KPI's channel: crossed to the wrong side (mentions the owner)
+ON_TARGET_KIND = "kpi.on_target"  # the KPI's channel: back on target
+CHANGE_KIND = "kpi.change"  # the KPI's channel: a sharp move
+STALE_KIND = "kpi.stale"  # the owner: no value within the staleness limit
+FAILING_KIND = "kpi.failing"  # the owner: its pulls started failing
+SPARK_POINTS = 12
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A KPI as the form asked for it (user text already converted)."""
+
+    key: str
+    name: str
+    unit: KpiUnit
+    direction: Direction
+    target: float | None
+    band: tuple[float, float] | None
+    owner_id: str
+    channel_id: str
+    stale_days: int
+    change_pct: float | None
+    change_baseline: float | None
+    source: KpiSource
+    pull_url: str | None = None
+    header: tuple[str, str] | None = None  # None with keep_header: the stored one stays
+    keep_header: bool = False
+    pull_path: str | None = None
+    pull_every: int | None = None  # minutes
+
+
+def on_target(kpi: Kpi, value: float) -> bool | None:
+    """None when the KPI has neither a target nor a band."""
+    if kpi.band_low is not None and kpi.band_high is not None:
+        return kpi.band_low <= value <= kpi.band_high
+    if kpi.target is None:
+        return None
+    return value >= kpi.target if kpi.direction is Direction.HIGHER else value <= kpi.target
+
+
+async def get(session: AsyncSession, team_id: str, key: str) -> Kpi:
+    kpi = await session.scalar(select(Kpi).where(Kpi.team_id == team_id, Kpi.key == key))
+    if kpi is None:
+        raise NotFound(f"There is no KPI with the key `{mrkdwn(key)}`. `/kpi` lists them.")
+    return kpi
+
+
+async def listed(session: AsyncSession, team_id: str) -> list[Kpi]:
+    return list((await session.scalars(select(Kpi).where(Kpi.team_id == team_id).order_by(Kpi.key))).all())
+
+
+async def create(session: AsyncSession, team_id: str, d: Definition, actor: str, now: datetime) -> Kpi:
+    if await session.scalar(select(Kpi.id).where(Kpi.team_id == team_id, Kpi.key == d.key)) is not None:
+        raise UserError(f"There is already a KPI with the key `{d.key}`; pick another.", field="key")
+    kpi = Kpi(team_id=team_id, key=d.key, created_by=actor)
+    _apply(kpi, d, now)
+    session.add(kpi)
+    await session.flush()
+    return kpi
+
+
+async def update_definition(session: AsyncSession, kpi: Kpi, d: Definition, now: datetime) -> None:
+    if d.key != kpi.key and await session.scalar(select(Kpi.id).where(Kpi.team_id == kpi.team_id,
+                                                                       Kpi.key == d.key)) is not None:
+        raise UserError(f"There is already a KPI with the key `{d.key}`; pick another.", field="key")
+    kpi.key = d.key
+    _apply(kpi, d, now)
+    await session.flush()
+
+
+def _apply(kpi: Kpi, d: Definition, now: datetime) -> None:
+    kpi.name, kpi.unit, kpi.direction, kpi.target = d.name, d.unit, d.direction, d.target
+    kpi.band_low, kpi.band_high = d.band if d.band else (None, None)
+    kpi.owner_id, kpi.channel_id, kpi.stale_days = d.owner_id, d.channel_id, d.stale_days
+    kpi.change_pct, kpi.change_baseline = d.change_pct, d.change_baseline
+    pulled = d.source is KpiSource.HTTP
+    moved = (kpi.source, kpi.pull_url, kpi.pull_every) != (d.source, d.pull_url, d.pull_every)
+    kpi.source = d.source
+    kpi.pull_url, kpi.pull_path, kpi.pull_every = (d.pull_url, d.pull_path, d.pull_every) if pulled else (None, None, None)
+    if not pulled:
+        kpi.pull_header_name = kpi.pull_header_value = None
+    elif not d.keep_header:
+        kpi.pull_header_name, kpi.pull_header_value = d.header if d.header else (None, None)
+    if moved:  # a new source is pulled at the next minute, and its failures start a new streak
+        kpi.next_pull_at = now if pulled else None
+        kpi.failing_since = kpi.failing_reason = None
+
+
+async def remove(session: AsyncSession, kpi: Kpi) -> int:
+    count = await session.scalar(select(func.count()).where(KpiValue.kpi_id == kpi.id)) or 0
+    await session.execute(delete(Kpi).where(Kpi.id == kpi.id))
+    return count
+
+
+def new_token() -> tuple[str, str]:
+    """A push token and its hash (only the hash is stored; the token is shown once)."""
+    token = "kpi_" + secrets.token_urlsafe(24)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def by_token(session: AsyncSession, key: str, token: str) -> Kpi | None:
+    """The KPI a push is for: its key and its token must both match."""
+    kpi = await session.scalar(select(Kpi).where(Kpi.push_token_hash == token_hash(token)))
+    if kpi is None or not secrets.compare_digest(kpi.key, key):
+        return None
+    return kpi
+
+
+# -- values -----------------------------------------------------------------------------------------
+
+async def recent(session: AsyncSession, kpi_ids: list[int], n: int = SPARK_POINTS) -> dict[int, list[KpiValue]]:
+    """The last `n` values of each KPI, oldest first (one query: a window over kpi_id)."""
+    if not kpi_ids:
+        return {}
+    ranked = select(KpiValue, func.row_number().over(partition_by=KpiValue.kpi_id,
+                                                     order_by=(KpiValue.at.desc(), KpiValue.id.desc()))
+                    .label("rank")).where(KpiValue.kpi_id.in_(kpi_ids)).subquery()
+    value = aliased(KpiValue, ranked)
+    rows = (await session.scalars(select(value).where(ranked.c.rank <= n))).all()
+    found: dict[int, list[KpiValue]] = defaultdict(list)
+    for row in rows:
+        found[row.kpi_id].append(row)
+    return {k: sorted(v, key=lambda r: (r.at, r.id)) for k, v in found.items()}
+
+
+async def history(session: AsyncSession, kpi: Kpi, since: datetime) -> list[KpiValue]:
+    return list((await session.scalars(select(KpiValue).where(KpiValue.kpi_id == kpi.id, KpiValue.at >= since)
+                                       .order_by(KpiValue.at, KpiValue.id))).all())
+
+
+@dataclass(frozen=True)
+class Recorded:
+    value: KpiValue
+    notices: list[Notice]  # stored with the value; sent after the commit
+
+
+async def record(session: AsyncSession, kpi: Kpi, value: float, at: datetime, source: str, by: str | None,
+                 now: datetime) -> Recorded:
+    """Store a value and decide its nudges: crossing to the wrong side of the target (or back),
+    and a sharp move, each once (keyed by this value). A value dated before the latest one is
+    history: it changes no status and nudges nobody."""
+    latest = await session.scalar(select(KpiValue).where(KpiValue.kpi_id == kpi.id)
+                                  .order_by(KpiValue.at.desc(), KpiValue.id.desc()).limit(1))
+    row = KpiValue(kpi_id=kpi.id, team_id=kpi.team_id, at=at, value=value, source=source, by=by, recorded_at=now)
+    session.add(row)
+    if source == "pull":
+        kpi.failing_since = kpi.failing_reason = None
+    await session.flush()
+    if latest is not None and _aware(at) < _aware(latest.at):
+        return Recorded(row, [])
+    kpi.stale_at = _aware(at) + timedelta(days=kpi.stale_days)
+    notices: list[Notice] = []
+    now_on = on_target(kpi, value)
+    was_on = on_target(kpi, latest.value) if latest is not None else None
+    if now_on is not None and (latest is None and now_on is False or (was_on is not None and now_on != was_on)):
+        kind = ON_TARGET_KIND if now_on else OFF_TARGET_KIND
+        notices.append(_notice(kpi, kind, f"value:{row.id}", kpi.channel_id,
+                               f"{'back on' if now_on else 'off'} target", row, latest))
+    if latest is not None and kpi.change_pct is not None and latest.value != 0:
+        moved = abs(value - latest.value) / abs(latest.value) * 100
+        if moved > kpi.change_pct and abs(latest.value) >= (kpi.change_baseline or 0):
+            notices.append(_notice(kpi, CHANGE_KIND, f"value:{row.id}", kpi.channel_id, "sharp change", row, latest))
+    await session.flush()
+    return Recorded(row, notices)
+
+
+def _notice(kpi: Kpi, kind: str, period: str, to: str, what: str, row: KpiValue, previous: KpiValue | None) -> Notice:
+    return Notice(kpi.team_id, kind, f"kpi:{kpi.id}", period, to, f"KPI {kpi.key} in {kpi.team_id}: {what}",
+                  {"k": kpi.id, "v": row.value, "p": previous.value if previous is not None else None})
+
+
+async def record_failure(session: AsyncSession, kpi: Kpi, reason: str, now: datetime) -> Notice | None:
+    """A failed pull, kept with why; the first of a streak tells the owner (one DM per streak)."""
+    session.add(KpiPull(kpi_id=kpi.id, team_id=kpi.team_id, at=now, reason=reason[:2000]))
+    first = kpi.failing_since is None
+    if first:
+        kpi.failing_since = now
+    kpi.failing_reason = reason[:255]
+    await session.flush()
+    if not first:
+        return None
+    return Notice(kpi.team_id, FAILING_KIND, f"kpi:{kpi.id}", f"failing:{now.isoformat()}", kpi.owner_id,
+                  f"KPI {kpi.key} in {kpi.team_id}: pulls failing", {"k": kpi.id})
+
+
+def stale_notice(kpi: Kpi) -> Notice:
+    assert kpi.stale_at is not None
+    return Notice(kpi.team_id, STALE_KIND, f"kpi:{kpi.id}", f"stale:{_aware(kpi.stale_at).isoformat()}", kpi.owner_id,
+                  f"KPI {kpi.key} in {kpi.team_id}: stale", {"k": kpi.id})
+
+
+def is_stale(kpi: Kpi, latest: KpiValue | None, now: datetime | None = None) -> bool:
+    now = now or clock.now()
+    return latest is not None and now - _aware(latest.at) > timedelta(days=kpi.stale_days)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+async def set_token(session: AsyncSession, kpi: Kpi) -> str:
+    token, hashed = new_token()
+    kpi.push_token_hash = hashed
+    await session.flush()
+    return token
+
+
+async def owners_left(session: AsyncSession, team_id: str, user_id: str) -> None:
+    """A KPI owner left the workspace: their KPIs go to whoever defined each (nudges need someone)."""
+    await session.execute(update(Kpi).where(Kpi.team_id == team_id, Kpi.owner_id == user_id,
+                                            Kpi.created_by != user_id)
+                          .values(owner_id=Kpi.created_by).execution_options(synchronize_session=False))

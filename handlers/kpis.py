@@ -1,0 +1,86 @@
+"""/kpi, its definition form, and the push endpoint's request handling (POST /kpi/<key>).
+
+Each listener parses (bot/kpis/parsing.py, bot/kpis/forms.py), calls one function of
+bot/kpis/requests.py, and answers."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Ctx
+from bot.edge import ProdOpsApp
+from bot.feature import Feature
+from bot.help import help_blocks
+from bot.kpis import blocks, requests
+from bot.kpis.blocks import KPI_VIEW, number
+from bot.kpis.duties import KPI_PULLS, KPI_STALE, NOTICES
+from bot.kpis.forms import definition_from
+from bot.kpis.help import KPI
+from bot.kpis.parsing import KpiCommand, parse_command
+from bot.kpis.service import owners_left
+from bot.usertext import from_slack
+
+
+async def kpi_command(ctx: Ctx, command: dict[str, Any]) -> None:
+    request = parse_command(from_slack(command.get("text", "")))
+    await SUBCOMMANDS[request.action](ctx, request)
+
+
+async def _list(ctx: Ctx, request: KpiCommand) -> None:
+    rows = await requests.listed(ctx)
+    await ctx.answer(f"{len(rows)} KPI{'s' if len(rows) != 1 else ''}", blocks.list_blocks(rows))
+
+
+async def _help(ctx: Ctx, request: KpiCommand) -> None:
+    await ctx.answer("/kpi help", help_blocks([KPI]))
+
+
+async def _add(ctx: Ctx, request: KpiCommand) -> None:
+    form = await requests.add_form(ctx)
+    await ctx.answer()
+    ctx.open_modal(form)
+
+
+async def _edit(ctx: Ctx, request: KpiCommand) -> None:
+    form = await requests.edit_form(ctx, request.key or "")
+    await ctx.answer()
+    ctx.open_modal(form)
+
+
+async def _remove(ctx: Ctx, request: KpiCommand) -> None:
+    values = await requests.remove(ctx, request.key or "")
+    await ctx.answer(f"Removed the KPI `{request.key}` and its {values} value{'s' if values != 1 else ''}.")
+
+
+async def _log(ctx: Ctx, request: KpiCommand) -> None:
+    assert request.value is not None
+    kpi, row = await requests.log(ctx, request.key or "", request.value, request.day)
+    await ctx.answer(f"Logged {number(row.value, kpi.unit)} for `{kpi.key}` ({row.at.date().isoformat()}).")
+
+
+async def _show(ctx: Ctx, request: KpiCommand) -> None:
+    await ctx.answer(f"KPI {request.key}", await requests.show(ctx, request.key or ""))
+
+
+async def _token(ctx: Ctx, request: KpiCommand) -> None:
+    await ctx.answer(await requests.token(ctx, request.key or ""))
+
+
+SUBCOMMANDS = {"list": _list, "help": _help, "add": _add, "edit": _edit, "remove": _remove, "log": _log,
+               "show": _show, "token": _token}
+
+
+async def kpi_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
+    editing = int(view["private_metadata"]) if str(view.get("private_metadata") or "").isdigit() else None
+    definition = definition_from(view, ctx.user_id, editing=editing is not None)
+    message = await requests.save(ctx, definition, editing)
+    await ctx.answer()
+    ctx.tell_later(definition.channel_id, message)
+
+
+def listeners(app: ProdOpsApp) -> None:
+    app.command("/kpi")(kpi_command)
+    app.view(KPI_VIEW)(kpi_submitted)
+
+
+FEATURE = Feature("kpis", KPI, listeners=listeners, duties=(KPI_PULLS, KPI_STALE), notices=NOTICES,
+                  on_leave=(owners_left,))
