@@ -4,6 +4,7 @@ Each listener parses (bot/kpis/parsing.py, bot/kpis/forms.py), calls one functio
 bot/kpis/requests.py, and answers."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.context import Ctx
@@ -69,8 +70,19 @@ SUBCOMMANDS = {"list": _list, "help": _help, "add": _add, "edit": _edit, "remove
                "show": _show, "token": _token}
 
 
+ID_MAX = 2**31 - 1  # row ids fit a 32-bit integer column
+
+
+def _editing(metadata: str) -> int | None:
+    """The KPI id the form edits (None: a new one). Forged metadata (not an id, out of range) is
+    id 0, which no KPI has: "no longer exists", not a database error."""
+    if not metadata:
+        return None
+    return int(metadata) if re.fullmatch(r"[0-9]{1,10}", metadata) and int(metadata) <= ID_MAX else 0
+
+
 async def kpi_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
-    editing = int(view["private_metadata"]) if str(view.get("private_metadata") or "").isdigit() else None
+    editing = _editing(str(view.get("private_metadata") or ""))
     definition = definition_from(view, ctx.user_id, editing=editing is not None)
     message = await requests.save(ctx, definition, editing)
     await ctx.answer()

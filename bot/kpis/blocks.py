@@ -65,8 +65,9 @@ def target_text(unit: KpiUnit, direction: Direction, target: float | None, band:
 
 def row_line(r: Row) -> str:
     name = f"*{user_mrkdwn(r.name, limit=200)}* (`{r.key}`)"
-    if r.latest is None:
-        return f"{name}: no value yet" + (f" · {r.target_text}" if r.target_text else "")
+    failing = f"\n:warning: pulls failing: {user_mrkdwn(r.failing, limit=300)}" if r.failing else ""
+    if r.latest is None:  # a source that never worked is failing too, not only waiting
+        return f"{name}: no value yet" + (f" · {r.target_text}" if r.target_text else "") + failing
     mark = {True: ":white_check_mark:", False: ":red_circle:", None: ""}[r.on_target]
     parts = [f"{mark} *{number(r.latest, r.unit)}*".strip()]
     if r.target_text:
@@ -82,9 +83,7 @@ def row_line(r: Row) -> str:
     if r.stale:
         line = (f"{name}: :warning: *stale*, no value since {when} (last {number(r.latest, r.unit)}, not current)"
                 + (f" · {r.target_text}" if r.target_text else ""))
-    if r.failing:
-        line += f"\n:warning: pulls failing: {user_mrkdwn(r.failing, limit=300)}"
-    return line
+    return line + failing
 
 
 def list_blocks(rows: list[Row]) -> list[Block]:

@@ -52,6 +52,9 @@ for _name in ("httpcore.connection", "httpcore.http11", "httpcore.http2", "httpc
     logging.getLogger(_name).addFilter(_QuietDuringPulls())
 
 MAX_REDIRECTS = 3
+# A pull's default time limit (each phase and the whole pull, redirects included), read at each
+# pull: tests lower it to time a source out quickly; a caller may pass its own `timeout`.
+PULL_TIMEOUT_SECONDS = 10.0
 MAX_URL_LENGTH = 2000
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 USER_AGENT = "prodops-bot (KPI pull)"
@@ -506,10 +509,13 @@ def _transport_reason(exc: httpx.TransportError, url: httpx.URL, timeout: float)
 
 
 async def pull(url: str, path: str, *, header: tuple[str, str] | None = None, allow_private: bool = False,
-               timeout: float = 10.0, max_bytes: int = 1_000_000, _network: Network | None = None) -> Pulled:
+               timeout: float | None = None, max_bytes: int = 1_000_000, _network: Network | None = None) -> Pulled:
     """GET `url` and return the number at `path` of its JSON answer, or why not. Never raises for
-    what the source or the network does. `timeout` bounds each phase (connect, read, write) and
-    the whole pull, redirects included. `_network` is for tests only (see Network)."""
+    what the source or the network does. `timeout` (default PULL_TIMEOUT_SECONDS) bounds each
+    phase (connect, read, write) and the whole pull, redirects included. `_network` is for tests
+    only (see Network)."""
+    if timeout is None:
+        timeout = PULL_TIMEOUT_SECONDS
     secrets = _Secrets()
     if header is not None and isinstance(header[1], str):
         secrets.add(header[1])

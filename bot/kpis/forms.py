@@ -6,7 +6,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.forms import FormData
 from bot.kpis.fetch import check_url
-from bot.kpis.parsing import NAME_MAX, parse_days, parse_header, parse_key, parse_optional, parse_path
+from bot.kpis.parsing import NAME_MAX, parse_days, parse_header, parse_key, parse_optional, parse_path, parse_value
 from bot.kpis.service import Definition
 from bot.usertext import plain
 from models.kpi import Direction, KpiSource, KpiUnit
@@ -32,9 +32,9 @@ def definition_from(view: dict[str, Any], user_id: str, *, editing: bool) -> Def
     raw_band = form.text("band")
     if raw_band:
         low, sep, high = _split_band(plain(raw_band).replace("–", " - "))
-        if not sep:
+        if not sep or not low.strip() or not high.strip():  # an end left out is not 0
             raise UserError("Write the band as `low - high`, e.g. `2 - 3`.", field="band")
-        band = (parse_optional(low, "band") or 0.0, parse_optional(high, "band") or 0.0)
+        band = (parse_value(low, "band"), parse_value(high, "band"))
         if band[0] >= band[1]:
             raise UserError("The band's low end must be below its high end.", field="band")
     channel = form.channel("channel")

@@ -3,12 +3,14 @@ for. Plain functions of a session; no Slack or HTTP calls (bot/kpis/flows.py mak
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -16,6 +18,7 @@ from bot import clock
 from bot.errors import NotFound, UserError
 from bot.notify.notice import Notice
 from bot.usertext import mrkdwn
+from models.delivery import Delivery, DeliveryStatus
 from models.kpi import Direction, Kpi, KpiPull, KpiSource, KpiUnit, KpiValue
 
 OFF_TARGET_KIND = "kpi.off_target"  # the KPI's channel: crossed to the wrong side (mentions the owner)
@@ -24,6 +27,18 @@ CHANGE_KIND = "kpi.change"  # the KPI's channel: a sharp move
 STALE_KIND = "kpi.stale"  # the owner: no value within the staleness limit
 FAILING_KIND = "kpi.failing"  # the owner: its pulls started failing
 SPARK_POINTS = 12
+
+
+class _NoHeaderInTraces(logging.Filter):
+    """aiosqlite's DEBUG trace prints each statement with its parameters: one writing a KPI's
+    pull header (a secret, never in logs) is dropped, as bot/kpis/fetch.py drops httpcore's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return "pull_header_value" not in message or not ("INSERT INTO kpis" in message or "UPDATE kpis" in message)
+
+
+logging.getLogger("aiosqlite").addFilter(_NoHeaderInTraces())
 
 
 @dataclass(frozen=True)
@@ -69,23 +84,36 @@ async def listed(session: AsyncSession, team_id: str) -> list[Kpi]:
     return list((await session.scalars(select(Kpi).where(Kpi.team_id == team_id).order_by(Kpi.key))).all())
 
 
+def _taken(key: str) -> UserError:
+    return UserError(f"There is already a KPI with the key `{key}`; pick another.", field="key")
+
+
+async def _flush_key(session: AsyncSession, key: str) -> None:
+    """The flush that writes a key: another request that took the same key meanwhile (a double
+    click, a replica; PostgreSQL runs them side by side) is the same refusal as one found before."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise _taken(key) from None
+
+
 async def create(session: AsyncSession, team_id: str, d: Definition, actor: str, now: datetime) -> Kpi:
     if await session.scalar(select(Kpi.id).where(Kpi.team_id == team_id, Kpi.key == d.key)) is not None:
-        raise UserError(f"There is already a KPI with the key `{d.key}`; pick another.", field="key")
+        raise _taken(d.key)
     kpi = Kpi(team_id=team_id, key=d.key, created_by=actor)
     _apply(kpi, d, now)
     session.add(kpi)
-    await session.flush()
+    await _flush_key(session, d.key)
     return kpi
 
 
 async def update_definition(session: AsyncSession, kpi: Kpi, d: Definition, now: datetime) -> None:
     if d.key != kpi.key and await session.scalar(select(Kpi.id).where(Kpi.team_id == kpi.team_id,
                                                                        Kpi.key == d.key)) is not None:
-        raise UserError(f"There is already a KPI with the key `{d.key}`; pick another.", field="key")
+        raise _taken(d.key)
     kpi.key = d.key
     _apply(kpi, d, now)
-    await session.flush()
+    await _flush_key(session, d.key)
 
 
 def _apply(kpi: Kpi, d: Definition, now: datetime) -> None:
@@ -230,7 +258,16 @@ async def set_token(session: AsyncSession, kpi: Kpi) -> str:
 
 
 async def owners_left(session: AsyncSession, team_id: str, user_id: str) -> None:
-    """A KPI owner left the workspace: their KPIs go to whoever defined each (nudges need someone)."""
+    """A KPI owner left the workspace: their KPIs go to whoever defined each (nudges need someone),
+    and the DMs about them still waiting for the one who left (held for their working hours, or
+    to be retried) go to the new owner: the notifier drops a DM to someone who left."""
+    handed = (await session.execute(select(Kpi.id, Kpi.created_by).where(
+        Kpi.team_id == team_id, Kpi.owner_id == user_id, Kpi.created_by != user_id))).all()
     await session.execute(update(Kpi).where(Kpi.team_id == team_id, Kpi.owner_id == user_id,
                                             Kpi.created_by != user_id)
                           .values(owner_id=Kpi.created_by).execution_options(synchronize_session=False))
+    for kpi_id, definer in handed:
+        await session.execute(update(Delivery).where(
+            Delivery.team_id == team_id, Delivery.kind.in_((STALE_KIND, FAILING_KIND)), Delivery.key == f"kpi:{kpi_id}",
+            Delivery.recipient == user_id, Delivery.status.in_((DeliveryStatus.HELD, DeliveryStatus.FAILED)))
+            .values(recipient=definer).execution_options(synchronize_session=False))
