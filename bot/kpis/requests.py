@@ -22,6 +22,7 @@ from bot.usertext import plain
 from models.kpi import Kpi, KpiSource, KpiValue
 
 FUTURE_DAYS = 1  # a value may be dated tomorrow at most (a zone ahead of the workspace's)
+PAST_DAYS = 3653  # …and ten years back at most (a typo like 1026 for 2026 is refused, not charted)
 
 
 async def rows(ctx: Ctx, kpis: list[Kpi]) -> list[blocks.Row]:
@@ -102,6 +103,8 @@ async def log(ctx: Ctx, key: str, value: float, day: date | None) -> tuple[Kpi, 
     today = clock.today_in(ctx.workspace.timezone)
     if day is not None and (day - today).days > FUTURE_DAYS:
         raise UserError(f"{day.isoformat()} is in the future; log a value for today or an earlier day.")
+    if day is not None and (today - day).days > PAST_DAYS:
+        raise UserError(f"{day.isoformat()} is more than ten years ago; log values from the last ten years.")
     now = clock.now()
     at = now if day is None or day == today else datetime.combine(day, time(12), clock.zone(ctx.workspace.timezone))
     recorded = await service.record(ctx.session, k, value, at, "manual", ctx.user_id, now)
