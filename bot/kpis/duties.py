@@ -96,8 +96,8 @@ async def render_stale(rt: Runtime, notice: Notice) -> list[Message]:
 
 async def render_failing(rt: Runtime, notice: Notice) -> list[Message]:
     kpi = await _kpi(rt, notice)
-    if kpi is None or kpi.failing_since is None:
-        return []  # removed, or pulls work again
+    if kpi is None or kpi.failing_since is None or notice.period != service.failing_period(kpi.failing_since):
+        return []  # removed, pulls work again, or a later streak (which has its own DM)
     return [Message(f"Pulls of *{blocks.user_mrkdwn(kpi.name, limit=200)}* (`{kpi.key}`) are failing: "
                     f"{blocks.user_mrkdwn(kpi.failing_reason or 'unknown', limit=500)}. It shows as failing until a "
                     "pull works; I'll say nothing more about this streak. `/kpi edit` to fix the source.", [])]
@@ -108,7 +108,7 @@ NOTICES = (
     NoticeKind(service.ON_TARGET_KIND, "KPI back on target", _channel_render("on"), personal=False, nudge=False),
     NoticeKind(service.CHANGE_KIND, "KPI sharp changes", _channel_render("change"), personal=False, nudge=False),
     NoticeKind(service.STALE_KIND, "stale KPIs", render_stale),
-    NoticeKind(service.FAILING_KIND, "failing KPI pulls", render_failing, nudge=False),
+    NoticeKind(service.FAILING_KIND, "failing KPI pulls", render_failing),  # budgeted and snoozable
 )
 
 # A pull may be late by a lot (the bot was down) and is still worth doing once.

@@ -473,16 +473,18 @@ class _Secrets:
                 self.words.append(word)
 
     def leaks(self, text: str) -> bool:
-        for word in self.words:
-            if word in text:
+        """Case-insensitively: a server may echo the token upper-cased."""
+        folded = text.casefold()
+        for word in (w.casefold() for w in self.words):
+            if word in folded:
                 return True
-            if len(word) >= 8 and any(word[i:i + 8] in text for i in range(len(word) - 7)):
+            if len(word) >= 8 and any(word[i:i + 8] in folded for i in range(len(word) - 7)):
                 return True
         return False
 
     def scrub(self, reason: str) -> str:
         for word in sorted(self.words, key=len, reverse=True):
-            reason = reason.replace(word, "…")
+            reason = re.sub(re.escape(word), "…", reason, flags=re.IGNORECASE)
         return reason
 
 

@@ -4,9 +4,10 @@ the chart sent to someone's DM."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.kpis import service
@@ -24,6 +25,14 @@ from models.launch import Launch
 log = logging.getLogger(__name__)
 
 CHART_DAYS = 90
+
+
+async def store_notices(session: AsyncSession, rt: Runtime, notices: list[Notice], now: datetime) -> None:
+    """In the transaction that raised them, as the notifier would store each (a nudge counts
+    against its person's daily budget)."""
+    for notice in notices:
+        kind = rt.notices[notice.kind]
+        await outbox.enqueue(session, notice, nudge=kind.personal and kind.nudge, now=now)
 
 
 async def send_notices(rt: Runtime, notices: list[Notice]) -> None:
@@ -52,8 +61,7 @@ async def pull_kpi(rt: Runtime, team_id: str, kpi_id: int) -> str:
             notices = [notice] if notice is not None else []
         else:
             notices = (await service.record(session, kpi, got.value, now, "pull", None, now)).notices
-        for notice in notices:
-            await outbox.enqueue(session, notice, nudge=False, now=now)
+        await store_notices(session, rt, notices, now)
     await send_notices(rt, notices)
     return f"value {got.value:g}" if got.value is not None else f"failed: {got.reason}"
 

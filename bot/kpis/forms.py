@@ -37,6 +37,8 @@ def definition_from(view: dict[str, Any], user_id: str, *, editing: bool) -> Def
         band = (parse_value(low, "band"), parse_value(high, "band"))
         if band[0] >= band[1]:
             raise UserError("The band's low end must be below its high end.", field="band")
+    if band is not None and target is not None:
+        raise UserError("Give either a target or a band, not both.", field="band")
     channel = form.channel("channel")
     if not channel:
         raise UserError("Pick the channel for the KPI's nudges.", field="channel")

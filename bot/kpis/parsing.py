@@ -118,7 +118,16 @@ def parse_header(text: str | None) -> tuple[str, str] | None:
     name, value = name.strip(), value.strip()
     if not sep or not re.fullmatch(r"[A-Za-z0-9-]{1,100}", name) or not value or "\n" in value or "\r" in value:
         raise UserError("Write the header as `Name: value`, e.g. `Authorization: Bearer abc123`.", field="header")
+    if name.lower() in SET_BY_THE_BOT:
+        raise UserError(f"The header `{name}` is set by the bot; give an API key or token header instead.",
+                        field="header")
+    if not value.isascii():
+        raise UserError("The header value must be plain ASCII text.", field="header")
     return name, value
+
+
+SET_BY_THE_BOT = frozenset({"host", "content-length", "transfer-encoding", "connection", "user-agent",
+                            "accept-encoding", "te", "upgrade", "keep-alive", "proxy-authorization"})
 
 
 def parse_path(text: str | None) -> str:

@@ -9,26 +9,33 @@ from __future__ import annotations
 import json
 import logging
 import math
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError, field_validator
 
 from bot import clock
 from bot.kpis import flows, service
-from bot.notify import outbox
 from bot.runtime import Runtime
 from models.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 BODY_MAX = 4096
+AHEAD, BEHIND = timedelta(days=1), timedelta(days=3653)
 PATH = "/kpi/{key}"
 
 
 class Pushed(BaseModel):
     value: float
     at: date | datetime | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def not_bool(cls, value: object) -> object:
+        if isinstance(value, bool):  # JSON true is no number (pulls refuse it too)
+            raise ValueError("value must be a number")
+        return value
 
     @field_validator("value")
     @classmethod
@@ -69,11 +76,10 @@ def push_handler(rt: Runtime):  # noqa: ANN201 - an aiohttp handler
             zone = clock.zone(workspace.timezone if workspace else "UTC")
             at = (now if pushed.at is None else pushed.at if isinstance(pushed.at, datetime)
                   else datetime.combine(pushed.at, time(12), zone))
-            if (at - now).days > 1:
-                return _error(400, "`at` is in the future")
+            if at - now > AHEAD or now - at > BEHIND:  # a far-future value would freeze the KPI
+                return _error(400, "`at` must be within a day ahead and ten years back")
             recorded = await service.record(session, kpi, pushed.value, at, "push", None, now)
-            for notice in recorded.notices:
-                await outbox.enqueue(session, notice, nudge=False, now=now)
+            await flows.store_notices(session, rt, recorded.notices, now)
             answer = {"ok": True, "key": kpi.key, "value": pushed.value, "at": at.isoformat()}
         notices = recorded.notices
         if notices:

@@ -14,7 +14,7 @@ from bot.context import Ctx
 from bot.errors import UserError
 from bot.kpis import blocks, flows, service
 from bot.kpis.service import Definition
-from bot.notify import outbox
+from bot.people.directory import bots_or_gone
 from bot.people.flows import ensure_people
 from bot.roles import refused
 from bot.text import user_mention
@@ -70,6 +70,8 @@ async def edit_form(ctx: Ctx, key: str) -> dict[str, Any]:
 async def save(ctx: Ctx, d: Definition, editing: int | None) -> str:
     await ensure_member(ctx.rt.lookup or ctx.client, d.channel_id)
     await ctx.require_manager("define KPIs")
+    if await bots_or_gone(ctx.session, ctx.team_id, [d.owner_id]):
+        raise UserError("Pick a person as the owner: that one is a bot or has left the workspace.", field="owner")
     now = clock.now()
     if editing is None:
         k = await service.create(ctx.session, ctx.team_id, d, ctx.user_id, now)
@@ -108,8 +110,7 @@ async def log(ctx: Ctx, key: str, value: float, day: date | None) -> tuple[Kpi, 
     now = clock.now()
     at = now if day is None or day == today else datetime.combine(day, time(12), clock.zone(ctx.workspace.timezone))
     recorded = await service.record(ctx.session, k, value, at, "manual", ctx.user_id, now)
-    for notice in recorded.notices:
-        await outbox.enqueue(ctx.session, notice, nudge=False, now=now)
+    await flows.store_notices(ctx.session, ctx.rt, recorded.notices, now)
     rt, notices = ctx.rt, recorded.notices
     if notices:
         ctx.later(lambda: flows.send_notices(rt, notices))

@@ -191,6 +191,10 @@ async def record(session: AsyncSession, kpi: Kpi, value: float, at: datetime, so
     """Store a value and decide its nudges: crossing to the wrong side of the target (or back),
     and a sharp move, each once (keyed by this value). A value dated before the latest one is
     history: it changes no status and nudges nobody."""
+    # Values of one KPI are recorded one at a time (the KPI's row locked on PostgreSQL; SQLite
+    # has one writer): ten simultaneous values crossing the target see each other, and the
+    # crossing is said once, not once per value.
+    await session.execute(select(Kpi.id).where(Kpi.id == kpi.id).with_for_update())
     latest = await session.scalar(select(KpiValue).where(KpiValue.kpi_id == kpi.id)
                                   .order_by(KpiValue.at.desc(), KpiValue.id.desc()).limit(1))
     row = KpiValue(kpi_id=kpi.id, team_id=kpi.team_id, at=at, value=value, source=source, by=by, recorded_at=now)
@@ -231,8 +235,13 @@ async def record_failure(session: AsyncSession, kpi: Kpi, reason: str, now: date
     await session.flush()
     if not first:
         return None
-    return Notice(kpi.team_id, FAILING_KIND, f"kpi:{kpi.id}", f"failing:{now.isoformat()}", kpi.owner_id,
+    return Notice(kpi.team_id, FAILING_KIND, f"kpi:{kpi.id}", failing_period(now), kpi.owner_id,
                   f"KPI {kpi.key} in {kpi.team_id}: pulls failing", {"k": kpi.id})
+
+
+def failing_period(since: datetime) -> str:
+    """A failing streak's notice period: the instant it began."""
+    return f"failing:{_aware(since).isoformat()}"
 
 
 def stale_notice(kpi: Kpi) -> Notice:

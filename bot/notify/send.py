@@ -15,7 +15,10 @@ every held or failed notice whose time has come, once per tick. An attempt:
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -75,6 +78,41 @@ async def attempt(rt: "Runtime", row_id: int, *, now: datetime | None = None,
     kind = rt.notices.get(notice.kind)
     if kind is None:  # a feature that no longer exists: nobody can render it
         return await _close(rt, taken, S.DROPPED, now, note="no such notice kind", verb="dropped")
+    if kind.personal and kind.nudge:  # one person's nudges one at a time: the budget counts what was sent
+        async with _budget_locks.hold((notice.team_id, notice.to)):
+            return await _deliver(rt, kind, taken, now, calendar)
+    return await _deliver(rt, kind, taken, now, calendar)
+
+
+class _Locks:
+    """One lock per recipient, kept only while an attempt for them runs or waits. Within a
+    process, nudges to one person decided side by side (the tick's lanes) would each read the
+    same count of nudges sent today and all pass the daily budget."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._held.get(key, (asyncio.Lock(), 0))
+        self._held[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._held[key]
+            if users == 1:
+                del self._held[key]
+            else:
+                self._held[key] = (lock, users - 1)
+
+
+_budget_locks = _Locks()
+
+
+async def _deliver(rt: "Runtime", kind: NoticeKind, taken: outbox.Taken, now: datetime,
+                   calendar: "Calendar | None") -> Outcome:
+    notice = taken.row.notice
     decision = await _decide(rt, kind, taken.row, now, calendar)
     if decision.status is not None:
         return await _close(rt, taken, decision.status, now, next_at=decision.next_at, note=decision.note)

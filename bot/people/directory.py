@@ -188,3 +188,14 @@ async def needing_refresh(session: AsyncSession, *, checked_before: datetime, li
         .where(Person.deleted.is_(False), Person.checked_at < checked_before)
         .order_by(Person.checked_at, Person.id).limit(limit))
     return [(team_id, user_id) for team_id, user_id in rows]
+
+
+async def bots_or_gone(session: AsyncSession, team_id: str, user_ids: Iterable[str]) -> set[str]:
+    """Of `user_ids`, the ones the directory knows as bots or as gone: nobody to prompt, nudge or
+    hand work to (someone it does not know yet is not among them)."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return set()
+    rows = await session.scalars(select(Person.user_id).where(
+        Person.team_id == team_id, Person.user_id.in_(ids), (Person.is_bot.is_(True)) | (Person.deleted.is_(True))))
+    return set(rows)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import clock
 from bot.errors import NotFound, UserError
 from bot.launches import service as launch_service
+from bot.people.directory import bots_or_gone
 from bot.calendar.load import calendars_of
 from bot.calendar.working import Calendar
 from bot.standups import blocks, schedule
@@ -354,13 +355,7 @@ async def joined_at(session: AsyncSession, standup_id: int, user_id: str) -> dat
     return _aware(at) if at is not None else None
 
 
-async def unwanted(session: AsyncSession, team_id: str, user_ids: list[str]) -> set[str]:
-    """Of `user_ids`, the ones the people directory knows as bots or gone: never participants."""
-    if not user_ids:
-        return set()
-    rows = await session.scalars(select(Person.user_id).where(
-        Person.team_id == team_id, Person.user_id.in_(user_ids), (Person.is_bot.is_(True)) | (Person.deleted.is_(True))))
-    return set(rows)
+unwanted = bots_or_gone  # never participants or owners
 
 
 def _off(cal: Calendar, t: Times, day: date) -> str | None:
