@@ -141,16 +141,18 @@ NOTIFICATIONS = "notifications"  # the notifier's sweep of held and failed notic
 
 
 async def tick(rt: "Runtime", at: datetime | None = None, dry_run: bool = False) -> list[str]:
-    """Run every registered duty due at `at` (default now) once, then the notifier's sweep, then
-    move the day starts on; one line per action."""
+    """The notifier's sweep, then every registered duty due at `at` (default now) once, then move
+    the day starts on; one line per action."""
     at = at or clock.now()
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("tick needs an aware instant")
     rt.duties._starts = None
     lines: list[str] = []
     runs: dict[str, DutyRun] = {}
-    steps = [(duty.name, lambda duty=duty: _run(rt, duty, at, dry_run)) for duty in rt.duties.duties]
-    steps.append((NOTIFICATIONS, lambda: sweep(rt, at, dry_run=dry_run)))
+    # The notifier's sweep first: what was held until this minute (a prompt for someone who starts
+    # at 10:00) goes out at the minute's start, not behind every duty's posts (bench/RESULTS.md).
+    steps = [(NOTIFICATIONS, lambda: sweep(rt, at, dry_run=dry_run))]
+    steps += [(duty.name, lambda duty=duty: _run(rt, duty, at, dry_run)) for duty in rt.duties.duties]
     for name, step in steps:
         token = request_id.set(f"duty:{name}")
         try:
