@@ -681,7 +681,9 @@ async def test_two_processes_ticking_the_same_instant_send_one_dm(bot: Bot, team
         assert len([line for line in outcomes if ": sent " in line]) == 1, outcomes
         assert all(": sent " in line or ": skipped " in line for line in outcomes), outcomes
         assert len(bot.fake.posted(who)) == 1
-    assert mine(first, starter) and mine(second, starter)  # both processes found the day start: one sent
+    # Whether the second process still finds the day start depends on whether the first has moved
+    # it on yet (the sweep now runs first, so that interleaving varies): either way one DM is sent.
+    assert mine(first, starter) or mine(second, starter)
     assert (await nudge_rows(bot, team, starter))[TUESDAY.isoformat()].attempts == 1
 
 
