@@ -16,6 +16,7 @@ from bot.help import CommandHelp
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from bot.digests.sections import DigestSection
     from bot.duties import Duty
     from bot.notify.notice import NoticeKind
     from bot.edge import ProdOpsApp
@@ -35,7 +36,7 @@ class Feature:
     jobs: Callable[["Runtime"], None] = _nothing  # registers sweepers and interval jobs
     duties: tuple["Duty", ...] = field(default=())  # due-at-an-instant work, run by the minute tick (bot/duties.py)
     notices: tuple["NoticeKind", ...] = field(default=())  # what its duties send, and how each renders
-    digest_sections: tuple[Any, ...] = field(default=())
+    digest_sections: tuple["DigestSection", ...] = field(default=())  # what it adds to channel digests
     home_cards: tuple[Any, ...] = field(default=())
     # Hands a departed person's work to someone else: run once per departure, in the
     # transaction that records it (bot/people/directory.py).
