@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 Block = dict[str, Any]
 Filter = dict[str, Any]
-PART_BLOCKS = 12  # blocks one section may add (four sections and the frame stay under Slack's 50)
+PART_BLOCKS = 10  # blocks one section may add (four sections and the frame stay under Slack's 50)
+# Characters of text one section may add: four of them stay under the ~13,000 characters of
+# blocks Slack takes in one message (msg_blocks_too_long). The digest cuts a part that exceeds it.
+PART_CHARS = 2500
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ Attach = Callable[["Runtime", str, str], Awaitable[None]]
 @dataclass(frozen=True)
 class Part:
     """One section's contribution: mrkdwn blocks (user text escaped, no one pinged except an
-    overdue owner), at most PART_BLOCKS, and one plain line for the notification text."""
+    overdue owner), at most PART_BLOCKS holding at most PART_CHARS of text, and one plain line
+    for the notification text. The digest adds the section's heading (its label)."""
 
     blocks: list[Block]
     text: str
