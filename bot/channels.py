@@ -31,5 +31,7 @@ async def ensure_member(client: AsyncWebClient, channel_id: str, field: str = "c
     except Exception as exc:  # timeout: Slack is slow, say so rather than miss the ack window
         raise UserError(f"Slack didn't answer in time about {where} ({type(exc).__name__}); please try again.",
                         field=field) from None
+    if info.get("is_archived"):
+        raise UserError(f"{where} is archived: nothing can be posted there. Pick another channel.", field=field)
     if not info.get("is_member"):
         raise UserError(f"I'm not in {where}. Invite me with `/invite @ProdOps`, then try again.", field=field)

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # KPI pulls (bot/kpis/fetch.py) refuse URLs that resolve to a loopback, private, link-local or
     # other non-public address unless this is set, for sources on the bot's own network.
     kpi_allow_private_urls: bool = Field(False, description="KPI HTTP pulls may reach private addresses")
+    # A digest whose time passed while the bot was down posts when it is back within this many
+    # hours; later, that period is recorded as skipped (bot/digests/duties.py).
+    digest_grace_hours: float = Field(6, ge=0, le=168, description="how late a missed digest still posts")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -92,7 +92,8 @@ class Due:
 
 
 DueFunc = Callable[["Runtime", datetime], Awaitable["list[WorkItem] | Due"]]
-SendFunc = Callable[["Runtime", WorkItem], Awaitable[None]]
+# Returns a note when it decided there was nothing to send after all ("the digest was deleted").
+SendFunc = Callable[["Runtime", WorkItem], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ class Duty:
     # refusing is not asked every minute of the grace).
     retry_every: timedelta = timedelta(0)
     at_once: int = SEND_AT_ONCE  # lanes side by side (an HTTP pull waits on its source, not on Slack)
+    grace_of: Callable[["Runtime"], timedelta] | None = None  # a grace the operator sets (overrides `grace`)
+
+    def grace_for(self, rt: "Runtime") -> timedelta:
+        return self.grace_of(rt) if self.grace_of is not None else self.grace
 
 
 @dataclass(frozen=True)
@@ -223,11 +228,11 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
 
 
 async def _one(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime, dry_run: bool) -> str:
-    late = at - item.due_at
+    late, grace = at - item.due_at, duty.grace_for(rt)
     expired = item.expires_at is not None and at >= item.expires_at  # at the deadline it is over
-    if expired or late > duty.grace:
+    if expired or late > grace:
         why = (f"due {_iso(item.due_at)}, past its deadline {_iso(item.expires_at)}" if expired and item.expires_at
-               else f"due {_iso(item.due_at)}, {_span(late)} ago: past the {_span(duty.grace)} grace")
+               else f"due {_iso(item.due_at)}, {_span(late)} ago: past the {_span(grace)} grace")
         if not dry_run and not await _record_skip(rt, item, why, at):
             taken = await _why_taken(rt, item)
             why = f"{why}; it failed before and is not tried again" if taken.startswith("failed") else taken
@@ -255,12 +260,35 @@ async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
         c = await claim(session, item.team_id, item.kind, item.key, item.period, retry_failed_after=duty.retry_every)
     if c is None:
         return f"{duty.name}: skipped {item.what} ({await _why_taken(rt, item)})"
+    notes: list[str] = []
+
+    async def sending() -> None:
+        note = await send(rt, item)
+        if note:
+            notes.append(note)
+
     try:
-        await send_claimed(rt.db, c, lambda: send(rt, item))
+        await send_claimed(rt.db, c, sending)
     except Exception as exc:  # recorded on the claim as failed: a later tick retries it
         log.warning("%s: %s not sent: %s", duty.name, item.what, _error(exc))
         return f"{duty.name}: failed {item.what} ({_error(exc)}; retried on a later tick)"
-    return f"{duty.name}: sent {item.what}"
+    return f"{duty.name}: sent {item.what}" + (f" ({notes[0]})" if notes else "")
+
+
+async def unsettled(session: AsyncSession, items: list[WorkItem], at: datetime, grace: timedelta) -> set[str]:
+    """Keys of items this tick neither sent nor skipped, still within the grace: the post failed,
+    or a claim is open (another replica posting, or one that crashed mid-post). A duty keeping
+    its own next-due column must not move it on for these, or no later tick would find them."""
+    keys: set[str] = set()
+    for item in items:
+        if at - item.due_at > grace:
+            continue
+        status = await session.scalar(select(Delivery.status).where(
+            Delivery.team_id == item.team_id, Delivery.kind == item.kind, Delivery.key == item.key,
+            Delivery.period == item.period))
+        if status in (DeliveryStatus.FAILED, DeliveryStatus.CLAIMED):
+            keys.add(item.key)
+    return keys
 
 
 async def _describe(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:

@@ -206,6 +206,7 @@ class FakeSlack:
         self.messages: dict[str, list[Message]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.not_member: set[str] = set()  # channels the bot was never invited to
+        self.archived: set[str] = set()  # archived channels: readable, but posting answers is_archived
         self.socket_url = "wss://127.0.0.1:1/link"  # Socket Mode's WebSocket: nothing listens by default
         # method -> coroutine run (once) before answering: "meanwhile, elsewhere…" in tests
         self.before: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
@@ -350,6 +351,8 @@ class FakeSlack:
         channel = args.get("channel", "")
         if channel in self.not_member:
             return self._err("not_in_channel")
+        if channel in self.archived:
+            return self._err("is_archived")
         ts = self._new_ts()
         message = self.add_message(channel, ts, args.get("text", ""), user=BOT_USER_ID, bot_id=BOT_ID,
                                    thread_ts=args.get("thread_ts"))
@@ -507,7 +510,7 @@ class FakeSlack:
     def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
         return {"channel": {"id": channel, "name": channel.lower(), "is_member": channel not in self.not_member,
-                            "is_im": channel.startswith("D")}}
+                            "is_im": channel.startswith("D"), "is_archived": channel in self.archived}}
 
     def m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every known user is in every channel; paged like Slack's."""

@@ -16,17 +16,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.calendar.load import calendar_of, calendars_of
 from bot.calendar.working import Calendar
-from bot.duties import Due, Duty, WorkItem
+from bot.duties import Due, Duty, WorkItem, unsettled as unsettled_keys
 from bot.notify.notice import Message, Notice, NoticeKind, Render
 from bot.runtime import Runtime
 from bot.standups import blocks, flows, schedule, service
 from bot.standups.schedule import PROMPT, Moment
-from models.delivery import Delivery, DeliveryStatus
 from models.launch import Launch
 from models.person import Person
 from models.standup import Standup, StandupBlocker, StandupMember
@@ -153,7 +151,7 @@ async def _due_summaries(rt: Runtime, at: datetime) -> Due:
 
     async def advance() -> None:
         async with rt.db.unit_of_work() as session:
-            unsettled = await _unsettled(session, items, at)
+            unsettled = {int(key) for key in await unsettled_keys(session, items, at, SUMMARY_GRACE)}
             for standup_id, read, when, day in moves:
                 if standup_id in unsettled:
                     continue  # the next tick finds the same day again; its claim decides who posts
@@ -169,22 +167,6 @@ def _summary_item(s: Standup, day: date, when: datetime) -> WorkItem:
     return WorkItem(s.team_id, flows.SUMMARY_POST, str(s.id), day.isoformat(), when,
                     f"standup summary of standup {s.id} in {s.team_id} for {day.isoformat()}",
                     payload=(s.id, day), lane=s.channel_id)
-
-
-async def _unsettled(session: AsyncSession, items: list[WorkItem], at: datetime) -> set[int]:
-    """Standups whose summary this tick neither sent nor skipped, still within the grace: the
-    post failed, or a claim is open (another replica posting, or one that crashed mid-post).
-    Their next_summary_at must stay, or no later tick would find that day's summary again."""
-    unsettled: set[int] = set()
-    for item in items:
-        if at - item.due_at > SUMMARY_GRACE:
-            continue
-        status = await session.scalar(select(Delivery.status).where(
-            Delivery.team_id == item.team_id, Delivery.kind == item.kind, Delivery.key == item.key,
-            Delivery.period == item.period))
-        if status in (DeliveryStatus.FAILED, DeliveryStatus.CLAIMED):
-            unsettled.add(int(item.key))
-    return unsettled
 
 
 async def _zones(session: Any, standups: list[Standup]) -> dict[int, list[Any]]:

@@ -1,0 +1,133 @@
+"""Parsing what people type for digests: the /digest subcommands and names, and the setup
+form's cadence, days, time and timezone.
+
+Text arrives in bot/usertext.py's representation; the time and weekday rules are the standup
+form's (bot/standups/parsing.py), so "09:30" and a day mask mean the same in both forms."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import available_timezones
+
+from bot.errors import UserError
+from bot.feedback.parsing import one_edit
+from bot.quotes import QUOTES
+from bot.standups.parsing import days_text, parse_days, parse_time, time_text
+from bot.usertext import mrkdwn, plain
+from models.digest import Cadence
+
+__all__ = ["DigestCommand", "days_text", "name_key", "parse_cadence", "parse_command", "parse_days_for",
+           "parse_name", "parse_setup_name", "parse_time", "parse_timezone", "time_text"]
+
+NAME_MAX = 80
+Action = Literal["help", "setup", "list", "edit", "pause", "resume", "delete", "preview", "now"]
+NAMED = ("edit", "pause", "resume", "delete")  # need a name
+OPTIONAL_NAME = ("preview", "now")  # the channel's only digest when no name is given
+SUBCOMMANDS: tuple[str, ...] = ("help", "setup", "list", *NAMED, *OPTIONAL_NAME)
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class DigestCommand:
+    action: Action
+    name: str | None = None
+    channel_id: str | None = None  # `/digest setup #channel`
+    unknown: str | None = None  # an unknown first word: answered with the help
+    typo: str | None = None  # …and the subcommand it is one edit from
+
+
+def name_key(name: str) -> str:
+    """A digest's key: the plain name, whitespace collapsed, lower-cased; unique per workspace."""
+    return " ".join(plain(name).split()).lower()
+
+
+def _unquoted(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) >= 2 and text[0] in QUOTES and text[-1] in QUOTES:
+        text = text[1:-1].strip()
+    return text
+
+
+def parse_name(text: str, field: str | None = None) -> str:
+    name = _unquoted(text)
+    if not name:
+        raise UserError("Give the digest a name, e.g. `Product weekly`.", field=field)
+    if len(plain(name)) > NAME_MAX:
+        raise UserError(f"Keep digest names under {NAME_MAX} characters.", field=field)
+    return name
+
+
+def parse_setup_name(text: str, field: str | None = None) -> str:
+    """A new or renamed digest's name, not starting with a subcommand word: `/digest now
+    list` must stay the list's digest, and a digest called "List" could never be named."""
+    name = parse_name(text, field)
+    first = plain(name).split()[0].lower()
+    if first in SUBCOMMANDS:
+        raise UserError(f"A digest name can't start with `{mrkdwn(first)}` (a /digest command word); "
+                        f"try e.g. `Team {mrkdwn(name)}`.", field=field)
+    return name
+
+
+def parse_command(text: str) -> DigestCommand:
+    stripped = " ".join(text.split())
+    if not stripped:
+        return DigestCommand("help")
+    head, _, rest = stripped.partition(" ")
+    verb = head.lower()
+    if verb in ("help", "list"):
+        if rest:
+            raise UserError(f"`/digest {verb}` takes nothing after it.")
+        return DigestCommand(verb)  # type: ignore[arg-type]
+    if verb == "setup":
+        if not rest:
+            return DigestCommand("setup")
+        match = _CHANNEL.match(rest)
+        if match is None:
+            raise UserError("Usage: `/digest setup` (for this channel) or `/digest setup #channel`.")
+        return DigestCommand("setup", channel_id=match.group(1))
+    if verb in NAMED:
+        if not rest:
+            raise UserError(f"Usage: `/digest {verb} <name>`; `/digest list` shows the names.")
+        return DigestCommand(verb, parse_name(rest))  # type: ignore[arg-type]
+    if verb in OPTIONAL_NAME:
+        return DigestCommand(verb, parse_name(rest) if rest else None)  # type: ignore[arg-type]
+    typo = next((s for s in SUBCOMMANDS if head.isalpha() and one_edit(verb, s) is not None), None)
+    return DigestCommand("help", unknown=head, typo=typo)
+
+
+def parse_cadence(value: str | None, field: str) -> Cadence:
+    try:
+        return Cadence(value or Cadence.DAILY.value)
+    except ValueError:
+        raise UserError("That form is out of date; run the command again.", field=field) from None
+
+
+def parse_days_for(cadence: Cadence, values: list[str], field: str) -> int:
+    """Daily: the chosen weekdays; weekly: exactly one."""
+    try:
+        mask = parse_days(values)
+    except UserError as exc:
+        raise UserError(exc.message, field=field) from None
+    if cadence is Cadence.WEEKLY and bin(mask).count("1") != 1:
+        raise UserError(f"A weekly digest posts on one day; {days_text(mask)} are {bin(mask).count('1')}. "
+                        "Pick one, or choose daily.", field=field)
+    return mask
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def parse_timezone(text: str | None, field: str) -> str:
+    """An IANA zone name as this server knows it (`Europe/Berlin`, `UTC`), in its own spelling."""
+    global _ZONES
+    typed = plain(text or "").strip()
+    if not typed:
+        raise UserError("Give a time zone, e.g. `Europe/Berlin` or `UTC`.", field=field)
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones() | {"UTC"})
+    found = next((z for z in _ZONES if z.lower() == typed.lower()), None)
+    if found is None:
+        raise UserError(f"`{mrkdwn(text or '', limit=80)}` is not a time zone I know; use a name like `Europe/Berlin`, "
+                        "`America/New_York` or `UTC`.", field=field)
+    return found
