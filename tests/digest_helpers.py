@@ -45,8 +45,7 @@ async def row(bot: Bot, team: str, name: str) -> Digest:
 
 def digest_posts(bot: Bot, channel: str) -> list[Call]:
     """The digests Slack accepted in `channel` (their header block names them)."""
-    return [c for c in bot.fake.posted(channel) if not c.limited and channel not in bot.fake.not_member
-            and channel not in bot.fake.archived and any(b.get("type") == "header" for b in blocks_of(c))]
+    return [c for c in bot.fake.posted(channel) if c.ok and any(b.get("type") == "header" for b in blocks_of(c))]
 
 
 def blocks_of(call: Call) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ class Call:
     args: dict[str, Any]
     token: str | None
     limited: bool = False  # answered 429 by the rate limiter (FakeSlack.rate_limit)
+    ok: bool = True  # False: answered with an error (an injected failure, a 429, `not_in_channel`…)
     at: float = 0.0  # time.time() when it was answered
 
 
@@ -291,17 +292,19 @@ class FakeSlack:
             failure.times -= 1
             if failure.times <= 0:
                 pending.remove(failure)
+            call.ok = False
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             status = 429 if failure.retry_after is not None else failure.status
             body = {"ok": False, "error": failure.error or ("ratelimited" if status == 429 else "fatal_error")}
             return web.json_response(body, status=status, headers=headers)
         retry_after = self.limits.retry_after(method, str(args.get("channel") or "")) if self.limits else None
         if retry_after is not None:
-            call.limited = True
+            call.limited, call.ok = True, False
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(retry_after)})
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
         result = handler(args) if handler else {}
+        call.ok = result.get("ok", True) is not False
         return web.json_response({"ok": True, **result} if "ok" not in result else result)
 
     async def _response_url(self, request: web.Request) -> web.Response:
