@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.digests.enums import DigestView
+from bot.usertext import from_typed
 from models.digest import Digest
 from tests.conftest import Bot
 from tests.fake_slack import Call
@@ -37,8 +38,9 @@ async def set_up(bot: Bot, team: str, admin: str, name: str, channel: str | None
 
 
 async def row(bot: Bot, team: str, name: str) -> Digest:
+    """The digest named `name` as typed in the form."""
     async with bot.rt.db.unit_of_work() as session:
-        found = await session.scalar(select(Digest).where(Digest.team_id == team, Digest.name == name))
+        found = await session.scalar(select(Digest).where(Digest.team_id == team, Digest.name == from_typed(name)))
     assert found is not None, f"no digest {name}"
     return found
 

@@ -215,7 +215,7 @@ async def test_a_restart_between_claim_and_post_posts_once_not_zero_not_two(bot:
 async def test_two_processes_ticking_the_same_instant_post_once(bot: Bot, team: str, clock: Clock) -> None:
     clock.set(local(MONDAY, 8, 0))
     admin = await admin_of(bot, team)
-    channels = [channel_of(team), "CB" + team[-8:], "CC" + team[-8:]]
+    channels = [channel_of(team), "CW" + team[-8:], "CX" + team[-8:]]
     await set_up(bot, team, admin, "One", time="09:00", timezone=BERLIN)
     await set_up(bot, team, admin, "Two", channel=channels[1], time="09:00", timezone=BERLIN)
     await set_up(bot, team, admin, "Three", channel=channels[2], time="09:00",
@@ -287,7 +287,7 @@ async def test_a_channel_that_refuses_tells_the_owner_once_and_does_not_hold_up_
 async def test_an_archived_channel_is_told_to_the_owner_with_what_to_do(bot: Bot, team: str, clock: Clock) -> None:
     clock.set(local(MONDAY, 8, 0))
     admin = await admin_of(bot, team)
-    archived = "CA" + team[-8:]
+    archived = "CZ" + team[-8:]
     await set_up(bot, team, admin, "Archived", channel=archived, time="09:00", timezone=BERLIN)
     bot.fake.archived.add(archived)
     await tick(bot, clock, local(MONDAY, 9, 0))

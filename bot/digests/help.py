@@ -15,5 +15,6 @@ DIGEST = CommandHelp(
         ("/digest edit Product weekly", "change its setup (its owner or an ops admin)"),
         ("/digest pause Product weekly", "no posts until `/digest resume Product weekly`"),
         ("/digest delete Product weekly", "delete it, after a confirmation"),
+        ("/digest help", "this list"),
     ),
 )
