@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import Ctx
-from bot.digests import blocks, requests
+from bot.digests import blocks, requests, service
 from bot.digests.duties import DIGEST_POSTS, NOTICES
 from bot.digests.enums import Command, DigestView
 from bot.digests.forms import delete_of, setup_from
@@ -109,4 +109,5 @@ def listeners(app: ProdOpsApp) -> None:
 
 # Each digest's post is a duty of the minute tick (bot/duties.py); the owner's failure DM goes
 # through the notifier (bot/notify/).
-FEATURE = Feature("digests", DIGEST, listeners=listeners, duties=(DIGEST_POSTS,), notices=NOTICES)
+FEATURE = Feature("digests", DIGEST, listeners=listeners, duties=(DIGEST_POSTS,), notices=NOTICES,
+                  on_leave=(service.owners_left,))

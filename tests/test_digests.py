@@ -354,3 +354,23 @@ async def test_preview_is_private_and_posts_nothing(bot: Bot, team: str, clock: 
     assert elsewhere["text"].startswith("Only its owner")
     assert not digest_posts(bot, channel_of(team))
     assert (await row(bot, team, "Peek")).last_posted_at is None
+
+
+async def test_a_digest_whose_owner_left_tells_its_creator_about_a_failing_channel(bot: Bot, team: str,
+                                                                                   clock: Clock) -> None:
+    clock.set(local(MONDAY, 8, 0))
+    admin = await admin_of(bot, team)
+    owner = uid(team, "OWN")
+    await meet(bot, team, owner, BERLIN, "Olga")
+    gone = "CG" + team[-8:]
+    await set_up(bot, team, admin, "Orphan", channel=gone, time="09:00", timezone=BERLIN, owner=owner)
+    status, _ = await bot.slack.event(team, {"type": "user_change", "user": {
+        "id": owner, "team_id": team, "name": "olga", "deleted": True, "is_bot": False, "tz": BERLIN,
+        "profile": {"real_name": "Olga", "display_name": "Olga"}}})
+    assert status == 200
+    await bot.settle()
+    assert (await row(bot, team, "Orphan")).owner_id == admin
+    bot.fake.not_member.add(gone)
+    await tick(bot, clock, local(MONDAY, 9, 0))
+    assert len([t for t in dm_texts(bot, admin) if "couldn't be posted" in t]) == 1
+    assert not [t for t in dm_texts(bot, owner) if "couldn't be posted" in t]

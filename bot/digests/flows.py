@@ -21,7 +21,7 @@ from models.digest import Digest, WhenEmpty
 log = logging.getLogger(__name__)
 
 POST_KIND = "digest.post"  # delivery kind of a digest's post (key: digest id, period: its local date)
-FAILED_KIND = "digest.failed"  # to the owner, once per failure episode
+FAILED_KIND = service.FAILED_KIND
 # Slack's answers that say the channel itself refuses the post: the owner can fix these.
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
                             "ekm_access_denied", "team_access_not_granted"})

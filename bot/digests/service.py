@@ -15,9 +15,11 @@ from bot.digests.parsing import name_key
 from bot.digests.schedule import Occurrence, Timing
 from bot.errors import NotFound, UserError
 from bot.usertext import mrkdwn
+from models.delivery import Delivery, DeliveryStatus
 from models.digest import Cadence, Digest, WhenEmpty
 
 DIGESTS_MAX = 200  # per workspace: /digest list and the setup form stay readable
+FAILED_KIND = "digest.failed"  # to the owner, once per failure episode (bot/digests/flows.py)
 SINCE_MAX = timedelta(days=35)  # "since the last digest" reaches back at most this far (a digest paused for months)
 
 
@@ -160,3 +162,18 @@ async def record_failure(session: AsyncSession, digest_id: int, reason: str, at:
                                    .values(failing_since=at, failing_reason=reason[:255])
                                    .execution_options(synchronize_session=False))
     return at if result.rowcount == 1 else None
+
+
+async def owners_left(session: AsyncSession, team_id: str, user_id: str) -> None:
+    """A digest's owner left the workspace: it goes to whoever set it up (a failing channel must
+    be told to someone), and a failure DM still waiting for the one who left goes to them."""
+    handed = (await session.execute(select(Digest.id, Digest.created_by).where(
+        Digest.team_id == team_id, Digest.owner_id == user_id, Digest.created_by != user_id))).all()
+    await session.execute(update(Digest).where(Digest.team_id == team_id, Digest.owner_id == user_id,
+                                               Digest.created_by != user_id)
+                          .values(owner_id=Digest.created_by).execution_options(synchronize_session=False))
+    for digest_id, creator in handed:
+        await session.execute(update(Delivery).where(
+            Delivery.team_id == team_id, Delivery.kind == FAILED_KIND, Delivery.key == str(digest_id),
+            Delivery.recipient == user_id, Delivery.status.in_((DeliveryStatus.HELD, DeliveryStatus.FAILED)))
+            .values(recipient=creator).execution_options(synchronize_session=False))
