@@ -5,6 +5,7 @@ text typed after /digest answered privately, changing nothing. Through the signe
 against the fake Slack Web API."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +19,8 @@ from models.digest import Cadence, Digest, WhenEmpty
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
 from tests.digest_helpers import digest, digest_posts, open_setup, row, set_up
-from tests.standup_helpers import BERLIN, channel_of, last_view, local, meet, submit, tick, uid
+from tests.slack_requests import view_submission
+from tests.standup_helpers import BERLIN, channel_of, last_view, local, meet, state_of, submit, tick, uid
 
 MONDAY = date(2026, 12, 7)
 
@@ -244,3 +246,21 @@ async def test_any_digest_text_from_a_member_gets_a_clear_private_answer_and_cha
     assert len(bot.fake.posted(channel_of(team))) == before_posts
     ((name, paused),) = [(d.name, d.paused_at) for d in await digests(bot, team)]
     assert (name, paused) == ("Daily", None)
+
+
+async def test_two_submissions_of_the_same_new_name_at_once_make_one_digest(bot: Bot, team: str,
+                                                                            clock: Clock) -> None:
+    """A double click on Save, or two admins at once (PostgreSQL runs them side by side): one
+    digest, and the other submission is told the name is taken, under the name field."""
+    clock.set(local(MONDAY, 8, 0))
+    admin, _ = await people(bot, team)
+    view = await open_setup(bot, team, admin)
+    payloads = [view_submission(team, admin, view["callback_id"], state_of(view, {"name": "Twice"}),
+                                private_metadata=view.get("private_metadata", "")) for _ in range(2)]
+    assert payloads[0]["trigger_id"] != payloads[1]["trigger_id"]  # two clicks, not a replay
+    answers = await asyncio.gather(*(bot.slack.interaction(p) for p in payloads))
+    await bot.settle()
+    assert [d.name for d in await digests(bot, team)] == ["Twice"]
+    refused = [body for status, body in answers if body]
+    assert all(status == 200 for status, _ in answers)
+    assert all("There is already a digest named" in errors(body)["name"] for body in refused), refused

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
@@ -68,6 +69,20 @@ async def in_channel(session: AsyncSession, team_id: str, channel_id: str | None
                                        .order_by(Digest.name_key))).all())
 
 
+def _taken(name: str) -> UserError:
+    return UserError(f"There is already a digest named *{mrkdwn(name)}*; pick another name, or "
+                     f"`/digest edit {mrkdwn(name)}`.", field="name")
+
+
+async def _flush_name(session: AsyncSession, name: str) -> None:
+    """The flush that writes a name: another request that took it meanwhile (a double click, a
+    replica; PostgreSQL runs them side by side) is the same refusal as one found before."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise _taken(name) from None
+
+
 async def _name_taken(session: AsyncSession, team_id: str, name: str, but: int | None) -> bool:
     found = await session.scalar(select(Digest.id).where(Digest.team_id == team_id, Digest.name_key == name_key(name)))
     return found is not None and found != but
@@ -83,8 +98,7 @@ def schedule_next(digest: Digest, after: datetime) -> Occurrence | None:
 
 async def create(session: AsyncSession, team_id: str, setup: Setup, by: str, now: datetime) -> Digest:
     if await _name_taken(session, team_id, setup.name, None):
-        raise UserError(f"There is already a digest named *{mrkdwn(setup.name)}*; pick another name, or "
-                        f"`/digest edit {mrkdwn(setup.name)}`.", field="name")
+        raise _taken(setup.name)
     count = len(await listed(session, team_id))
     if count >= DIGESTS_MAX:
         raise UserError(f"This workspace has {DIGESTS_MAX} digests, the most it can have; delete one first.")
@@ -92,7 +106,7 @@ async def create(session: AsyncSession, team_id: str, setup: Setup, by: str, now
     _apply(digest, setup)
     schedule_next(digest, now)
     session.add(digest)
-    await session.flush()
+    await _flush_name(session, setup.name)
     return digest
 
 
@@ -100,11 +114,12 @@ async def update_setup(session: AsyncSession, digest: Digest, setup: Setup, now:
     """The schedule is recomputed from now on; the period key is the local date, so moving
     today's time later after today's post does not post twice."""
     if await _name_taken(session, digest.team_id, setup.name, digest.id):
-        raise UserError(f"There is already a digest named *{mrkdwn(setup.name)}*; pick another name.", field="name")
+        raise _taken(setup.name)
     if setup.channel_id != digest.channel_id:
         digest.failing_since, digest.failing_reason = None, None
     _apply(digest, setup)
     schedule_next(digest, now)
+    await _flush_name(session, setup.name)
 
 
 def _apply(digest: Digest, setup: Setup) -> None:
