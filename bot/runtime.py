@@ -12,6 +12,7 @@ from bot import clock
 from bot.config import Settings
 from bot.db import Database
 from bot.duties import Duties
+from bot.pacing import Pacer
 from bot.roles import UserDirectory
 from bot.scheduler import Scheduler
 from bot.slack import make_client, make_lookup_client, make_session
@@ -33,6 +34,7 @@ class Runtime:
     users: UserDirectory
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     workspaces: WorkspaceCache = field(default_factory=WorkspaceCache)
+    pacer: Pacer = field(default_factory=Pacer)  # scheduled channel posts, paced to Slack's limits
     started_at: datetime = field(default_factory=clock.now)
 
     http: aiohttp.ClientSession | None = None

@@ -25,6 +25,7 @@ from bot.duties import TICK_JOB
 from bot.db import create_engine
 from bot.edge import ProdOpsApp
 from bot.migrate import upgrade
+from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.server import HttpServer
 from tests.fake_slack import FakeSlack
@@ -116,6 +117,9 @@ def hold_background_ticks(rt: Runtime) -> None:
 async def bot_session(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Bot]:
     await upgrade(database_url)
     rt = Runtime.create(bot_settings(database_url, fake_slack.api_url))
+    # Tests tick days by in milliseconds of real time: a channel's scheduled posts are not paced
+    # to Slack's one a second here (tests/test_pacing.py paces with its own Pacer and clock).
+    rt.pacer = Pacer(per_channel=1_000_000.0, burst=1_000_000)
     app = build_app(rt)
     server = HttpServer(rt, app)
     await server.start()

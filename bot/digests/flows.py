@@ -45,8 +45,8 @@ async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: date
             await service.record_posted(session, digest_id, period, clock.now(), None, None)
         return "nothing to say: not posted, as set"
     try:
-        answer = await rt.client.chat_postMessage(channel=channel, text=composed.text, blocks=composed.blocks,
-                                                  unfurl_links=False, unfurl_media=False)
+        answer = await rt.pacer.post(rt.client, team_id, channel, text=composed.text, blocks=composed.blocks,
+                                     unfurl_links=False, unfurl_media=False)
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "")
         if error in CHANNEL_ERRORS:
