@@ -110,6 +110,9 @@ class Duty:
     retry_every: timedelta = timedelta(0)
     at_once: int = SEND_AT_ONCE  # lanes side by side (an HTTP pull waits on its source, not on Slack)
     grace_of: Callable[["Runtime"], timedelta] | None = None  # a grace the operator sets (overrides `grace`)
+    # Waited before an item takes its lane's place among the `at_once` (a channel's turn under
+    # Slack's per-channel limit, bot/pacing.py), so one channel's wait holds up no other channel.
+    pace: Callable[["Runtime", WorkItem], Awaitable[None]] | None = None
 
     def grace_for(self, rt: "Runtime") -> timedelta:
         return self.grace_of(rt) if self.grace_of is not None else self.grace
@@ -214,8 +217,10 @@ async def _run(rt: "Runtime", duty: Duty, at: datetime, dry_run: bool) -> list[s
     gate = asyncio.Semaphore(duty.at_once)
 
     async def lane(indexes: list[int]) -> None:
-        async with gate:
-            for index in indexes:
+        for index in indexes:
+            if duty.pace is not None and not dry_run:
+                await duty.pace(rt, due.items[index])
+            async with gate:
                 lines[index] = await _one(rt, duty, due.items[index], at, dry_run)
 
     failures = [r for r in await asyncio.gather(*(lane(indexes) for indexes in lanes.values()),

@@ -52,14 +52,25 @@ class Pacer:
         self._channels[channel] = bucket
         return 0.0 if bucket.tokens >= 0 else -bucket.tokens / self.per_channel
 
-    async def post(self, client: AsyncWebClient, team_id: str, channel: str, **kwargs: Any) -> Any:
-        deadline = self.clock() + self.patience
+    async def turn(self, team_id: str, channel: str) -> None:
+        """Wait for the channel's next slot (and any hold on the workspace), taking it. A duty
+        waits here before it takes one of its lanes' places, so a channel's wait does not keep
+        other channels' posts out (bot/duties.py, `Duty.pace`)."""
         wait = self._take(channel)
+        hold = self._hold.get(team_id, 0.0) - self.clock()
+        if max(wait, hold) > 0:
+            await self.sleep(max(wait, hold))
+
+    async def post(self, client: AsyncWebClient, team_id: str, channel: str, *, turn_taken: bool = False,
+                   **kwargs: Any) -> Any:
+        """chat.postMessage at the channel's pace (its turn taken here unless `turn_taken`)."""
+        deadline = self.clock() + self.patience
+        if not turn_taken:
+            await self.turn(team_id, channel)
         while True:
             hold = self._hold.get(team_id, 0.0) - self.clock()
-            if max(wait, hold) > 0:
-                await self.sleep(max(wait, hold))
-            wait = 0.0
+            if hold > 0:
+                await self.sleep(hold)
             try:
                 return await client.chat_postMessage(channel=channel, **kwargs)
             except SlackApiError as exc:

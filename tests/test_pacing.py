@@ -76,3 +76,22 @@ async def test_past_its_patience_or_on_any_other_error_the_post_fails(fake_slack
     with pytest.raises(SlackApiError) as raised:
         await pacer.post(client, "T1", "CNOTIN", text="hi")
     assert raised.value.response["error"] == "not_in_channel" and len(fake_slack.posted()) == 1
+
+
+async def test_a_channel_waiting_its_turn_keeps_no_other_channel_waiting(fake_slack: FakeSlack,
+                                                                         client: AsyncWebClient) -> None:
+    """Taking turns first, then posting: ten posts for one channel and one for another; the other
+    channel's post does not queue behind the first channel's seven seconds."""
+    t = VirtualTime()
+    pacer = Pacer(clock=t, sleep=t.sleep)
+    waits = []
+    for _ in range(10):
+        before = t.now
+        await pacer.turn("T1", "CBUSY")
+        waits.append(t.now - before)
+    before = t.now
+    await pacer.turn("T1", "CQUIET")
+    assert t.now == before  # no wait for a channel of its own
+    assert waits[:3] == [0.0, 0.0, 0.0] and sum(waits) == pytest.approx(7.0)
+    await pacer.post(client, "T1", "CQUIET", turn_taken=True, text="hi")
+    assert t.now == before and len(fake_slack.posted("CQUIET")) == 1

@@ -65,7 +65,12 @@ async def _due(rt: Runtime, at: datetime) -> Due:
 
 async def _send(rt: Runtime, item: WorkItem) -> str | None:
     digest_id, period, when = item.payload
-    return await flows.post(rt, item.team_id, digest_id, period, when)
+    return await flows.post(rt, item.team_id, digest_id, period, when, turn_taken=True)
+
+
+async def _pace(rt: Runtime, item: WorkItem) -> None:
+    if item.lane:
+        await rt.pacer.turn(item.team_id, item.lane)
 
 
 async def render_failed(rt: Runtime, notice: Notice) -> list[Message]:
@@ -88,4 +93,4 @@ async def render_failed(rt: Runtime, notice: Notice) -> list[Message]:
 NOTICES = (NoticeKind(flows.FAILED_KIND, "digest failures", render_failed, nudge=False),)
 
 DIGEST_POSTS = Duty("digests", _due, send=_send, grace=timedelta(hours=6), grace_of=grace,
-                    retry_every=RETRY_EVERY, at_once=SEND_AT_ONCE)
+                    retry_every=RETRY_EVERY, at_once=SEND_AT_ONCE, pace=_pace)

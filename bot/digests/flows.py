@@ -28,9 +28,10 @@ CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"
 
 
 async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: datetime, *,
-               paused_too: bool = False) -> str | None:
+               paused_too: bool = False, turn_taken: bool = False) -> str | None:
     """Build the digest for the period ending at `end` and post it; a note when nothing was
-    posted (deleted, paused, nothing to say). Raises when Slack refused it: the claim is then
+    posted (deleted, paused, nothing to say). `turn_taken`: the duty already waited for the
+    channel's turn (bot/pacing.py). Raises when Slack refused it: the claim is then
     marked failed and retried while the grace lasts; a channel refusal is told to the owner."""
     async with rt.db.unit_of_work() as session:
         digest = await session.get(Digest, digest_id)
@@ -45,8 +46,8 @@ async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: date
             await service.record_posted(session, digest_id, period, clock.now(), None, None)
         return "nothing to say: not posted, as set"
     try:
-        answer = await rt.pacer.post(rt.client, team_id, channel, text=composed.text, blocks=composed.blocks,
-                                     unfurl_links=False, unfurl_media=False)
+        answer = await rt.pacer.post(rt.client, team_id, channel, turn_taken=turn_taken, text=composed.text,
+                                     blocks=composed.blocks, unfurl_links=False, unfurl_media=False)
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "")
         if error in CHANNEL_ERRORS:
