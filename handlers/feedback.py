@@ -17,6 +17,7 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
 from bot.feedback import blocks, deletion, filing, flows, service, triage
+from bot.feedback.digest import SECTION as FEEDBACK_SECTION
 from bot.feedback.enums import CaptureMeta, FeedbackAction, FeedbackShortcut, FeedbackView, TypoRef
 from bot.feedback.filing import Reaction
 from bot.feedback.forms import draft_from
@@ -180,4 +181,4 @@ def jobs(rt: Runtime) -> None:
     rt.scheduler.register_sweeper(lambda: flows.sweep_outcomes(rt))
 
 
-FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs)
+FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs, digest_sections=(FEEDBACK_SECTION,))

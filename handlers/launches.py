@@ -13,6 +13,7 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
 from bot.help import help_blocks
+from bot.launches.digest import SECTION as LAUNCHES_SECTION
 from bot.launches.duties import LAUNCH_NUDGES, NOTICES
 from bot.launches.help import LAUNCH
 from bot.launches import blocks, flows, permissions, requests, service, templates
@@ -175,4 +176,4 @@ def jobs(rt: Runtime) -> None:
 # The daily nudges are a duty: the minute tick finds whose working day has started (bot/duties.py),
 # and the notifier sends them (bot/notify/).
 FEATURE = Feature("launches", LAUNCH, listeners=listeners, jobs=jobs, duties=(LAUNCH_NUDGES,), notices=NOTICES,
-                  people_wanted=(service.people_without_record,))
+                  people_wanted=(service.people_without_record,), digest_sections=(LAUNCHES_SECTION,))

@@ -46,6 +46,10 @@ class FeedbackItem(Timestamped, Base):
         # One item per Slack message; NULL ts (typed with /feedback) never collides.
         UniqueConstraint("team_id", "channel_id", "message_ts"),
         Index("ix_feedback_items_team_id_status_created_at", "team_id", "status", "created_at"),
+        # The digest's feedback section (bot/feedback/digest.py): items filed in a period, any
+        # status; and items shipped in a period (closed_at is when the status was set).
+        Index("ix_feedback_items_team_id_created_at", "team_id", "created_at"),
+        Index("ix_feedback_items_team_id_status_closed_at", "team_id", "status", "closed_at"),
         # The sweeper's queue: pending captures by when they are next due, soonest first.
         Index("ix_feedback_items_capture_state_capture_next_at", "capture_state", "capture_next_at"),
     )
@@ -81,7 +85,11 @@ class FeedbackReporter(Timestamped, Base):
     """A person who filed or +1'd an item: one vote per person per item."""
 
     __tablename__ = "feedback_reporters"
-    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "user_id"),
+        # The digest's votes in a period, grouped by item without reading the rows.
+        Index("ix_feedback_reporters_team_id_created_at_item_id", "team_id", "created_at", "item_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))

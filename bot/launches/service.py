@@ -13,7 +13,7 @@ old state, and exactly one of them may write the change.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -195,22 +195,44 @@ async def get_item(session: AsyncSession, launch: Launch, item_id: int) -> Launc
     return item
 
 
-async def summarize(session: AsyncSession, launch: Launch, today: date) -> LaunchSummary:
-    rows = (await session.scalars(select(LaunchItem).where(LaunchItem.launch_id == launch.id)
-                                  .order_by(LaunchItem.offset_days, LaunchItem.position, LaunchItem.id))).all()
+def _summary(launch: Launch, rows: list[LaunchItem], risks: list[LaunchRisk], today: date) -> LaunchSummary:
     items = []
     for row in rows:
         due = launch.launch_date + timedelta(days=row.offset_days)
         overdue = not row.done and due < today and launch.cancelled_at is None
         items.append(ItemSummary(row.id, row.function, row.title, due, row.offset_days, row.owner_id, row.done,
                                  row.done_by, overdue=overdue))
-    risks = (await session.scalars(select(LaunchRisk).where(LaunchRisk.launch_id == launch.id,
-                                                            LaunchRisk.cleared_at.is_(None))
-                                   .order_by(LaunchRisk.id))).all()
     return LaunchSummary(launch.id, launch.name, launch.launch_date, today, launch.channel_id, launch.owner_id,
                          launch.template_name, launch.decision, launch.decided_by, items, launch.message_ts,
                          launch.cancelled_by, launch.cancelled_at,
                          [RiskSummary(r.id, r.source, r.text, r.raised_by, r.created_at) for r in risks])
+
+
+SUMMARIES_AT_ONCE = 500  # launches whose items one query reads (bound parameters stay few)
+
+
+async def summarize_many(session: AsyncSession, launches: Sequence[Launch], today: date) -> list[LaunchSummary]:
+    """The summaries of many launches, in their order: their items and open risks in two
+    queries per SUMMARIES_AT_ONCE launches (through the launch_id indexes), not two per launch."""
+    out: list[LaunchSummary] = []
+    for first in range(0, len(launches), SUMMARIES_AT_ONCE):
+        chunk = launches[first:first + SUMMARIES_AT_ONCE]
+        ids = [launch.id for launch in chunk]
+        items: dict[int, list[LaunchItem]] = defaultdict(list)
+        for row in await session.scalars(select(LaunchItem).where(LaunchItem.launch_id.in_(ids))
+                                         .order_by(LaunchItem.offset_days, LaunchItem.position, LaunchItem.id)):
+            items[row.launch_id].append(row)
+        risks: dict[int, list[LaunchRisk]] = defaultdict(list)
+        for risk in await session.scalars(select(LaunchRisk).where(LaunchRisk.launch_id.in_(ids),
+                                                                   LaunchRisk.cleared_at.is_(None))
+                                          .order_by(LaunchRisk.id)):
+            risks[risk.launch_id].append(risk)
+        out += [_summary(launch, items[launch.id], risks[launch.id], today) for launch in chunk]
+    return out
+
+
+async def summarize(session: AsyncSession, launch: Launch, today: date) -> LaunchSummary:
+    return (await summarize_many(session, [launch], today))[0]
 
 
 async def listed(session: AsyncSession, team_id: str, today: date) -> LaunchList:
@@ -221,7 +243,7 @@ async def listed(session: AsyncSession, team_id: str, today: date) -> LaunchList
     rows = (await session.scalars(select(Launch).where(
         Launch.team_id == team_id, Launch.cancelled_at.is_(None), Launch.launch_date >= oldest)
         .order_by(Launch.launch_date, Launch.name_key))).all()
-    summaries = [await summarize(session, row, today) for row in rows]
+    summaries = await summarize_many(session, rows, today)
     return LaunchList(
         upcoming=[s for s in summaries if s.launch_date >= today],
         underway=[s for s in summaries if s.launch_date < today and not s.finished],

@@ -54,6 +54,13 @@ def upgrade() -> None:
     with op.batch_alter_table('digests', schema=None) as batch_op:
         batch_op.create_index('ix_digests_next_at', ['next_at'], unique=False)
     # -- feedback and launch section indexes (upgrade) --
+    with op.batch_alter_table('feedback_items', schema=None) as batch_op:
+        batch_op.create_index('ix_feedback_items_team_id_created_at', ['team_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_feedback_items_team_id_status_closed_at', ['team_id', 'status', 'closed_at'],
+                              unique=False)
+    with op.batch_alter_table('feedback_reporters', schema=None) as batch_op:
+        batch_op.create_index('ix_feedback_reporters_team_id_created_at_item_id',
+                              ['team_id', 'created_at', 'item_id'], unique=False)
     # -- end feedback and launch section indexes (upgrade) --
     # -- standup and KPI section indexes (upgrade) --
     # -- end standup and KPI section indexes (upgrade) --
@@ -62,6 +69,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # -- feedback and launch section indexes (downgrade) --
+    with op.batch_alter_table('feedback_reporters', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_reporters_team_id_created_at_item_id')
+    with op.batch_alter_table('feedback_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_items_team_id_status_closed_at')
+        batch_op.drop_index('ix_feedback_items_team_id_created_at')
     # -- end feedback and launch section indexes (downgrade) --
     # -- standup and KPI section indexes (downgrade) --
     # -- end standup and KPI section indexes (downgrade) --
