@@ -282,18 +282,23 @@ async def test_feedback_with_hundreds_of_long_items_stays_within_its_share(bot: 
 async def test_feedback_counts_past_their_bound_say_at_least(bot: Bot, team: str, clock: Clock,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(feedback_digest, "EXAMINED", 3)
-    monkeypatch.setattr(feedback_digest, "UNTRIAGED_EXAMINED", 2)
+    monkeypatch.setattr(feedback_digest, "UNTRIAGED_EXAMINED", 2)  # when filtered
     monkeypatch.setattr(feedback_digest, "SHIPPED_EXAMINED", 2)
     for i in range(4):
         await file(bot, clock, team, f"New {i}", START + timedelta(hours=i))
-        await file(bot, clock, team, f"Old {i}", START - timedelta(days=20 + i))
+        await file(bot, clock, team, f"Old {i}", START - timedelta(days=20 + i), area="Web")
         n, _ = await file(bot, clock, team, f"Done {i}", START - timedelta(days=3))
         await set_status(bot, clock, team, n, FeedbackStatus.SHIPPED, START + timedelta(hours=i))
     part = await build(bot, FEEDBACK, period(team))
     assert part is not None
     text = text_of(part)
-    assert "*3+ items filed*" in text and "*2+ items untriaged*" in text and "*2+ items shipped*" in text
-    assert part.text == "Feedback: 3+ new, 2+ untriaged after a week, 2+ shipped"
+    assert "*3+ items filed*" in text and "*3+ items untriaged*" in text and "*2+ items shipped*" in text
+    assert part.text == "Feedback: 3+ new, 3+ untriaged after a week, 2+ shipped"
+    filtered = await build(bot, FEEDBACK, period(team), {"areas": [""], "tags": []})  # stored oddly: no filter
+    assert filtered is not None and "*3+ items untriaged*" in text_of(filtered)
+    web = await build(bot, FEEDBACK, period(team), {"areas": ["web"]})
+    assert web is not None and text_of(web).startswith(":hourglass_flowing_sand: *2+ items untriaged*")
+    assert await build(bot, FEEDBACK, period(team), {"areas": ["nowhere"]}) is None
 
 
 async def test_feedback_through_the_app_counts_what_was_filed_and_shipped(bot: Bot, team: str) -> None:

@@ -169,7 +169,7 @@ class FeedbackDigest:
 # (PostgreSQL's generic plans for prepared statements included). A count that reached its bound
 # is shown as "10,000+".
 EXAMINED = 10_000
-UNTRIAGED_EXAMINED = 5_000  # of the backlog, oldest first: a filter probes each of them
+UNTRIAGED_EXAMINED = 5_000  # of the backlog, oldest first, when a filter probes each of them
 SHIPPED_EXAMINED = 2_000  # each is ranked by its votes and its reporters counted
 VOTES_EXAMINED = 20_000  # a period's votes, of which the busiest items are ranked
 
@@ -283,16 +283,17 @@ async def _most_voted(session: AsyncSession, team_id: str, f: FeedbackFilter, st
 async def _untriaged(session: AsyncSession, team_id: str, f: FeedbackFilter,
                      end: datetime) -> tuple[Tally, int | None]:
     """Items still `new` a week after filing: how many and the oldest one's age in days, from
-    the oldest UNTRIAGED_EXAMINED. No capture check: a capture is finished or dropped within the
-    hour, and leaving it out lets the unfiltered count read the (team_id, status, created_at)
-    index alone."""
+    the oldest EXAMINED (UNTRIAGED_EXAMINED when filtered). No capture check: a capture is
+    finished or dropped within the hour, and leaving it out lets the unfiltered count read the
+    (team_id, status, created_at) index alone."""
+    limit = UNTRIAGED_EXAMINED if f.tags or f.areas else EXAMINED
     window = _window(team_id, f, FeedbackItem.status == FeedbackStatus.NEW,
                      FeedbackItem.created_at < end - UNTRIAGED_AFTER, order=FeedbackItem.created_at,
-                     dated=True, limit=UNTRIAGED_EXAMINED)
+                     dated=True, limit=limit)
     examined, matched, oldest = (await session.execute(select(
         func.count(), func.sum(window.c.passes),
         func.min(case((window.c.passes == 1, window.c.created_at)))))).one()
-    untriaged = _tally(examined, matched, UNTRIAGED_EXAMINED)
+    untriaged = _tally(examined, matched, limit)
     return untriaged, (end - oldest).days if untriaged.count and oldest else None
 
 
