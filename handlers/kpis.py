@@ -13,6 +13,7 @@ from bot.feature import Feature
 from bot.help import help_blocks
 from bot.kpis import blocks, requests
 from bot.kpis.blocks import KPI_VIEW, number
+from bot.kpis.digest import SECTION as KPIS_SECTION
 from bot.kpis.duties import KPI_PULLS, KPI_STALE, NOTICES
 from bot.kpis.forms import definition_from
 from bot.kpis.help import KPI
@@ -95,4 +96,4 @@ def listeners(app: ProdOpsApp) -> None:
 
 
 FEATURE = Feature("kpis", KPI, listeners=listeners, duties=(KPI_PULLS, KPI_STALE), notices=NOTICES,
-                  on_leave=(owners_left,))
+                  on_leave=(owners_left,), digest_sections=(KPIS_SECTION,))

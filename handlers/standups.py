@@ -15,6 +15,7 @@ from bot.forms import read_meta
 from bot.help import help_blocks
 from bot.runtime import Runtime
 from bot.standups import blocks, flows, requests, service
+from bot.standups.digest import SECTION as STANDUPS_SECTION
 from bot.standups.duties import NOTICES, STANDUP_MOMENTS, STANDUP_SUMMARIES
 from bot.standups.enums import STALE_BUTTON, Command, DayRef, StandupAction, StandupView
 from bot.standups.forms import answers_from, delete_of, setup_from
@@ -130,4 +131,5 @@ def jobs(rt: Runtime) -> None:
 # Prompts, reminders and the day's summary are duties of the minute tick (bot/duties.py); the
 # DMs go through the notifier (bot/notify/).
 FEATURE = Feature("standups", STANDUP, listeners=listeners, jobs=jobs, duties=(STANDUP_MOMENTS, STANDUP_SUMMARIES),
-                  notices=NOTICES, on_leave=(service.leave,), people_wanted=(service.people_without_record,))
+                  notices=NOTICES, on_leave=(service.leave,), people_wanted=(service.people_without_record,),
+                  digest_sections=(STANDUPS_SECTION,))

@@ -36,6 +36,7 @@ class Kpi(Timestamped, Base):
         Index("ix_kpis_next_pull_at", "next_pull_at"),  # the minute tick's pulls
         Index("ix_kpis_stale_at", "stale_at"),  # the minute tick's staleness check
         Index("ix_kpis_push_token_hash", "push_token_hash"),  # a push finds its KPI by the token's hash
+        Index("ix_kpis_team_id_channel_id", "team_id", "channel_id"),  # a channel digest's KPIs (bot/kpis/digest.py)
         NO_ID_REUSE,
     )
 

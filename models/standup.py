@@ -23,6 +23,8 @@ class Standup(Timestamped, Base):
         UniqueConstraint("team_id", "name_key"),
         # The minute tick's query for the day's summaries (bot/standups/duties.py).
         Index("ix_standups_next_summary_at", "next_summary_at"),
+        # A channel digest's standups: those reporting in its channel (bot/standups/digest.py).
+        Index("ix_standups_team_id_channel_id", "team_id", "channel_id"),
         NO_ID_REUSE,
     )
 

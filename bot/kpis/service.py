@@ -6,10 +6,12 @@ import hashlib
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import delete, func, select, union_all, update
+from sqlalchemy import Float, Integer, TextClause, bindparam, column, delete, func, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +20,7 @@ from bot.errors import NotFound, UserError
 from bot.notify.notice import Notice
 from bot.usertext import mrkdwn
 from models.delivery import Delivery, DeliveryStatus
+from models.base import UTCDateTime
 from models.kpi import Direction, Kpi, KpiPull, KpiSource, KpiUnit, KpiValue
 
 OFF_TARGET_KIND = "kpi.off_target"  # the KPI's channel: crossed to the wrong side (mentions the owner)
@@ -175,6 +178,90 @@ async def recent(session: AsyncSession, kpi_ids: list[int], n: int = SPARK_POINT
     return {k: sorted(v, key=lambda r: (r.at, r.id)) for k, v in found.items()}
 
 
+@dataclass(frozen=True)
+class Point:
+    at: datetime
+    value: float
+
+
+UNION_TERMS = 200  # subqueries per UNION ALL statement: under SQLite's 500 terms and 999 parameters
+
+
+@lru_cache(maxsize=32)
+def _as_of_sql(terms: int, bounded: bool) -> TextClause:
+    """`terms` indexed LIMIT 1 probes in one UNION ALL, as SQL text built once per size: the
+    ORM's construction and cache key of a 200-subquery select cost ~0.4 ms a subquery, ten
+    times what the database spends on each probe."""
+    after = " AND at > :after" if bounded else ""
+    sql = " UNION ALL ".join(
+        f"SELECT n, at, value FROM (SELECT {n} AS n, at, value FROM kpi_values WHERE kpi_id = :k{n} "
+        f"AND at <= :t{n}{after} ORDER BY at DESC, id DESC LIMIT 1) AS s{n}" for n in range(terms))
+    binds = [bindparam(f"k{n}", type_=Integer()) for n in range(terms)]
+    binds += [bindparam(f"t{n}", type_=UTCDateTime()) for n in range(terms)]
+    if bounded:
+        binds.append(bindparam("after", type_=UTCDateTime()))
+    return text(sql).bindparams(*binds).columns(column("n", Integer()), column("at", UTCDateTime()),
+                                                column("value", Float()))
+
+
+@lru_cache(maxsize=32)
+def _first_sql(terms: int) -> TextClause:
+    """The first values of `terms` KPIs in (start, end], `:most` each, in one UNION ALL."""
+    sql = " UNION ALL ".join(
+        f"SELECT kpi_id, at, value, id FROM (SELECT kpi_id, at, value, id FROM kpi_values WHERE kpi_id = :k{n} "
+        f"AND at > :start AND at <= :end ORDER BY at, id LIMIT :most) AS s{n}" for n in range(terms))
+    binds = [bindparam(f"k{n}", type_=Integer()) for n in range(terms)]
+    binds += [bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()),
+              bindparam("most", type_=Integer())]
+    return text(sql).bindparams(*binds).columns(column("kpi_id", Integer()), column("at", UTCDateTime()),
+                                                column("value", Float()), column("id", Integer()))
+
+
+async def as_of(session: AsyncSession, asks: Sequence[tuple[int, datetime]],
+                after: datetime | None = None) -> list[Point | None]:
+    """For each (KPI, instant) asked, its last value at or before the instant (and after
+    `after`, when given), None when it has none: one `ORDER BY at DESC LIMIT 1` per pair on
+    ix_kpi_values_kpi_id_at, UNION ALL'd, so it costs the same on a year of hourly values as on
+    a week of daily ones."""
+    found: list[Point | None] = [None] * len(asks)
+    for i in range(0, len(asks), UNION_TERMS):
+        chunk = asks[i:i + UNION_TERMS]
+        params: dict[str, object] = {f"k{n}": kpi_id for n, (kpi_id, _) in enumerate(chunk)}
+        params |= {f"t{n}": at for n, (_, at) in enumerate(chunk)}
+        if after is not None:
+            params["after"] = after
+        for n, at, value in (await session.execute(_as_of_sql(len(chunk), after is not None), params)).all():
+            found[i + int(n)] = Point(_aware(at), float(value))
+    return found
+
+
+async def series(session: AsyncSession, kpi_ids: Sequence[int], start: datetime, end: datetime,
+                 points: int) -> dict[int, list[Point]]:
+    """Each KPI's values in (start, end], oldest first, at most `points` of them: all of them
+    when there are no more (one `LIMIT points + 1` per KPI), else the value as of `points`
+    evenly spaced instants (the last is `end`), each an indexed LIMIT 1 (`as_of`), so a
+    year of hourly values is never read whole."""
+    found: dict[int, list[Point]] = {kpi_id: [] for kpi_id in kpi_ids}
+    for i in range(0, len(kpi_ids), UNION_TERMS):
+        chunk = kpi_ids[i:i + UNION_TERMS]
+        params: dict[str, object] = {f"k{n}": kpi_id for n, kpi_id in enumerate(chunk)}
+        params |= {"start": start, "end": end, "most": points + 1}
+        rows = (await session.execute(_first_sql(len(chunk)), params)).all()
+        for kpi_id, at, value, _ in sorted(rows, key=lambda r: (r[0], _aware(r[1]), r[3])):
+            found[kpi_id].append(Point(_aware(at), float(value)))
+    many = [kpi_id for kpi_id, got in found.items() if len(got) > points]
+    step = (end - start) / points
+    instants = [start + step * (n + 1) for n in range(points - 1)] + [end]
+    sampled = await as_of(session, [(kpi_id, at) for kpi_id in many for at in instants], after=start)
+    for n, kpi_id in enumerate(many):
+        kept: list[Point] = []
+        for point in sampled[n * points:(n + 1) * points]:
+            if point is not None and (not kept or kept[-1].at != point.at):
+                kept.append(point)
+        found[kpi_id] = kept
+    return found
+
+
 async def history(session: AsyncSession, kpi: Kpi, since: datetime) -> list[KpiValue]:
     return list((await session.scalars(select(KpiValue).where(KpiValue.kpi_id == kpi.id, KpiValue.at >= since)
                                        .order_by(KpiValue.at, KpiValue.id))).all())
@@ -250,7 +337,7 @@ def stale_notice(kpi: Kpi) -> Notice:
                   f"KPI {kpi.key} in {kpi.team_id}: stale", {"k": kpi.id})
 
 
-def is_stale(kpi: Kpi, latest: KpiValue | None, now: datetime | None = None) -> bool:
+def is_stale(kpi: Kpi, latest: KpiValue | Point | None, now: datetime | None = None) -> bool:
     now = now or clock.now()
     return latest is not None and now - _aware(latest.at) > timedelta(days=kpi.stale_days)
 

@@ -3,7 +3,7 @@ session; no Slack calls (bot/standups/flows.py talks to Slack after the commit).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -335,14 +335,23 @@ async def _calendars(session: AsyncSession, team_id: str, user_ids: list[str], f
 
 
 async def _participants(session: AsyncSession, standup: Standup) -> dict[str, datetime]:
-    """Who takes part, with when they joined: not people the directory knows to be bots or
-    gone (a bot picked in the form is never prompted, so it is never missing either)."""
+    return (await participants_of(session, [standup.id])).get(standup.id, {})
+
+
+async def participants_of(session: AsyncSession, standup_ids: Sequence[int]) -> dict[int, dict[str, datetime]]:
+    """Who takes part in each standup, with when they joined: not people the directory knows to
+    be bots or gone (a bot picked in the form is never prompted, so it is never missing either)."""
+    found: dict[int, dict[str, datetime]] = {standup_id: {} for standup_id in standup_ids}
+    if not standup_ids:
+        return found
     rows = await session.execute(
-        select(StandupMember.user_id, StandupMember.joined_at)
+        select(StandupMember.standup_id, StandupMember.user_id, StandupMember.joined_at)
         .outerjoin(Person, (Person.team_id == StandupMember.team_id) & (Person.user_id == StandupMember.user_id))
-        .where(StandupMember.standup_id == standup.id, Person.is_bot.is_not(True), Person.deleted.is_not(True))
+        .where(StandupMember.standup_id.in_(standup_ids), Person.is_bot.is_not(True), Person.deleted.is_not(True))
         .order_by(StandupMember.id))
-    return {user: _aware(at) for user, at in rows}
+    for standup_id, user, at in rows:
+        found[standup_id][user] = _aware(at)
+    return found
 
 
 def _aware(at: datetime) -> datetime:
@@ -468,3 +477,93 @@ async def blocker_totals(session: AsyncSession, standup: Standup, first: date, l
     open_now = sum(1 for _, cleared_on in rows if cleared_on is None)
     ages = sorted(((cleared_on or today) - since).days for since, cleared_on in rows)
     return raised, cleared, open_now, (statistics.median(ages) if ages else None)
+
+
+# -- over a stretch of time: what a channel digest shows (bot/standups/digest.py) --------------------
+
+@dataclass(frozen=True)
+class Participation:
+    expected: int  # answers asked for: each participant's standup days whose deadline fell in the stretch
+    answered: int
+    late: int
+
+
+def due_in(cal: Calendar, t: Times, joined: datetime, start: datetime, end: datetime) -> list[date]:
+    """The standup days a person was asked for between two instants: their deadline (on the
+    person's clock) in (start, end] and after they joined, and a working day for them (the
+    notifier never prompted them on a day off). Counting by deadline puts each day in exactly
+    one of two back-to-back stretches."""
+    days: list[date] = []
+    day, last = cal.local_date(start) - timedelta(days=1), cal.local_date(end)
+    while day <= last:
+        if t.is_day(day):
+            deadline = schedule.deadline_at(cal, t, day)
+            if start < deadline <= end and joined < deadline and _off(cal, t, day) is None:
+                days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+async def participation(session: AsyncSession, standups: Sequence[Standup],
+                        members: Mapping[int, Mapping[str, datetime]], calendars: Mapping[str, Calendar],
+                        start: datetime, end: datetime) -> dict[int, Participation]:
+    """Answers given against answers asked for, per standup, between two instants (a paused
+    standup's stretch ends when it was paused). One query for every standup's answers in the
+    stretch (ix_standup_answers_standup_id_day), then each participant's days from their
+    calendar. As in `stats`, an answer for a standup day of the stretch counts even on a day
+    off (asked for or not, it was given)."""
+    ids = [s.id for s in standups]
+    if not ids:
+        return {}
+    first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+    rows = await session.execute(select(StandupAnswer.standup_id, StandupAnswer.user_id, StandupAnswer.day,
+                                        StandupAnswer.late).where(
+        StandupAnswer.standup_id.in_(ids), StandupAnswer.day >= first, StandupAnswer.day <= last))
+    given: dict[tuple[int, str], dict[date, bool]] = {}
+    for standup_id, user, day, was_late in rows:
+        given.setdefault((standup_id, user), {})[day] = bool(was_late)
+    found: dict[int, Participation] = {}
+    for s in standups:
+        t = times(s)
+        until = min(end, _aware(s.paused_at)) if s.paused_at is not None else end
+        expected = answered = late = 0
+        for user, joined in members.get(s.id, {}).items():
+            cal = calendars.get(user)
+            if cal is None or until <= start:
+                continue
+            due = set(due_in(cal, t, joined, start, until))
+            mine = {day: was_late for day, was_late in given.get((s.id, user), {}).items()
+                    if t.is_day(day) and start < schedule.deadline_at(cal, t, day) <= until}
+            expected += len(due | set(mine))
+            answered += len(mine)
+            late += sum(mine.values())
+        found[s.id] = Participation(expected, answered, late)
+    return found
+
+
+@dataclass(frozen=True)
+class OpenBlockers:
+    total: int  # open blockers of the standup's current participants
+    oldest: list[StandupBlocker]  # the first few of them, oldest first
+
+
+async def open_blockers_of(session: AsyncSession, standup_ids: Sequence[int], shown: int) -> dict[int, OpenBlockers]:
+    """Per standup, how many blockers its current participants have open and the `shown`
+    oldest: one query, the count and the rank a window over the open blockers only."""
+    if not standup_ids:
+        return {}
+    member = select(StandupMember.id).where(StandupMember.standup_id == StandupBlocker.standup_id,
+                                            StandupMember.user_id == StandupBlocker.user_id)
+    ranked = (select(StandupBlocker.id,
+                     func.row_number().over(partition_by=StandupBlocker.standup_id,
+                                            order_by=(StandupBlocker.since, StandupBlocker.id)).label("n"),
+                     func.count().over(partition_by=StandupBlocker.standup_id).label("total"))
+              .where(StandupBlocker.standup_id.in_(standup_ids), StandupBlocker.cleared_on.is_(None), member.exists())
+              .subquery())
+    rows = await session.execute(select(StandupBlocker, ranked.c.total).join(ranked, ranked.c.id == StandupBlocker.id)
+                                 .where(ranked.c.n <= shown).order_by(StandupBlocker.since, StandupBlocker.id))
+    found: dict[int, OpenBlockers] = {}
+    for blocker, total in rows:
+        got = found.setdefault(blocker.standup_id, OpenBlockers(int(total), []))
+        got.oldest.append(blocker)
+    return found

@@ -63,6 +63,10 @@ def upgrade() -> None:
                               ['team_id', 'created_at', 'item_id'], unique=False)
     # -- end feedback and launch section indexes (upgrade) --
     # -- standup and KPI section indexes (upgrade) --
+    with op.batch_alter_table('standups', schema=None) as batch_op:
+        batch_op.create_index('ix_standups_team_id_channel_id', ['team_id', 'channel_id'], unique=False)
+    with op.batch_alter_table('kpis', schema=None) as batch_op:
+        batch_op.create_index('ix_kpis_team_id_channel_id', ['team_id', 'channel_id'], unique=False)
     # -- end standup and KPI section indexes (upgrade) --
 
 
@@ -76,6 +80,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_feedback_items_team_id_created_at')
     # -- end feedback and launch section indexes (downgrade) --
     # -- standup and KPI section indexes (downgrade) --
+    with op.batch_alter_table('kpis', schema=None) as batch_op:
+        batch_op.drop_index('ix_kpis_team_id_channel_id')
+    with op.batch_alter_table('standups', schema=None) as batch_op:
+        batch_op.drop_index('ix_standups_team_id_channel_id')
     # -- end standup and KPI section indexes (downgrade) --
     with op.batch_alter_table('digests', schema=None) as batch_op:
         batch_op.drop_index('ix_digests_next_at')
