@@ -275,7 +275,7 @@ async def test_feedback_with_hundreds_of_long_items_stays_within_its_share(bot: 
     assert part is not None
     assert_part_fits(part)
     text = text_of(part)
-    assert "300 items filed" in text and "100 items shipped" in text and "_and 95 more_" in text
+    assert "300 items filed" in text and "100 items shipped" in text and "_and 97 more_" in text
     assert "<Exports" not in text and "&lt;Exports &amp; imports&gt;" in text
 
 
@@ -299,6 +299,25 @@ async def test_feedback_counts_past_their_bound_say_at_least(bot: Bot, team: str
     web = await build(bot, FEEDBACK, period(team), {"areas": ["web"]})
     assert web is not None and text_of(web).startswith(":hourglass_flowing_sand: *2+ items untriaged*")
     assert await build(bot, FEEDBACK, period(team), {"areas": ["nowhere"]}) is None
+
+
+def test_feedback_at_its_longest_stays_within_its_share() -> None:
+    """Every list full, every name and text as long as they come and heavy with escapes."""
+    fd = feedback_digest
+    area = usertext.from_typed("<&>" * 33 + "x")  # 100 characters, 397 once escaped
+    tag = "t" * 64
+    text = usertext.from_typed("<R&D> " * 7000)
+    lines = [fd.Line(123456789, text, 99999, 9999) for _ in range(fd.VOTED_SHOWN)]
+    digest = fd.FeedbackDigest(
+        new=fd.Tally(10_000, True), areas=[fd.Counted(area, 9999)] * (fd.GROUPS_SHOWN + 1),
+        tags=[fd.Counted(tag, 9999)] * (fd.GROUPS_SHOWN + 1), voted=lines, untriaged=fd.Tally(5_000, True),
+        oldest_days=9999, shipped=fd.Tally(2_000, True), shipped_items=[fd.Line(123456789, text, 99999)] * fd.SHIPPED_SHOWN,
+        told=99999)
+    wide = fd.FeedbackFilter(tuple(f"{i}" + "t" * 63 for i in range(10)), tuple(area + str(i) for i in range(10)))
+    for f in (wide, fd.FeedbackFilter((tag,), (usertext.from_typed("&" * 100),)), fd.FeedbackFilter()):
+        part = fd.render(digest, f)
+        assert part is not None
+        assert_part_fits(part)
 
 
 async def test_feedback_through_the_app_counts_what_was_filed_and_shipped(bot: Bot, team: str) -> None:

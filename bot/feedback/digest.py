@@ -28,6 +28,7 @@ from bot.errors import UserError
 from bot.feedback.blocks import plural
 from bot.feedback.parsing import OPEN_STATUSES, parse_tags
 from bot.forms import FormData, text_input
+from bot.text import truncate
 from models.feedback import CaptureState, FeedbackItem, FeedbackReporter, FeedbackStatus, FeedbackTag
 
 NAME = "feedback"
@@ -39,8 +40,11 @@ AREA_MAX = 100  # the feedback form's own limit on a product area
 GROUPS_SHOWN = 5  # areas and tags listed with their counts
 VOTED_SHOWN = 3
 VOTE_CANDIDATES = 200  # the items with the most votes in the period, of which the most-voted are shown
-SHIPPED_SHOWN = 5
-TEXT_MRKDWN_MAX = 120  # of an item's text, escapes included
+SHIPPED_SHOWN = 3
+# Within a part's PART_CHARS, whatever the names and texts: mrkdwn characters, escapes included.
+TEXT_MRKDWN_MAX = 100  # of an item's text
+LABEL_MRKDWN_MAX = 40  # of an area or a tag in a list (a pointer names it whole, or not at all)
+FILTER_NOTE_MAX = 200  # the filter said under the section; longer, it points to /digest list
 TEXT_READ_MAX = 600  # characters of an item's text read from the database (enough for the line)
 UNTRIAGED_AFTER = timedelta(days=7)
 
@@ -75,7 +79,7 @@ class FeedbackFilter:
 
 
 def _area_text(area: str) -> str:
-    return usertext.mrkdwn(area, public=True, limit=60)
+    return usertext.mrkdwn(area, public=True, limit=LABEL_MRKDWN_MAX)
 
 
 def describe(raw: Filter) -> str:
@@ -346,9 +350,10 @@ def _list(*words: str) -> str:
 def _area_word(area: str) -> str | None:
     """`area:mobile` for an area the list command can take, else None (it splits on spaces)."""
     shown = usertext.plain(area)
-    if not SAFE_AREA.fullmatch(shown) or "`" in shown:
+    word = usertext.mrkdwn(area, public=True)
+    if not SAFE_AREA.fullmatch(shown) or "`" in shown or len(word) > LABEL_MRKDWN_MAX:
         return None
-    return "area:" + usertext.mrkdwn(area, public=True)
+    return "area:" + word
 
 
 def _scope(f: FeedbackFilter, *, tag: str | None = None, area: str | None = None) -> list[str]:
@@ -380,7 +385,8 @@ def _new_text(d: FeedbackDigest, f: FeedbackFilter) -> str:
         lines.append(_groups_line("By area", d.areas, [f"{_area_text(g.value)} {g.count:,}" for g in d.areas],
                                   _list(*_scope(f, area=top))))
     if d.tags:
-        lines.append(_groups_line("By tag", d.tags, [f"`#{g.value}` {g.count:,}" for g in d.tags],
+        lines.append(_groups_line("By tag", d.tags, [f"`#{truncate(g.value, LABEL_MRKDWN_MAX)}` {g.count:,}"
+                                                     for g in d.tags],
                                   _list(*_scope(f, tag=d.tags[0].value))))
     return "\n".join(lines)
 
@@ -429,7 +435,9 @@ def render(d: FeedbackDigest, f: FeedbackFilter) -> Part | None:
         blocks.append(section(_shipped_text(d, f)))
         said.append(f"{_number(d.shipped)} shipped")
     if f.tags or f.areas:
-        blocks.append(context(f"Only feedback with {describe(f.as_dict())}."))
+        said_filter = describe(f.as_dict())
+        blocks.append(context(f"Only feedback with {said_filter}." if len(said_filter) <= FILTER_NOTE_MAX
+                              else "Only feedback with this digest's tags and areas: `/digest list` says them."))
     return Part(blocks, "Feedback: " + (", ".join(said) or "most-voted items"))
 
 
