@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import available_timezones
 
+from bot import names
 from bot.errors import UserError
 from bot.feedback.parsing import one_edit
-from bot.quotes import QUOTES
 from bot.standups.parsing import days_text, parse_days, parse_time, time_text
 from bot.usertext import mrkdwn, plain
 from models.digest import Cadence
 
-__all__ = ["DigestCommand", "days_text", "name_key", "parse_cadence", "parse_command", "parse_days_for",
+__all__ = ["DigestCommand", "days_text", "parse_cadence", "parse_command", "parse_days_for",
            "parse_name", "parse_setup_name", "parse_time", "parse_timezone", "time_text"]
 
 NAME_MAX = 80
@@ -37,36 +37,13 @@ class DigestCommand:
     typo: str | None = None  # …and the subcommand it is one edit from
 
 
-def name_key(name: str) -> str:
-    """A digest's key: the plain name, whitespace collapsed, lower-cased; unique per workspace."""
-    return " ".join(plain(name).split()).lower()
-
-
-def _unquoted(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) >= 2 and text[0] in QUOTES and text[-1] in QUOTES:
-        text = text[1:-1].strip()
-    return text
-
-
 def parse_name(text: str, field: str | None = None) -> str:
-    name = _unquoted(text)
-    if not name:
-        raise UserError("Give the digest a name, e.g. `Product weekly`.", field=field)
-    if len(plain(name)) > NAME_MAX:
-        raise UserError(f"Keep digest names under {NAME_MAX} characters.", field=field)
-    return name
+    return names.parse_name(text, "digest", "Product weekly", NAME_MAX, field)
 
 
 def parse_setup_name(text: str, field: str | None = None) -> str:
-    """A new or renamed digest's name, not starting with a subcommand word: `/digest now
-    list` must stay the list's digest, and a digest called "List" could never be named."""
-    name = parse_name(text, field)
-    first = plain(name).split()[0].lower()
-    if first in SUBCOMMANDS:
-        raise UserError(f"A digest name can't start with `{mrkdwn(first)}` (a /digest command word); "
-                        f"try e.g. `Team {mrkdwn(name)}`.", field=field)
-    return name
+    """A new or renamed digest's name, not starting with a subcommand word."""
+    return names.refuse_command_word(parse_name(text, field), "digest", "/digest", SUBCOMMANDS, field)
 
 
 def parse_command(text: str) -> DigestCommand:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.digests import schedule
-from bot.digests.parsing import name_key
+from bot.names import name_key
 from bot.digests.schedule import Occurrence, Timing
 from bot.errors import NotFound, UserError
 from bot.usertext import mrkdwn

@@ -10,9 +10,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from bot import names
 from bot.errors import UserError
 from bot.feedback.parsing import one_edit
-from bot.quotes import QUOTES
 from bot.usertext import mrkdwn, plain
 
 NAME_MAX = 80
@@ -36,37 +36,15 @@ class StandupCommand:
     typo: str | None = None  # an unknown first word one edit from a subcommand: "did you mean"
 
 
-def name_key(name: str) -> str:
-    """A standup's key: the plain name, whitespace collapsed, lower-cased; unique per workspace."""
-    return " ".join(plain(name).split()).lower()
-
-
-def _unquoted(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) >= 2 and text[0] in QUOTES and text[-1] in QUOTES:
-        text = text[1:-1].strip()
-    return text
-
-
 def parse_name(text: str, field: str | None = None) -> str:
-    name = _unquoted(text)
-    if not name:
-        raise UserError("Give the standup a name, e.g. `Mobile team`.", field=field)
-    if len(plain(name)) > NAME_MAX:
-        raise UserError(f"Keep standup names under {NAME_MAX} characters.", field=field)
-    return name
+    return names.parse_name(text, "standup", "Mobile team", NAME_MAX, field)
 
 
 def parse_setup_name(text: str, field: str | None = None) -> str:
     """A new or renamed standup's name: `parse_name`, and not starting with a subcommand word
     (`/standup help desk` must stay the help, so a standup called "Help desk" could never be
     opened by name)."""
-    name = parse_name(text, field)
-    first = plain(name).split()[0].lower()
-    if first in SUBCOMMANDS:
-        raise UserError(f"A standup name can't start with `{first}` (a /standup command word); "
-                        f"try e.g. `Team {plain(name)}`.", field=field)
-    return name
+    return names.refuse_command_word(parse_name(text, field), "standup", "/standup", SUBCOMMANDS, field)
 
 
 def parse_command(text: str) -> StandupCommand:

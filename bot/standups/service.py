@@ -17,7 +17,8 @@ from bot.people.directory import bots_or_gone
 from bot.calendar.load import calendars_of
 from bot.calendar.working import Calendar
 from bot.standups import blocks, schedule
-from bot.standups.parsing import blocker_question, is_blocker, name_key
+from bot.names import name_key
+from bot.standups.parsing import blocker_question, is_blocker
 from bot.standups.schedule import Times
 from bot.sql import insert_ignore
 from bot.usertext import mrkdwn
