@@ -46,8 +46,13 @@ async def row(bot: Bot, team: str, name: str) -> Digest:
 
 
 def digest_posts(bot: Bot, channel: str) -> list[Call]:
-    """The digests Slack accepted in `channel` (their header block names them)."""
-    return [c for c in bot.fake.posted(channel) if c.ok and any(b.get("type") == "header" for b in blocks_of(c))]
+    """The digests Slack accepted in `channel`: a header naming the digest, then its period."""
+    return [c for c in bot.fake.posted(channel) if c.ok and _is_digest(blocks_of(c))]
+
+
+def _is_digest(blocks: list[dict[str, Any]]) -> bool:
+    return (len(blocks) >= 2 and blocks[0].get("type") == "header" and blocks[1].get("type") == "context"
+            and blocks[1]["elements"][0]["text"].startswith("Since "))
 
 
 def blocks_of(call: Call) -> list[dict[str, Any]]:

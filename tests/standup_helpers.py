@@ -87,6 +87,10 @@ def state_of(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             options = {o["value"]: o for o in element["options"]}
             entry = {"type": kind, "selected_option": options[given] if field in values and given is not None
                      else None if field in values else element.get("initial_option")}
+        elif kind == "multi_static_select":
+            options = {o["value"]: o for o in element["options"]}
+            chosen = [options[v] for v in given] if field in values else element.get("initial_options", [])
+            entry = {"type": kind, "selected_options": chosen}
         elif kind == "radio_buttons":
             options = {o["value"]: o for o in element["options"]}
             entry = {"type": kind, "selected_option": options[given] if field in values

@@ -374,3 +374,49 @@ async def test_a_digest_whose_owner_left_tells_its_creator_about_a_failing_chann
     await tick(bot, clock, local(MONDAY, 9, 0))
     assert len([t for t in dm_texts(bot, admin) if "couldn't be posted" in t]) == 1
     assert not [t for t in dm_texts(bot, owner) if "couldn't be posted" in t]
+
+
+# -- all four sections in one post ------------------------------------------------------------------
+
+async def test_one_post_holds_feedback_launches_standups_and_kpis_within_slacks_limits(bot: Bot, team: str,
+                                                                                     clock: Clock) -> None:
+    """Something in each area, filed through the app with text that tries to ping and forge: the
+    digest has a part per feature under its label, valid, within 50 blocks and Slack's message
+    size, pinging nobody but an overdue owner."""
+    from bot.standups.enums import StandupView
+    from tests.standup_helpers import set_up as standup_set_up
+    from tests.test_kpis import define, kpi
+    clock.set(local(MONDAY, 7, 0))
+    admin = await admin_of(bot, team)
+    channel = channel_of(team)
+    hostile = "<!here> & <https://evil.example|click> <@U0BOSS>"
+    for i in range(3):
+        status, said = await bot.slack.command(team, admin, "/feedback", f"Dashboards load slowly ({i}) {hostile} #perf",
+                                               channel_id=channel)
+        assert status == 200
+        assert "Filed" in said["text"] or "filed" in said["text"], said
+    status, _ = await bot.slack.command(team, admin, "/launch", f'new "Mobile {i} &lt;v2&gt;" 2026-12-10',
+                                        channel_id=channel)
+    assert status == 200
+    await bot.settle()
+    await define(bot, team, admin, key="activation", name="Activation <!channel>", target="40", unit="percent")
+    await kpi(bot, team, admin, "log activation 35%")
+    await standup_set_up(bot, team, admin, "Core", [admin], prompt="07:30", deadline="08:30")
+    clock.set(local(MONDAY, 7, 45))
+    status, _ = await bot.slack.command(team, admin, "/standup", "Core", channel_id=channel)
+    await bot.settle()
+    status, body = await submit(bot, team, admin, last_view(bot, StandupView.ANSWER),
+                                {"q0": "Shipping", "q1": "More", "q2": hostile})
+    assert status == 200, body
+    await set_up(bot, team, admin, "Everything", time="09:00", timezone=BERLIN)
+    await tick(bot, clock, local(MONDAY, 9, 0))
+    posts = digest_posts(bot, channel)
+    (post,) = posts
+    body = blocks_of(post)
+    assert_valid_blocks(body)
+    text = block_text(body)
+    for label in ("*Feedback*", "*Launches*", "*Standups*", "*KPIs*"):
+        assert label in text, (label, text)
+    assert sum(len(str(b)) for b in body) < 13_000
+    shown = " ".join(str(b) for b in body)
+    assert "<!here>" not in shown and "<!channel>" not in shown and "<@U0BOSS>" not in shown
