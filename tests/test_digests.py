@@ -420,3 +420,23 @@ async def test_one_post_holds_feedback_launches_standups_and_kpis_within_slacks_
     assert sum(len(str(b)) for b in body) < 13_000
     shown = " ".join(str(b) for b in body)
     assert "<!here>" not in shown and "<!channel>" not in shown and "<@U0BOSS>" not in shown
+
+
+async def test_prodops_bot_tick_dry_run_says_what_would_post_and_changes_nothing(bot: Bot, team: str,
+                                                                                 clock: Clock) -> None:
+    """The CLI, as an operator runs it: `prodops-bot tick --at … --dry-run` names the digest it
+    would post and claims nothing; then `prodops-bot tick --at …` posts it, once."""
+    from tests.test_standup_time import run_cli
+    clock.set(local(MONDAY, 8, 0))
+    admin = await admin_of(bot, team)
+    d = await set_up(bot, team, admin, "From the CLI", time="09:00", timezone=BERLIN)
+    line = f"digests: would send digest {d.id} in {team} for {MONDAY.isoformat()}"
+    code, output = await run_cli(bot, "tick", "--at", "2026-12-07T09:00:00+01:00", "--dry-run")
+    assert code == 0 and line in output.splitlines(), output
+    assert not digest_posts(bot, channel_of(team)) and await delivery(bot, d, MONDAY.isoformat()) is None
+    assert (await row(bot, team, "From the CLI")).next_at == d.next_at
+    code, output = await run_cli(bot, "tick", "--at", "2026-12-07T09:00:00+01:00")
+    assert code == 0 and line.replace("would send", "sent") in output.splitlines(), output
+    code, output = await run_cli(bot, "tick", "--at", "2026-12-07T09:00:00+01:00")
+    assert code == 0 and f"digest {d.id} in {team}" not in output  # moved on: nothing due again
+    assert len(digest_posts(bot, channel_of(team))) == 1
