@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -275,7 +276,9 @@ async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
     try:
         await send_claimed(rt.db, c, sending)
     except Exception as exc:  # recorded on the claim as failed: a later tick retries it
-        log.warning("%s: %s not sent: %s", duty.name, item.what, _error(exc))
+        # Slack's refusals are expected (one line); anything else is a defect: with its stack.
+        log.warning("%s: %s not sent: %s", duty.name, item.what, _error(exc),
+                    exc_info=not isinstance(exc, SlackApiError))
         return f"{duty.name}: failed {item.what} ({_error(exc)}; retried on a later tick)"
     return f"{duty.name}: sent {item.what}" + (f" ({notes[0]})" if notes else "")
 
@@ -283,16 +286,20 @@ async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
 async def unsettled(session: AsyncSession, items: list[WorkItem], at: datetime, grace: timedelta) -> set[str]:
     """Keys of items this tick neither sent nor skipped, still within the grace: the post failed,
     or a claim is open (another replica posting, or one that crashed mid-post). A duty keeping
-    its own next-due column must not move it on for these, or no later tick would find them."""
+    its own next-due column must not move it on for these, or no later tick would find them.
+    One query per kind and 500 keys, however many items."""
     keys: set[str] = set()
+    recent: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for item in items:
-        if at - item.due_at > grace:
-            continue
-        status = await session.scalar(select(Delivery.status).where(
-            Delivery.team_id == item.team_id, Delivery.kind == item.kind, Delivery.key == item.key,
-            Delivery.period == item.period))
-        if status in (DeliveryStatus.FAILED, DeliveryStatus.CLAIMED):
-            keys.add(item.key)
+        if at - item.due_at <= grace:
+            recent.setdefault((item.team_id, item.kind), set()).add((item.key, item.period))
+    for (team_id, kind), wanted in recent.items():
+        ordered = sorted({key for key, _ in wanted})
+        for i in range(0, len(ordered), 500):
+            rows = await session.execute(select(Delivery.key, Delivery.period).where(
+                Delivery.team_id == team_id, Delivery.kind == kind, Delivery.key.in_(ordered[i:i + 500]),
+                Delivery.status.in_((DeliveryStatus.FAILED, DeliveryStatus.CLAIMED))))
+            keys.update(key for key, period in rows if (key, period) in wanted)
     return keys
 
 

@@ -95,7 +95,7 @@ async def delete_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     meta = delete_of(view)
     name = await requests.delete(ctx, meta)
     if name is None:
-        await ctx.ack(response_action="update", view=blocks.already_deleted_modal(meta.n))
+        await ctx.ack(response_action="update", view=blocks.already_deleted_modal())
         return
     await ctx.answer()
     ctx.tell_later(meta.c or None, f"Deleted the digest *{mrkdwn(name)}*. Digests already posted stay in the channel.")

@@ -13,7 +13,7 @@ from bot.digests.parsing import days_text, time_text
 from bot.digests.sections import PART_BLOCKS, PART_CHARS, Part
 from bot.forms import channel_select, checkboxes, radio_buttons, text_input, time_picker, users_select
 from bot.standups.parsing import DAY_NAMES
-from bot.text import MESSAGE_BLOCKS_MAX, channel_mention, user_mention
+from bot.text import MESSAGE_BLOCKS_MAX, channel_mention, escape, user_mention
 from bot.usertext import mrkdwn as user_mrkdwn, plain as user_plain
 from models.digest import Cadence, WhenEmpty
 
@@ -46,6 +46,7 @@ class Framed:
     schedule: str  # schedule_text
     parts: list[tuple[str, Part]]  # (label, part), in the sections' order
     preview: bool = False
+    included: list[str] = field(default_factory=list)  # labels of the sections the digest has (said when empty)
 
 
 def _chars(node: Any) -> int:
@@ -79,16 +80,22 @@ def digest_message(f: Framed) -> tuple[str, list[Block]]:
     period = f"Since {local(f.since, f.zone)} · {f.schedule}"
     blocks: list[Block] = [header(f"{':eyes: Preview: ' if f.preview else ''}{title}"), context(period)]
     if not f.parts:
-        blocks.append(section(f"Nothing new in feedback, launches, standups or KPIs since "
-                              f"{local(f.since, f.zone)}."))
-        return f"{title}: nothing new since {local(f.since, f.zone)}", blocks
+        blocks.append(section(f"Nothing new in {_listed(f.included)} since {local(f.since, f.zone)}."))
+        return escape(f"{title}: nothing new since {local(f.since, f.zone)}"), blocks
     for i, (label, part) in enumerate(f.parts):
         if i:
             blocks.append(divider())
         blocks.append(section(f"*{label}*"))
         blocks.extend(_fit(part))
+    # The notification text is mrkdwn too (Slack turns `<!channel>` in it into a ping): the names
+    # in it are escaped like every other user text, from the plain lines the parts give.
     text = f"{title}: " + "; ".join(part.text for _, part in f.parts)
-    return text[:3000], blocks[:MESSAGE_BLOCKS_MAX]
+    return escape(text[:3000]), blocks[:MESSAGE_BLOCKS_MAX]
+
+
+def _listed(labels: list[str]) -> str:
+    names = [label if label == "KPIs" else label.lower() for label in labels] or ["anything"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 # -- setup ------------------------------------------------------------------------------------------
@@ -142,10 +149,11 @@ def delete_modal(name: str, meta: DeleteMeta) -> dict[str, Any]:
     return modal(DigestView.DELETE, "Delete digest", body, submit="Delete", metadata=meta.model_dump_json())
 
 
-def already_deleted_modal(name: str) -> dict[str, Any]:
+def already_deleted_modal() -> dict[str, Any]:
+    """Not named: the name would come from the form's metadata, which anyone can forge."""
     return {"type": "modal", "title": {"type": "plain_text", "text": "Delete digest"},
             "close": {"type": "plain_text", "text": "Close"},
-            "blocks": [section(f"The digest *{user_mrkdwn(name, limit=200)}* was already deleted.")]}
+            "blocks": [section("That digest was already deleted; `/digest list` shows the ones there are.")]}
 
 
 # -- list -------------------------------------------------------------------------------------------

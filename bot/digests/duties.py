@@ -9,6 +9,7 @@ it every few minutes while the grace lasts; the owner hears about a channel refu
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -39,6 +40,7 @@ async def _due(rt: Runtime, at: datetime) -> Due:
                                               .order_by(Digest.next_at, Digest.id))).all())
     items: list[WorkItem] = []
     moves: list[Move] = []
+    batch = flows.Batch()  # this tick's parts built once for every digest asking the same; its attachments
     for d in digests:
         t = service.timing(d)
         read = d.next_at
@@ -46,26 +48,38 @@ async def _due(rt: Runtime, at: datetime) -> Due:
         for o in found:
             items.append(WorkItem(d.team_id, flows.POST_KIND, str(d.id), o.period, o.at,
                                   f"digest {d.id} in {d.team_id} for {o.period}",
-                                  payload=(d.id, o.period, o.at), lane=d.channel_id))
+                                  payload=(d.id, o.period, o.at, batch), lane=d.channel_id))
         following = None if d.paused_at is not None else schedule.next_after(t, at)
         moves.append((d.id, read, following.at if following else None, following.period if following else None))
 
     async def advance() -> None:
-        async with rt.db.unit_of_work() as session:
-            waiting = await unsettled(session, items, at, grace(rt))
-            for digest_id, read, when, period in moves:
-                if str(digest_id) in waiting:
-                    continue  # the next tick finds the same occurrence again; its claim decides who posts
-                await session.execute(update(Digest).where(Digest.id == digest_id, Digest.next_at == read)
-                                      .values(next_at=when, next_period=period)
-                                      .execution_options(synchronize_session=False))
+        """Move every digest on (one statement per schedule, not per digest), then send the
+        attachments, every post being up."""
+        await _move(rt, at, items, moves)
+        await batch.attach_all()
 
     return Due(items, advance)
 
 
+async def _move(rt: Runtime, at: datetime, items: list[WorkItem], moves: list[Move]) -> None:
+    """Each digest's next_at, as a compare-and-set per group of digests that read and move to the
+    same instants; not those still unsettled within the grace."""
+    async with rt.db.unit_of_work() as session:
+        waiting = await unsettled(session, items, at, grace(rt))
+        groups: dict[tuple[datetime | None, datetime | None, str | None], list[int]] = defaultdict(list)
+        for digest_id, read, when, period in moves:
+            if str(digest_id) not in waiting:  # else the next tick finds it again; its claim decides who posts
+                groups[(read, when, period)].append(digest_id)
+        for (read, when, period), ids in groups.items():
+            for i in range(0, len(ids), 500):
+                await session.execute(update(Digest).where(Digest.id.in_(ids[i:i + 500]), Digest.next_at == read)
+                                      .values(next_at=when, next_period=period)
+                                      .execution_options(synchronize_session=False))
+
+
 async def _send(rt: Runtime, item: WorkItem) -> str | None:
-    digest_id, period, when = item.payload
-    return await flows.post(rt, item.team_id, digest_id, period, when, turn_taken=True)
+    digest_id, period, when, batch = item.payload
+    return await flows.post(rt, item.team_id, digest_id, period, when, turn_taken=True, batch=batch)
 
 
 async def _pace(rt: Runtime, item: WorkItem) -> None:

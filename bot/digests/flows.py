@@ -4,14 +4,17 @@ channel refuses it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
 from bot import clock
 from bot.digests import service
-from bot.digests.compose import compose
-from bot.digests.sections import registered
+from bot.delivery import deliver_once
+from bot.digests.compose import Shared, compose
+from bot.digests.sections import Attach, registered
 from bot.notify import outbox
 from bot.notify.notice import Notice
 from bot.notify.send import notify
@@ -22,24 +25,41 @@ log = logging.getLogger(__name__)
 
 POST_KIND = "digest.post"  # delivery kind of a digest's post (key: digest id, period: its local date)
 FAILED_KIND = service.FAILED_KIND
+ATTACH_KIND = "digest.attach"  # what a post adds in its thread (key: digest id, period: its local date and number)
 # Slack's answers that say the channel itself refuses the post: the owner can fix these.
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
                             "ekm_access_denied", "team_access_not_granted"})
 
 
+@dataclass
+class Batch:
+    """What one tick's digests share: the parts built once for all who ask the same, and the
+    attachments (a weekly chart) sent after every digest is up, so drawing them delays no post."""
+
+    parts: Shared = field(default_factory=dict)
+    attachments: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def attach_all(self) -> None:
+        for send in self.attachments:
+            await send()
+        self.attachments.clear()
+
+
 async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: datetime, *,
-               paused_too: bool = False, turn_taken: bool = False) -> str | None:
+               turn_taken: bool = False, batch: Batch | None = None) -> str | None:
     """Build the digest for the period ending at `end` and post it; a note when nothing was
     posted (deleted, paused, nothing to say). `turn_taken`: the duty already waited for the
-    channel's turn (bot/pacing.py). Raises when Slack refused it: the claim is then
+    channel's turn (bot/pacing.py); `batch`: the tick's shared parts, and where attachments
+    wait for the end of the tick (without one they go at once). Raises when Slack refused it: the claim is then
     marked failed and retried while the grace lasts; a channel refusal is told to the owner."""
     async with rt.db.unit_of_work() as session:
         digest = await session.get(Digest, digest_id)
         if digest is None or digest.team_id != team_id:
             return "nothing posted: the digest was deleted"
-        if digest.paused_at is not None and not paused_too:
+        if digest.paused_at is not None:
             return "nothing posted: the digest is paused"
-        composed = await compose(session, registered(rt.features), digest, end)
+        composed = await compose(session, registered(rt.features), digest, end,
+                                 shared=batch.parts if batch is not None else None)
         channel, skip = digest.channel_id, composed.empty and digest.when_empty is WhenEmpty.SKIP
     if skip:
         async with rt.db.unit_of_work() as session:
@@ -56,12 +76,25 @@ async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: date
     ts = str(answer["ts"])
     async with rt.db.unit_of_work() as session:
         await service.record_posted(session, digest_id, period, clock.now(), channel, ts)
-    for attach in composed.attaches:  # extras in the thread: the post itself already counts
+    for n, attach in enumerate(composed.attaches):  # extras in the thread: the post itself already counts
+        send = _attachment(rt, team_id, digest_id, f"{period}:{n}", attach, channel, ts)
+        if batch is not None:
+            batch.attachments.append(send)
+        else:
+            await send()
+    return None
+
+
+def _attachment(rt: Runtime, team_id: str, digest_id: int, period: str, attach: Attach, channel: str,
+                ts: str) -> Callable[[], Awaitable[None]]:
+    """Sent once (claimed like the post), never failing the digest: it is already up."""
+    async def send() -> None:
         try:
-            await attach(rt, channel, ts)
+            await deliver_once(rt.db, team_id, ATTACH_KIND, str(digest_id), period, lambda: attach(rt, channel, ts))
         except Exception as exc:  # noqa: BLE001
             log.warning("digest %s: an attachment was not added: %s", digest_id, type(exc).__name__)
-    return None
+
+    return send
 
 
 async def _failed(rt: Runtime, team_id: str, digest_id: int, error: str) -> None:

@@ -4,7 +4,7 @@ commit (bot/digests/flows.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -19,7 +19,8 @@ from bot.digests.enums import DeleteMeta, Field_, SetupMeta
 from bot.digests.schedule import Occurrence
 from bot.digests.sections import DigestSection, registered
 from bot.digests.service import Setup
-from bot.errors import NotFound, UserError
+from bot.errors import NotFound, PermissionDenied, UserError
+from bot.people.directory import bots_or_gone
 from bot.roles import refused
 from bot.slack import tell
 from bot.text import channel_mention, user_mention
@@ -79,6 +80,9 @@ async def save_setup(ctx: Ctx, setup: Setup, meta: SetupMeta) -> str:
     """The setup form, submitted: the channel is checked before anything is written. Returns
     what to tell the person."""
     await ensure_member(ctx.rt.lookup or ctx.client, setup.channel_id, field=Field_.CHANNEL)
+    if await bots_or_gone(ctx.session, ctx.team_id, [setup.owner_id]):
+        raise UserError("Pick a person as the owner: that one is a bot or has left the workspace, and a failing "
+                        "channel must be told to someone.", field=Field_.OWNER)
     now = clock.now()
     if meta.d is None:
         await ctx.require_manager("set up a digest")
@@ -88,6 +92,10 @@ async def save_setup(ctx: Ctx, setup: Setup, meta: SetupMeta) -> str:
     else:
         digest = await service.get_by_id(ctx.session, ctx.team_id, meta.d)
         await require_manages(ctx, digest, "edit it")
+        if setup.channel_id != digest.channel_id and not await ctx.is_manager():  # owning it is no say over another channel
+            refusal = refused("ops admins", "move a digest to another channel",
+                              "Ask one of them, or see `/prodops admins list`.")
+            raise PermissionDenied(refusal.message, field=Field_.CHANNEL)
         setup = await _checked(ctx, setup)
         await service.update_setup(ctx.session, digest, setup, now)
         verb = "Saved"
@@ -106,12 +114,24 @@ def _sections_text(ctx: Ctx, digest: Digest) -> str:
     return ", ".join(shown) or "no sections"
 
 
+def next_post(digest: Digest) -> datetime | None:
+    """When it next posts: its next occurrence, or the one after when `/digest now` already
+    posted that one's period."""
+    if digest.next_at is None:
+        return None
+    if digest.last_period is not None and digest.last_period == digest.next_period:
+        following = schedule.next_after(service.timing(digest), digest.next_at)
+        return following.at if following is not None else None
+    return digest.next_at
+
+
 def _next_text(digest: Digest) -> str:
     if digest.paused_at is not None:
         return "It is paused."
-    if digest.next_at is None:
+    when = next_post(digest)
+    if when is None:
         return "It has no day to post on."
-    return f"Next post: {blocks.local(digest.next_at, clock.zone(digest.timezone))}."
+    return f"Next post: {blocks.local(when, clock.zone(digest.timezone))}."
 
 
 async def listed(ctx: Ctx) -> list[blocks.Listed]:
@@ -125,7 +145,7 @@ async def listed(ctx: Ctx) -> list[blocks.Listed]:
                 sections.append(s.label + (f" ({said})" if said else ""))
         rows.append(blocks.Listed(d.name, d.channel_id, d.owner_id,
                                   blocks.schedule_text(d.cadence, d.days, d.at_minutes, d.timezone), sections,
-                                  d.paused_at is not None, d.next_at, d.last_posted_at, d.failing_reason,
+                                  d.paused_at is not None, next_post(d), d.last_posted_at, d.failing_reason,
                                   clock.zone(d.timezone)))
     return rows
 
@@ -197,6 +217,9 @@ async def post_now(ctx: Ctx, name: str | None) -> str:
     """Claim this period's post and post it after the commit; what to tell the person."""
     digest = await _named_or_here(ctx, name, "now")
     await require_manages(ctx, digest, "post it now")
+    if digest.paused_at is not None:
+        raise UserError(f"*{mrkdwn(digest.name)}* is paused, so nothing posts; `/digest resume {mrkdwn(digest.name)}` "
+                        f"first, or `/digest preview {mrkdwn(digest.name)}` to see it.")
     found = _occurrence_now(digest)
     if found is None:
         raise UserError(f"*{mrkdwn(digest.name)}* has no day to post on; `/digest edit {mrkdwn(digest.name)}` "
@@ -212,7 +235,7 @@ async def post_now(ctx: Ctx, name: str | None) -> str:
 
     async def post() -> None:
         async def send() -> None:
-            await flows.post(rt, team_id, digest_id, period, clock.now(), paused_too=True)
+            await flows.post(rt, team_id, digest_id, period, clock.now())
 
         try:
             await send_claimed(rt.db, taken, send)

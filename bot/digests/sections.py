@@ -48,8 +48,9 @@ Attach = Callable[["Runtime", str, str], Awaitable[None]]
 @dataclass(frozen=True)
 class Part:
     """One section's contribution: mrkdwn blocks (user text escaped, no one pinged except an
-    overdue owner), at most PART_BLOCKS holding at most PART_CHARS of text, and one plain line
-    for the notification text. The digest adds the section's heading (its label)."""
+    overdue owner), at most PART_BLOCKS holding at most PART_CHARS of text, and one line for
+    the notification text, plain (names as typed: the digest escapes the whole line). The digest
+    adds the section's heading (its label)."""
 
     blocks: list[Block]
     text: str
@@ -74,6 +75,10 @@ class DigestSection:
     describe: Callable[[Filter], str] = lambda _f: ""
     # Checked on submit with a session (a chosen standup or KPI that no longer exists).
     check: Callable[["AsyncSession", str, Filter], Awaitable[Filter]] | None = None
+    # Whether the part, with this filter, depends on the digest's channel ("launches in this
+    # channel"). One that does not is built once per workspace, filter and period in a tick and
+    # shared by every digest that asks for the same (a minute of 200 digests reads it once).
+    per_channel: Callable[[Filter], bool] = lambda _f: True
 
 
 def registered(features: tuple[Any, ...]) -> tuple[DigestSection, ...]:

@@ -145,16 +145,24 @@ async def remove(session: AsyncSession, digest: Digest) -> None:
     await session.flush()
 
 
-def period_start(digest: Digest, occurrence_at: datetime) -> datetime:
-    """"Since the last digest": the last post, else the occurrence before this one, never more
-    than SINCE_MAX back."""
-    floor = occurrence_at - SINCE_MAX
-    last = digest.last_posted_at
-    if last is not None and floor <= last < occurrence_at:
-        return last
-    before = schedule.latest_by(timing(digest), occurrence_at - timedelta(seconds=1))
+def period_start(digest: Digest, end: datetime) -> datetime:
+    """"Since the last digest": the occurrence before this one when that period was posted (or
+    the post itself, when `/digest now` went out before its time), else the last post, else
+    (never posted) since it was set up; never more than SINCE_MAX back. The same instant for every digest on one schedule, so the parts
+    they share are built once (bot/digests/compose.py)."""
+    floor = end - SINCE_MAX
+    before = schedule.latest_by(timing(digest), end - timedelta(seconds=1))
     step = timedelta(days=7 if digest.cadence is Cadence.WEEKLY else 1)
-    start = before.at if before is not None else occurrence_at - step
+    previous = before.at if before is not None else end - step
+    last = digest.last_posted_at
+    if last is not None and digest.last_period == (before.period if before is not None else None):
+        start = min(last, previous)
+    elif last is not None and floor <= last < end:
+        start = last  # the periods between were missed or refused: what they held comes now
+    elif last is None and digest.created_at is not None:
+        start = min(previous, digest.created_at)  # never posted: a first period that failed is not lost
+    else:
+        start = previous
     return max(start, floor)
 
 

@@ -446,4 +446,5 @@ async def build(session: AsyncSession, period: Period, raw: Filter) -> Part | No
     return render(await gather(session, period.team_id, period.start, period.end, f), f)
 
 
-SECTION = DigestSection(name=NAME, label="Feedback", build=build, inputs=inputs, read=read, describe=describe)
+SECTION = DigestSection(name=NAME, label="Feedback", build=build, inputs=inputs, read=read, describe=describe,
+                        per_channel=lambda _f: False)  # feedback is the workspace's, whatever the channel

@@ -248,4 +248,4 @@ def describe(f: Filter) -> str:
 
 
 SECTION = DigestSection(name=NAME, label="KPIs", build=build, inputs=inputs, read=read, describe=describe,
-                        check=check)
+                        check=check, per_channel=lambda f: not (f or {}).get("keys"))

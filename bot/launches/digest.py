@@ -224,4 +224,5 @@ async def build(session: AsyncSession, period: Period, raw: Filter) -> Part | No
     return render(await gather(session, period, scope_of(raw)))
 
 
-SECTION = DigestSection(name=NAME, label="Launches", build=build, inputs=inputs, read=read, describe=describe)
+SECTION = DigestSection(name=NAME, label="Launches", build=build, inputs=inputs, read=read, describe=describe,
+                        per_channel=lambda f: (f or {}).get("scope") != "all")

@@ -318,4 +318,4 @@ def describe(f: Filter) -> str:
 
 
 SECTION = DigestSection(name=NAME, label="Standups", build=build, inputs=inputs, read=read, describe=describe,
-                        check=check)
+                        check=check, per_channel=lambda f: (f or {}).get("standup_id") is None)
