@@ -39,17 +39,19 @@ class Pacer:
     patience: float = PATIENCE_SECONDS
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
-    _channels: dict[str, _Bucket] = field(default_factory=dict)
+    _channels: dict[str, _Bucket] = field(default_factory=dict)  # turns taken (before a post is built)
+    _arrivals: dict[str, _Bucket] = field(default_factory=dict)  # posts sent (what Slack counts)
     _hold: dict[str, float] = field(default_factory=dict)  # team -> no paced post before this
 
-    def _take(self, channel: str) -> float:
+    def _take(self, channel: str, buckets: dict[str, _Bucket] | None = None) -> float:
         """Take the channel's next slot; how long to wait for it (0: now)."""
+        buckets = self._channels if buckets is None else buckets
         now = self.clock()
-        bucket = self._channels.get(channel) or _Bucket(float(self.burst), now)
+        bucket = buckets.get(channel) or _Bucket(float(self.burst), now)
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.per_channel)
         bucket.stamp = now
         bucket.tokens -= 1  # taken now, even if the slot is in the future: the next caller queues behind
-        self._channels[channel] = bucket
+        buckets[channel] = bucket
         return 0.0 if bucket.tokens >= 0 else -bucket.tokens / self.per_channel
 
     async def turn(self, team_id: str, channel: str) -> None:
@@ -67,8 +69,12 @@ class Pacer:
         deadline = self.clock() + self.patience
         if not turn_taken:
             await self.turn(team_id, channel)
+        # Turns are taken before the post is built, and builds take unequal times: two posts whose
+        # turns were a second apart could still reach Slack closer. Their arrivals are paced too.
+        arrival = self._take(channel, self._arrivals)
         while True:
-            hold = self._hold.get(team_id, 0.0) - self.clock()
+            hold = max(arrival, self._hold.get(team_id, 0.0) - self.clock())
+            arrival = 0.0
             if hold > 0:
                 await self.sleep(hold)
             try:

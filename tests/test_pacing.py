@@ -95,3 +95,19 @@ async def test_a_channel_waiting_its_turn_keeps_no_other_channel_waiting(fake_sl
     assert waits[:3] == [0.0, 0.0, 0.0] and sum(waits) == pytest.approx(7.0)
     await pacer.post(client, "T1", "CQUIET", turn_taken=True, text="hi")
     assert t.now == before and len(fake_slack.posted("CQUIET")) == 1
+
+
+async def test_posts_whose_builds_took_unequal_times_still_reach_slack_a_second_apart(
+        fake_slack: FakeSlack, client: AsyncWebClient) -> None:
+    """Four turns taken at once (the burst and one a second later), the first post built slowly:
+    it reaches Slack late, right before the fourth; the fourth still waits its second."""
+    t = VirtualTime()
+    fake_slack.rate_limit(per_channel=1.0, burst=3, clock=t)
+    pacer = Pacer(clock=t, sleep=t.sleep)
+    for _ in range(4):
+        await pacer.turn("T1", "CSLOW")
+    assert t.now == pytest.approx(1001.0)
+    for i in range(3):
+        await pacer.post(client, "T1", "CSLOW", turn_taken=True, text=f"built {i}")
+    await pacer.post(client, "T1", "CSLOW", turn_taken=True, text="the fourth")
+    assert [c.limited for c in fake_slack.posted("CSLOW")] == [False] * 4
