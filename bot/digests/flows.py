@@ -3,6 +3,7 @@ by the tick's duty or by `/digest now`), what it attaches, and the owner told on
 channel refuses it."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 POST_KIND = "digest.post"  # delivery kind of a digest's post (key: digest id, period: its local date)
 FAILED_KIND = service.FAILED_KIND
+ATTACH_AT_ONCE = 8
 ATTACH_KIND = "digest.attach"  # what a post adds in its thread (key: digest id, period: its local date and number)
 # Slack's answers that say the channel itself refuses the post: the owner can fix these.
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action",
@@ -40,9 +42,16 @@ class Batch:
     attachments: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def attach_all(self) -> None:
-        for send in self.attachments:
-            await send()
-        self.attachments.clear()
+        """Side by side, ATTACH_AT_ONCE at a time: drawing takes its turn (bot/kpis/chart.py),
+        uploads wait on Slack, not on each other."""
+        gate = asyncio.Semaphore(ATTACH_AT_ONCE)
+
+        async def one(send: Callable[[], Awaitable[None]]) -> None:
+            async with gate:
+                await send()
+
+        sends, self.attachments = self.attachments, []
+        await asyncio.gather(*(one(send) for send in sends))
 
 
 async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: datetime, *,
