@@ -440,3 +440,29 @@ async def test_prodops_bot_tick_dry_run_says_what_would_post_and_changes_nothing
     code, output = await run_cli(bot, "tick", "--at", "2026-12-07T09:00:00+01:00")
     assert code == 0 and f"digest {d.id} in {team}" not in output  # moved on: nothing due again
     assert len(digest_posts(bot, channel_of(team))) == 1
+
+
+async def test_a_part_that_does_not_depend_on_the_channel_is_built_once_per_tick(bot: Bot, team: str,
+                                                                                 clock: Clock) -> None:
+    """Two digests on one schedule in two channels: the feedback part (the workspace's) is
+    built once and shared; launches "in this channel" are built per channel; and the period
+    is the same for both, so they share at all."""
+    from bot.digests.compose import compose
+    from bot.digests.sections import registered
+    clock.set(local(MONDAY, 7, 0))
+    admin = await admin_of(bot, team)
+    other = "CSHARE" + team[-4:]
+    first = await set_up(bot, team, admin, "Here", time="09:00", timezone=BERLIN, sections=["feedback", "launches"])
+    second = await set_up(bot, team, admin, "There", channel=other, time="09:00", timezone=BERLIN,
+                          sections=["feedback", "launches"])
+    status, _ = await bot.slack.command(team, admin, "/feedback", "Dashboards flicker #ui", channel_id=other)
+    assert status == 200
+    await bot.settle()
+    shared: dict = {}
+    at = local(MONDAY, 9, 0)
+    async with bot.rt.db.unit_of_work() as session:
+        texts = [block_text((await compose(session, registered(bot.rt.features), await session.get(Digest, d.id),
+                                           at, shared=shared)).blocks) for d in (first, second)]
+    assert [key[0] for key in shared] == ["feedback", "launches", "launches"], list(shared)
+    assert [key[2] for key in shared] == [None, channel_of(team), other]
+    assert all("1 item filed" in text for text in texts), texts
