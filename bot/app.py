@@ -40,6 +40,10 @@ def build_app(rt: Runtime) -> ProdOpsApp:
         feature.jobs(rt)
     rt.duties = Duties(tuple(duty for feature in FEATURES for duty in feature.duties))
     rt.notices = {kind.kind: kind for feature in FEATURES for kind in feature.notices}
+    rt.event_filters = {}
+    for feature in FEATURES:
+        for event_type, wants in feature.event_filters:
+            rt.event_filters.setdefault(event_type, []).append(wants)
     # One job runs every feature's due work (bot/duties.py), not one job per feature or person.
     rt.scheduler.register_interval(TICK_JOB, "duties tick", lambda: tick(rt), TICK_SECONDS)
     return app

@@ -62,6 +62,8 @@ class ProdOpsApp(AsyncApp):
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         """Requests arrive verified: from bot/ingress.py over HTTP, or over the Socket Mode socket."""
+        if self._ignorable(req):
+            return BoltResponse(status=200, body="")
         token = request_id.set(_request_id(req.body))
         deferred: list[Callable[[], Awaitable[None]]] = []
         try:
@@ -96,6 +98,19 @@ class ProdOpsApp(AsyncApp):
             return response
         finally:
             request_id.reset(token)
+
+    def _ignorable(self, req: AsyncBoltRequest) -> bool:
+        """An event no feature would act on (a reaction with another emoji), told from the
+        workspace's cached snapshot: acked without a transaction or a record of its id (a retry
+        of it is as ignorable). Not cached yet: the full path, which caches it."""
+        body = req.body
+        event = body.get("event")
+        if body.get("type") != "event_callback" or not isinstance(event, dict):
+            return False
+        filters = self.rt.event_filters.get(str(event.get("type") or ""))
+        team_id = req.context.team_id or team_of(body)
+        workspace = self.rt.workspaces.get(team_id) if filters and team_id else None
+        return workspace is not None and not any(wants(event, workspace) for wants in filters or ())
 
     async def _warm_actor(self, req: AsyncBoltRequest) -> None:
         """Look up who acts on a command or interaction before the transaction opens, so a role

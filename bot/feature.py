@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from bot.edge import ProdOpsApp
     from bot.people.directory import LeaveHook
     from bot.runtime import Runtime
+    from bot.workspaces import WorkspaceInfo
+
+# Whether the feature would act on an event (its payload's `event`), from the workspace's cached
+# snapshot alone: False lets the edge ack it without opening a transaction (bot/edge.py).
+EventFilter = Callable[[dict[str, Any], "WorkspaceInfo"], bool]
 
 
 def _nothing(_rt: "Runtime") -> None:
@@ -44,3 +49,7 @@ class Feature:
     # People the feature will nudge whom the people directory does not know yet, (team, user),
     # at most `limit`: the people sweep records them (bot/people/flows.py).
     people_wanted: tuple[Callable[["AsyncSession", int], Awaitable[list[tuple[str, str]]]], ...] = field(default=())
+    # Event types only this feature acts on, each with the test of whether it would: a workspace
+    # sees every reaction in every channel the bot is in, and only one emoji files feedback.
+    # An event type listed here must not be listened to by a feature that does not list it.
+    event_filters: tuple[tuple[str, "EventFilter"], ...] = field(default=())

@@ -20,7 +20,7 @@ from bot.tasks import BackgroundTasks
 from bot.workspaces import WorkspaceCache
 
 if TYPE_CHECKING:
-    from bot.feature import Feature
+    from bot.feature import EventFilter, Feature
     from bot.help import CommandHelp
     from bot.notify.notice import NoticeKind
 
@@ -42,6 +42,8 @@ class Runtime:
     features: tuple["Feature", ...] = ()  # set by bot/app.py: what help and App Home list
     duties: Duties = field(default_factory=Duties)  # set by bot/app.py: every feature's duties
     notices: dict[str, "NoticeKind"] = field(default_factory=dict)  # set by bot/app.py: kind -> how it renders
+    # set by bot/app.py: event type -> whether any feature would act on it (Feature.event_filters)
+    event_filters: dict[str, list["EventFilter"]] = field(default_factory=dict)
 
     @property
     def commands(self) -> list["CommandHelp"]:

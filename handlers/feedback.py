@@ -30,6 +30,7 @@ from bot.help import help_blocks
 from bot.feedback.help import FEEDBACK
 from bot.runtime import Runtime
 from bot.text import escape
+from bot.workspaces import WorkspaceInfo
 from handlers import feedback_triage
 
 
@@ -62,11 +63,15 @@ async def capture_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
 
 def _files_feedback(ctx: Ctx, event: dict[str, Any], bot_user_id: str | None) -> bool:
     """The workspace's emoji on a message that is not the bot's own."""
+    return _wants_reaction(event, ctx.workspace) and event.get("item_user") != bot_user_id
+
+
+def _wants_reaction(event: dict[str, Any], workspace: WorkspaceInfo) -> bool:
+    """The workspace's emoji on a message: every other reaction is acked at the edge untouched."""
     item = event.get("item") or {}
     return (
-        item.get("type") == "message"
-        and service.reaction_base(str(event.get("reaction", ""))) == service.feedback_emoji(ctx.workspace)
-        and event.get("item_user") != bot_user_id
+        isinstance(item, dict) and item.get("type") == "message"
+        and service.reaction_base(str(event.get("reaction", ""))) == service.feedback_emoji(workspace)
         and bool(item.get("channel") and item.get("ts") and event.get("user"))
     )
 
@@ -181,4 +186,5 @@ def jobs(rt: Runtime) -> None:
     rt.scheduler.register_sweeper(lambda: flows.sweep_outcomes(rt))
 
 
-FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs, digest_sections=(FEEDBACK_SECTION,))
+FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs, digest_sections=(FEEDBACK_SECTION,),
+                  event_filters=(("reaction_added", _wants_reaction), ("reaction_removed", _wants_reaction)))
