@@ -164,7 +164,7 @@ def fmt_row(name: str, r: dict[str, Any]) -> str:
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     clear_proxies()
     tmp = Path(tempfile.mkdtemp(prefix=f"prodops-bench-{args.backend}-"))
-    report: dict[str, Any] = {"command": " ".join([".venv/bin/python -m bench.ack_latency", *sys.argv[1:]]),
+    report: dict[str, Any] = {"command": " ".join([".venv/bin/python -m bench.ack_latency", *sys.argv[1:]]), "mix": args.mix,
                               "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                               "backend": args.backend, "experiment": args.experiment, "logs": str(tmp), "phases": {}}
     url = await prepare_database(args.backend, tmp, args.pg_url)
@@ -197,7 +197,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             report["phases"][phase] = {}
             print(f"{phase}:", flush=True)
             for name, child in servers.items():
-                result = run_loadgen(child.info["port"], [*load_args, "--team", team, "--msg-offset", str(offset)], pids)
+                result = run_loadgen(child.info["port"], [*load_args, "--team", team, "--msg-offset", str(offset),
+                                                          "--mix", args.mix], pids)
                 entry = summarise(result)
                 if name == "ours":
                     snap, waited = await settle(url, team)
@@ -251,6 +252,9 @@ if __name__ == "__main__":
                         help="a database of its own: its public schema is dropped at the start")
     parser.add_argument("--targets", default="ours,bare",
                         help="comma list of ours, bare, bare-pbr (process_before_response), bare-lazy (+ lazy listeners)")
+    parser.add_argument("--mix", choices=["all-write", "realistic"], default="all-write",
+                        help="all-write: 40%% filings, 55%% feedback-emoji reactions, 5%% retries; realistic (issue 16): "
+                             "85%% reactions with other emoji, 5%% feedback-emoji reactions, 5%% /feedback list, 5%% filings")
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--duration", type=float, default=15)
     parser.add_argument("--sat-duration", type=float, default=15)

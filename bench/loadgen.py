@@ -29,9 +29,13 @@ from typing import Any
 from bench.common import clear_proxies, message_ref
 
 
+KINDS = ("command", "event", "retry", "ignored", "read")
+OTHER_EMOJI = ("thumbsup", "eyes", "tada", "heart", "white_check_mark", "joy", "pray", "fire", "+1::skin-tone-2", "raised_hands")
+
+
 @dataclass
 class Req:
-    kind: str  # "command" | "event" | "retry"
+    kind: str  # "command" | "event" | "retry" | "ignored" (another emoji) | "read" (/feedback list)
     body: bytes
     headers: dict[str, str]
     key: Any  # command: its token; event/retry: event_id
@@ -56,6 +60,10 @@ class Workload:
     cmd_frac: float = 0.4
     retry_frac: float = 0.05
     users: list[str] = field(default_factory=lambda: [f"UREACT{i:03d}" for i in range(200)])
+    # "all-write": the fractions above. "realistic" (issue 16): a workspace's traffic is mostly
+    # reactions the bot does not act on: 85% reactions with other emoji, 5% with the feedback
+    # emoji, 5% `/feedback list`, 5% `/feedback <text>` filings, no retries.
+    mix: str = "all-write"
 
     def build(self, n: int) -> list[Req]:
         from tests.slack_requests import command_form, event_envelope, signed_headers
@@ -67,16 +75,35 @@ class Workload:
         recent_events: list[Req] = []
         for i in range(n):
             roll = rnd.random()
-            if roll < self.retry_frac and recent_events:
+            if self.mix == "realistic":
+                kind = "ignored" if roll < 0.85 else "event" if roll < 0.90 else "read" if roll < 0.95 else "command"
+            elif roll < self.retry_frac and recent_events:
+                kind = "retry"
+            else:
+                kind = "command" if roll < self.retry_frac + self.cmd_frac else "event"
+            if kind == "retry":
                 orig = rnd.choice(recent_events[-50:])
                 headers = {**orig.headers, "X-Slack-Retry-Num": str(rnd.choice([1, 1, 2])),
                            "X-Slack-Retry-Reason": "http_timeout"}
                 reqs.append(Req("retry", orig.body, headers, orig.key, orig.reaction))
-            elif roll < self.retry_frac + self.cmd_frac:
+            elif kind == "command":
                 token = f"{self.team}-cmd-{i}"
                 body = command_form(self.team, rnd.choice(self.users), "/feedback",
                                     f"bench {token}: checkout is slow for big carts customer:Acme #perf")
                 reqs.append(Req("command", body.encode(), signed_headers(body), token))
+            elif kind == "read":
+                body = command_form(self.team, rnd.choice(self.users), "/feedback", "list")
+                reqs.append(Req("read", body.encode(), signed_headers(body), f"{self.team}-list-{i}"))
+            elif kind == "ignored":  # another emoji on any message: nothing to store
+                index = self.msg_offset + rnd.randrange(2_000)
+                channel, ts = message_ref(index)
+                event_id = f"Ev{self.team}{i:07d}"
+                event = {"type": "reaction_added", "user": rnd.choice(self.users), "reaction": rnd.choice(OTHER_EMOJI),
+                         "item": {"type": "message", "channel": channel, "ts": ts},
+                         "item_user": f"UAUTHOR{index % 50}", "event_ts": f"{time.time():.6f}"}
+                body = event_envelope(self.team, event, event_id=event_id)
+                reqs.append(Req("ignored", body.encode(), signed_headers(body, content_type="application/json"),
+                                event_id))
             else:
                 if open_msgs and rnd.random() < 0.65:
                     slot = rnd.choice(open_msgs)
@@ -172,7 +199,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     import aiohttp
 
     clear_proxies()
-    workload = Workload(args.team, args.msg_offset, args.seed, args.cmd_frac, args.retry_frac)
+    workload = Workload(args.team, args.msg_offset, args.seed, args.cmd_frac, args.retry_frac, mix=args.mix)
     n = int(args.rate * args.duration) if args.mode == "fixed" else args.max_requests
     reqs = workload.build(n)
     url = args.url.rstrip("/") + "/slack/events"
@@ -197,20 +224,20 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     acked_commands: list[str] = []
     unacked: dict[str, Any] = {}  # sent but no 200 (timeout, error): may or may not be stored
     for req, res in zip(reqs, indexed):
-        if res is not None and res.status != 200:
+        if res is not None and res.status != 200 and req.kind not in ("ignored", "read"):
             unacked[req.key] = list(req.reaction) if req.reaction else None
         if res is None or res.status != 200:
             continue
         if req.kind == "command":
             acked_commands.append(req.key)
-        else:
+        elif req.kind in ("event", "retry"):
             acked_events[req.key] = list(req.reaction)  # type: ignore[arg-type]
     out = {
         "mode": args.mode, "team": args.team, "requests": len(results), "elapsed_s": elapsed,
         "rps": len(results) / elapsed if elapsed else 0.0, "ok": len(ok), "errors": errors,
         "latency": stats([r.latency for r in results]),
-        "latency_by_kind": {k: stats([r.latency for r in results if r.kind == k]) for k in ("command", "event", "retry")},
-        "mix": {k: sum(1 for r in sent if r.kind == k) for k in ("command", "event", "retry")},
+        "latency_by_kind": {k: stats([r.latency for r in results if r.kind == k]) for k in KINDS},
+        "mix": {k: sum(1 for r in sent if r.kind == k) for k in KINDS},
         "client_cpu_s": client_cpu, "client_cpu_util": client_cpu / elapsed if elapsed else 0.0,
         "acked_commands": acked_commands, "acked_events": acked_events,
         "unacked": {k: v for k, v in unacked.items() if k not in acked_events},
@@ -238,6 +265,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cmd-frac", type=float, default=0.4)
     parser.add_argument("--retry-frac", type=float, default=0.05)
+    parser.add_argument("--mix", choices=["all-write", "realistic"], default="all-write")
     result = asyncio.run(main(parser.parse_args()))
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
