@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.usertext import mrkdwn
 from bot.blocks import Block, context, header, section
 
 
@@ -26,3 +27,10 @@ def help_blocks(commands: list[CommandHelp]) -> list[Block]:
 
 def help_text(commands: list[CommandHelp]) -> str:
     return "ProdOps Bot commands: " + ", ".join(c.command for c in commands)
+
+
+def unknown_line(command: str, typed: str, typo: str | None) -> str:
+    """The first line of the help an unknown subcommand gets: what was not understood, and the
+    subcommand it is one edit from."""
+    hint = f" Did you mean `{command} {typo}`?" if typo else ""
+    return f"`{mrkdwn(typed, limit=80)}` is not a {command} command.{hint}"

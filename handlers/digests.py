@@ -17,7 +17,7 @@ from bot.digests.parsing import DigestCommand, parse_command
 from bot.digests.sections import registered
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.help import help_blocks
+from bot.help import help_blocks, unknown_line
 from bot.usertext import from_slack, mrkdwn
 
 
@@ -27,10 +27,7 @@ async def digest_command(ctx: Ctx, command: dict[str, Any]) -> None:
 
 
 async def _help(ctx: Ctx, request: DigestCommand) -> None:
-    said = ""
-    if request.unknown is not None:
-        hint = f" Did you mean `/digest {request.typo}`?" if request.typo else ""
-        said = f"`{mrkdwn(request.unknown, limit=80)}` is not a /digest command.{hint}"
+    said = unknown_line("/digest", request.unknown, request.typo) if request.unknown is not None else ""
     await ctx.answer(said or "/digest help", ([blocks.section(said)] if said else []) + help_blocks([DIGEST]))
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.help import help_blocks
+from bot.blocks import section
+from bot.help import help_blocks, unknown_line
 from bot.launches.digest import SECTION as LAUNCHES_SECTION
 from bot.launches.duties import LAUNCH_NUDGES, NOTICES
 from bot.launches.help import LAUNCH
@@ -61,7 +62,11 @@ async def delete_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
 # -- /launch subcommands ----------------------------------------------------------------------
 
 async def _help(ctx: Ctx, request: LaunchCommand) -> None:
-    await ctx.answer("/launch help", help_blocks([LAUNCH]))
+    if request.unknown is None:
+        await ctx.answer("/launch help", help_blocks([LAUNCH]))
+        return
+    said = unknown_line("/launch", request.unknown, request.typo)
+    await ctx.answer(said, [section(said), *help_blocks([LAUNCH])])
 
 
 async def _modal(ctx: Ctx, request: LaunchCommand) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.help import help_blocks, help_text
+from bot.blocks import section
+from bot.usertext import from_slack
+from bot.help import help_blocks, help_text, unknown_line
 from bot.prodops.help import PRODOPS
 from bot.prodops import blocks
 from bot.prodops.enums import Command
@@ -25,7 +27,11 @@ async def prodops_command(ctx: Ctx, command: dict[str, Any]) -> None:
 
 async def _help(ctx: Ctx, request: ProdopsRequest) -> None:
     commands = ctx.rt.commands
-    await ctx.answer(help_text(commands), help_blocks(commands))
+    if request.unknown is None:
+        await ctx.answer(help_text(commands), help_blocks(commands))
+        return
+    said = unknown_line("/prodops", from_slack(request.unknown), request.typo)
+    await ctx.answer(said, [section(said), *help_blocks(commands)])
 
 
 async def _admins_list(ctx: Ctx, request: ProdopsRequest) -> None:

@@ -12,7 +12,7 @@ from zoneinfo import available_timezones
 
 from bot import names
 from bot.errors import UserError
-from bot.feedback.parsing import one_edit
+from bot.typos import one_edit
 from bot.standups.parsing import days_text, parse_days, parse_time, time_text
 from bot.usertext import mrkdwn, plain
 from models.digest import Cadence

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.typos import Edit, one_edit  # noqa: F401 - one_edit is this module's too
 from bot.errors import UserError
 from bot.quotes import QUOTES, quoted
 from bot.usertext import mrkdwn
@@ -281,7 +282,6 @@ def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand
 TYPO_TARGETS = ("list", "search", "show", "export", "merge", "config", "status", "delete", "help", "file")
 TYPO_VALUE_MAX = 1500  # the question's buttons carry the text; Slack allows 2,000 characters a value
 SEARCH_WORDS_MAX = 5  # a search is a few words; a longer sentence is feedback
-Edit = Literal["insert", "delete", "substitute", "transpose"]
 
 
 @dataclass(frozen=True)
@@ -296,25 +296,6 @@ class Typo:
     def command(self) -> str:
         """The text with the subcommand spelled right: `show 3`."""
         return f"{self.subcommand} {self.arguments}".rstrip()
-
-
-def one_edit(typed: str, word: str) -> Edit | None:
-    """The one Damerau-Levenshtein edit (an extra, a missing, a wrong or two swapped neighbouring
-    letters) that turns `word` into `typed`; None when they are equal or further apart."""
-    if typed == word or abs(len(typed) - len(word)) > 1:
-        return None
-    if len(typed) != len(word):
-        longer, shorter = (typed, word) if len(typed) > len(word) else (word, typed)
-        i = next((k for k in range(len(shorter)) if longer[k] != shorter[k]), len(shorter))
-        if longer[i + 1:] != shorter[i:]:
-            return None
-        return "insert" if longer is typed else "delete"
-    diff = [k for k in range(len(word)) if typed[k] != word[k]]
-    if len(diff) == 1:
-        return "substitute"
-    if len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]]:
-        return "transpose"
-    return None
 
 
 def typo_of(text: str) -> Typo | None:

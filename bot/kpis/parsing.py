@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Literal
 
 from bot.errors import UserError
-from bot.feedback.parsing import one_edit
+from bot.typos import one_edit
 from bot.usertext import mrkdwn, plain
 
 KEY_MAX = 40

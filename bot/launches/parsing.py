@@ -11,6 +11,7 @@ from datetime import date
 from typing import Literal
 
 from bot.errors import UserError
+from bot.typos import did_you_mean
 from bot.quotes import UnclosedQuote, split_words
 from bot.usertext import mrkdwn, plain
 
@@ -40,6 +41,11 @@ class LaunchCommand:
     when: date | None = None
     template: str | None = None
     item: TemplateItem | None = None
+    unknown: str | None = None  # an unknown first word: answered with the help
+    typo: str | None = None  # …and the subcommand it is one edit from
+
+
+SUBCOMMANDS = ("new", "list", "status", "go", "date", "add", "cancel", "reopen", "delete", "template", "help")
 
 
 @dataclass(frozen=True)
@@ -176,4 +182,6 @@ def parse_command(text: str) -> LaunchCommand:
         if sub == "edit" and len(rest) == 2:
             return LaunchCommand("template_edit", template=rest[1])
         raise UserError('Usage: `/launch template list`, `/launch template new`, `/launch template edit "Name"`.')
-    return LaunchCommand("help")
+    if head == "help" or (head == "list" and rest):
+        return LaunchCommand("help")
+    return LaunchCommand("help", unknown=words[0], typo=did_you_mean(head, SUBCOMMANDS))

@@ -7,6 +7,7 @@ from typing import Literal
 
 from bot.calendar.parsing import HEADS as CALENDAR_HEADS, CalendarRequest, parse_calendar
 from bot.errors import UserError
+from bot.typos import did_you_mean
 from bot.usertext import mrkdwn
 
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
@@ -20,6 +21,8 @@ class ProdopsRequest:
     user_id: str | None = None
     timezone: str | None = None
     calendar: CalendarRequest | None = None  # hours, away, holidays, budget (bot/calendar/parsing.py)
+    unknown: str | None = None  # an unknown first word: answered with the help
+    typo: str | None = None  # …and the subcommand it is one edit from
 
 
 def parse_user(token: str) -> str:
@@ -29,6 +32,9 @@ def parse_user(token: str) -> str:
             f"`{mrkdwn(token)}` is not a Slack user. Mention them with @, like `/prodops admins add @maria`."
         )
     return match.group(1) or match.group(2)
+
+
+SUBCOMMANDS = ("help", "admins", "timezone", "status")
 
 
 def parse(text: str) -> ProdopsRequest:
@@ -54,4 +60,6 @@ def parse(text: str) -> ProdopsRequest:
         return ProdopsRequest("timezone", timezone=rest[0])
     if head == "status" and not rest:
         return ProdopsRequest("status")
-    return ProdopsRequest("help")
+    if head in ("help", "status"):
+        return ProdopsRequest("help")
+    return ProdopsRequest("help", unknown=words[0], typo=did_you_mean(head, (*SUBCOMMANDS, *CALENDAR_HEADS)))

@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot import names
 from bot.errors import UserError
-from bot.feedback.parsing import one_edit
+from bot.typos import one_edit
 from bot.usertext import mrkdwn, plain
 
 NAME_MAX = 80
