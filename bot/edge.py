@@ -110,7 +110,9 @@ class ProdOpsApp(AsyncApp):
         filters = self.rt.event_filters.get(str(event.get("type") or ""))
         team_id = req.context.team_id or team_of(body)
         workspace = self.rt.workspaces.get(team_id) if filters and team_id else None
-        return workspace is not None and not any(wants(event, workspace) for wants in filters or ())
+        bot_user = next((a.get("user_id") for a in body.get("authorizations") or []
+                         if isinstance(a, dict) and a.get("is_bot")), None)
+        return workspace is not None and not any(wants(event, workspace, bot_user) for wants in filters or ())
 
     async def _warm_actor(self, req: AsyncBoltRequest) -> None:
         """Look up who acts on a command or interaction before the transaction opens, so a role

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from bot.workspaces import WorkspaceInfo
 
 # Whether the feature would act on an event (its payload's `event`), from the workspace's cached
-# snapshot alone: False lets the edge ack it without opening a transaction (bot/edge.py).
-EventFilter = Callable[[dict[str, Any], "WorkspaceInfo"], bool]
+# snapshot and the bot's own user id alone: False lets the edge ack it without opening a
+# transaction (bot/edge.py).
+EventFilter = Callable[[dict[str, Any], "WorkspaceInfo", str | None], bool]
 
 
 def _nothing(_rt: "Runtime") -> None:

@@ -51,7 +51,13 @@ class _UserEvent(_Event):
     user: str | dict[str, Any]
 
 
+class _MemberJoinedEvent(_Event):
+    user: str
+    channel: str
+
+
 EVENT_SHAPES: dict[str, type[_Event]] = {
+    "member_joined_channel": _MemberJoinedEvent,
     "reaction_added": _ReactionEvent,
     "reaction_removed": _ReactionEvent,
     "app_home_opened": _UserEvent,

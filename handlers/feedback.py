@@ -66,7 +66,7 @@ def _files_feedback(ctx: Ctx, event: dict[str, Any], bot_user_id: str | None) ->
     return _wants_reaction(event, ctx.workspace) and event.get("item_user") != bot_user_id
 
 
-def _wants_reaction(event: dict[str, Any], workspace: WorkspaceInfo) -> bool:
+def _wants_reaction(event: dict[str, Any], workspace: WorkspaceInfo, _bot_user: str | None = None) -> bool:
     """The workspace's emoji on a message: every other reaction is acked at the edge untouched."""
     item = event.get("item") or {}
     return (

@@ -9,6 +9,7 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
 from bot.home.blocks import home_view
+from bot.home.intro import introduce, wants_join
 from bot.roles import shown_as_manager
 from bot.runtime import Runtime
 
@@ -27,8 +28,17 @@ async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_i
     await client.views_publish(user_id=user_id, view=home_view(rt.commands, manager))
 
 
+async def member_joined_channel(ctx: Ctx, event: dict[str, Any], context: dict[str, Any]) -> None:
+    """The bot itself was added to a channel: it introduces itself there, once."""
+    channel = str(event.get("channel") or "")
+    if channel and wants_join(event, ctx.workspace, context.get("bot_user_id")):
+        rt, team_id, workspace = ctx.rt, ctx.team_id, ctx.workspace
+        ctx.later(lambda: introduce(rt, team_id, channel, workspace))
+
+
 def listeners(app: ProdOpsApp) -> None:
     app.event("app_home_opened")(app_home_opened)
+    app.event("member_joined_channel")(member_joined_channel)
 
 
-FEATURE = Feature("home", None, listeners=listeners)
+FEATURE = Feature("home", None, listeners=listeners, event_filters=(("member_joined_channel", wants_join),))

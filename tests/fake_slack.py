@@ -208,6 +208,7 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}
         self.not_member: set[str] = set()  # channels the bot was never invited to
         self.archived: set[str] = set()  # archived channels: readable, but posting answers is_archived
+        self.ext_shared: set[str] = set()  # Slack Connect channels (shared with another organisation)
         self.socket_url = "wss://127.0.0.1:1/link"  # Socket Mode's WebSocket: nothing listens by default
         # method -> coroutine run (once) before answering: "meanwhile, elsewhere…" in tests
         self.before: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
@@ -513,7 +514,8 @@ class FakeSlack:
     def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
         return {"channel": {"id": channel, "name": channel.lower(), "is_member": channel not in self.not_member,
-                            "is_im": channel.startswith("D"), "is_archived": channel in self.archived}}
+                            "is_im": channel.startswith("D"), "is_archived": channel in self.archived,
+                            "is_ext_shared": channel in self.ext_shared, "is_shared": channel in self.ext_shared}}
 
     def m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         """Every known user is in every channel; paged like Slack's."""

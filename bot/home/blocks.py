@@ -19,3 +19,16 @@ def home_view(commands: list[CommandHelp], is_manager: bool) -> dict[str, Any]:
     if is_manager:
         blocks.append(context("You can manage this bot: see `/prodops help`."))
     return {"type": "home", "blocks": blocks}
+
+
+def intro_message(emoji: str) -> tuple[str, list[dict[str, Any]]]:
+    """What the bot can do in a channel it was just added to, each with the command that starts it."""
+    text = "Hi! I'm ProdOps Bot: product feedback, launch checklists, standups, KPIs and digests, here in Slack."
+    lines = "\n".join((
+        f"• *Feedback*: react with :{emoji}: to any message here to file it (or `/feedback <text>`)",
+        "• *Launches*: `/launch new \"Name\" YYYY-MM-DD` posts a cross-functional checklist here",
+        "• *Standups*: `/standup setup` prompts people in their own time zone and reports here",
+        "• *KPIs*: `/kpi add` tracks a metric with its target and notes here when it goes off",
+        "• *Digests*: `/digest setup` posts all of it here on a schedule",
+    ))
+    return text, [section(f":wave: {text}"), section(lines), context("`/prodops help` lists every command.")]
