@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.digests.sections import DigestSection
+    from bot.home.cards import HomeCard
     from bot.duties import Duty
     from bot.notify.notice import NoticeKind
     from bot.edge import ProdOpsApp
@@ -43,7 +44,7 @@ class Feature:
     duties: tuple["Duty", ...] = field(default=())  # due-at-an-instant work, run by the minute tick (bot/duties.py)
     notices: tuple["NoticeKind", ...] = field(default=())  # what its duties send, and how each renders
     digest_sections: tuple["DigestSection", ...] = field(default=())  # what it adds to channel digests
-    home_cards: tuple[Any, ...] = field(default=())
+    home_cards: tuple["HomeCard", ...] = field(default=())  # what it shows on each person's App Home
     # Hands a departed person's work to someone else: run once per departure, in the
     # transaction that records it (bot/people/directory.py).
     on_leave: tuple["LeaveHook", ...] = field(default=())
