@@ -13,6 +13,7 @@ from bot.digests.duties import DIGEST_POSTS, NOTICES
 from bot.digests.enums import Command, DigestView
 from bot.digests.forms import delete_of, setup_from
 from bot.digests.help import DIGEST
+from bot.digests.home import CARD as DIGESTS_CARD
 from bot.digests.parsing import DigestCommand, parse_command
 from bot.digests.sections import registered
 from bot.edge import ProdOpsApp
@@ -107,4 +108,4 @@ def listeners(app: ProdOpsApp) -> None:
 # Each digest's post is a duty of the minute tick (bot/duties.py); the owner's failure DM goes
 # through the notifier (bot/notify/).
 FEATURE = Feature("digests", DIGEST, listeners=listeners, duties=(DIGEST_POSTS,), notices=NOTICES,
-                  on_leave=(service.owners_left,))
+                  on_leave=(service.owners_left,), home_cards=(DIGESTS_CARD,))

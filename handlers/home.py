@@ -13,7 +13,13 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.calendar.service import local_today
 from bot.feature import Feature
+from bot.feedback import blocks as feedback_blocks
+from bot.feedback.enums import CaptureMeta
+from bot.home.blocks import quick_actions
 from bot.home.cards import Viewer, registered
+from bot.home.duties import CARD as FAILED_DUTIES
+from bot.home.enums import HomeAction
+from bot.launches import blocks as launch_blocks, templates as launch_templates
 from bot.home.dashboard import cards_for, home_view
 from bot.home.intro import introduce, wants_join
 from bot.roles import shown_as_manager
@@ -36,7 +42,7 @@ async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_i
         _, zone = await local_today(team_id, user_id, session=session)
         viewer = Viewer(team_id, user_id, manager, clock.zone(zone), clock.now())
         cards = await cards_for(session, registered(rt.features), viewer)
-    await client.views_publish(user_id=user_id, view=home_view(cards, rt.commands, viewer))
+    await client.views_publish(user_id=user_id, view=home_view(cards, rt.commands, viewer, quick_actions()))
 
 
 async def rerender_home(body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
@@ -59,10 +65,24 @@ async def member_joined_channel(ctx: Ctx, event: dict[str, Any], context: dict[s
         ctx.later(lambda: introduce(rt, team_id, channel, workspace))
 
 
+async def file_feedback_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    await ctx.answer()
+    ctx.open_modal(feedback_blocks.capture_modal(CaptureMeta(channel_id=None)))
+
+
+async def new_launch_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    names = await launch_templates.names(ctx.session, ctx.team_id)
+    await ctx.answer()
+    ctx.open_modal(launch_blocks.new_launch_modal(names, ctx.user_id, None))
+
+
 def listeners(app: ProdOpsApp) -> None:
     app.use(rerender_home)
+    app.action(HomeAction.FILE_FEEDBACK)(file_feedback_clicked)
+    app.action(HomeAction.NEW_LAUNCH)(new_launch_clicked)
     app.event("app_home_opened")(app_home_opened)
     app.event("member_joined_channel")(member_joined_channel)
 
 
-FEATURE = Feature("home", None, listeners=listeners, event_filters=(("member_joined_channel", wants_join),))
+FEATURE = Feature("home", None, listeners=listeners, event_filters=(("member_joined_channel", wants_join),),
+                  home_cards=(FAILED_DUTIES,))

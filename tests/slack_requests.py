@@ -59,6 +59,21 @@ def block_actions(team_id: str, user_id: str, actions: list[dict[str, Any]], *, 
     }
 
 
+def home_actions(team_id: str, user_id: str, actions: list[dict[str, Any]], *, view_id: str = "VHOME0001",
+                 blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A click on a button of the App Home tab, as Slack sends it: no channel and no
+    response_url, the container is the home view."""
+    return {
+        "type": "block_actions", "team": {"id": team_id, "domain": "acme"},
+        "user": {"id": user_id, "team_id": team_id}, "api_app_id": "A_APP", "token": "legacy-verification-token",
+        "container": {"type": "view", "view_id": view_id}, "trigger_id": f"trig.{next(_ids)}",
+        "view": {"id": view_id, "team_id": team_id, "type": "home", "blocks": blocks or [], "private_metadata": "",
+                 "callback_id": "", "state": {"values": {}}, "hash": "1700000000.abcdef", "app_id": "A_APP",
+                 "bot_id": "BBOT"},
+        "actions": [{"action_ts": str(time.time()), **a} for a in actions],
+    }
+
+
 def view_submission(team_id: str, user_id: str, callback_id: str, values: dict[str, Any], *,
                     private_metadata: str = "") -> dict[str, Any]:
     return {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks import context, section
+from bot.blocks import actions, button, context, section
+from bot.home.enums import HomeAction
 
 
 def intro_message(emoji: str) -> tuple[str, list[dict[str, Any]]]:
@@ -18,3 +19,10 @@ def intro_message(emoji: str) -> tuple[str, list[dict[str, Any]]]:
         "• *Digests*: `/digest setup` posts all of it here on a schedule",
     ))
     return text, [section(f":wave: {text}"), section(lines), context("`/prodops help` lists every command.")]
+
+
+def quick_actions() -> list[dict[str, Any]]:
+    """The dashboard's buttons for what people start most."""
+    return [actions(button("File feedback", HomeAction.FILE_FEEDBACK, style="primary"),
+                    button("New launch", HomeAction.NEW_LAUNCH)),
+            context("Log a KPI value with `/kpi log <key> <value>` · answer a standup with `/standup`")]

@@ -15,7 +15,7 @@ from bot.home.cards import CARD_BLOCKS, CARD_CHARS, HomeCard, Viewer
 log = logging.getLogger(__name__)
 
 VIEW_BLOCKS = 100  # Slack's limit for a home view
-FRAME_BLOCKS = 4  # the header, the context line, the commands line and one "cut" note
+FRAME_BLOCKS = 6  # the header, the context line, two of quick actions, the commands line and one "cut" note
 
 
 def _chars(node: Any) -> int:
@@ -55,11 +55,13 @@ async def cards_for(session: AsyncSession, cards: tuple[HomeCard, ...], viewer: 
     return shown
 
 
-def home_view(cards: list[list[Block]], commands: list[CommandHelp], viewer: Viewer) -> dict[str, Any]:
+def home_view(cards: list[list[Block]], commands: list[CommandHelp], viewer: Viewer,
+              quick: list[Block] | None = None) -> dict[str, Any]:
     local = viewer.now.astimezone(viewer.zone)
     blocks: list[Block] = [header("ProdOps Bot"),
                            context(f"Your dashboard · {local.strftime('%a %b')} {local.day} {local.strftime('%H:%M')} "
-                                   f"({viewer.zone.key}) · it is drawn again each time you open it or act on it")]
+                                   f"({viewer.zone.key}) · it is drawn again each time you open it or act on it"),
+                           *(quick or [])]
     if not cards:
         blocks.append(section("Nothing of yours yet. Feedback, launches, standups, KPIs and digests you own or "
                               "take part in show here."))
