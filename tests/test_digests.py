@@ -466,3 +466,21 @@ async def test_a_part_that_does_not_depend_on_the_channel_is_built_once_per_tick
     assert [key[0] for key in shared] == ["feedback", "launches", "launches"], list(shared)
     assert [key[2] for key in shared] == [None, channel_of(team), other]
     assert all("1 item filed" in text for text in texts), texts
+
+
+async def test_the_kpi_part_says_which_launch_happened_in_the_period(bot: Bot, team: str, clock: Clock) -> None:
+    from tests.test_kpis import define, kpi
+    clock.set(local(MONDAY - timedelta(days=3), 9, 0))  # Friday
+    admin = await admin_of(bot, team)
+    status, _ = await bot.slack.command(team, admin, "/launch", 'new "Checkout <v2>" 2026-12-05', channel_id=channel_of(team))
+    assert status == 200
+    await define(bot, team, admin, key="conv", name="Conversion", target="3", unit="percent")
+    await kpi(bot, team, admin, "log conv 2.5% 2026-12-04")
+    await set_up(bot, team, admin, "Weekly KPIs", cadence="weekly", days=["0"], time="09:00", timezone=BERLIN,
+                 sections=["kpis"])
+    clock.set(local(MONDAY, 8, 0))
+    await kpi(bot, team, admin, "log conv 3.4%")
+    await tick(bot, clock, local(MONDAY, 9, 0))
+    (post,) = digest_posts(bot, channel_of(team))
+    text = block_text(blocks_of(post))
+    assert ":rocket: Launched in this period: *Checkout &lt;v2&gt;* (Sat Dec 5)" in text, text

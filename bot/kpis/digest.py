@@ -10,7 +10,7 @@ digest's transaction, and handed to `attach`, which only draws and uploads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -91,9 +91,23 @@ def line_text(line: Line, period: Period) -> str:
     return f"{mark} {name}: *{shown}*{target} · {change_text(line, period.start)}{spark}{failing}"
 
 
-def part_of(lines: list[Line], more: int, period: Period, attach: Attach | None) -> Part:
-    """The lines in one section, within PART_CHARS; what does not fit is counted, not cut."""
-    room = PART_CHARS - len(FOOTER) - 60
+LAUNCHES_SAID = 3  # launches of the period named next to the KPIs' change
+
+
+def launched_text(launched: list[tuple[date, str]]) -> str:
+    """":rocket: Launched in this period: *Mobile v2* (Thu Dec 3)": what may explain a move."""
+    named = [f"*{user_mrkdwn(name, public=True, limit=60)}* ({day.strftime('%a %b')} {day.day})"
+             for day, name in launched[:LAUNCHES_SAID]]
+    more = f" and {len(launched) - LAUNCHES_SAID} more" if len(launched) > LAUNCHES_SAID else ""
+    return f":rocket: Launched in this period: {', '.join(named)}{more}"
+
+
+def part_of(lines: list[Line], more: int, period: Period, attach: Attach | None,
+            launched: list[tuple[date, str]] | None = None) -> Part:
+    """The lines in one section, within PART_CHARS; what does not fit is counted, not cut. The
+    launches of the period are said under them, next to the change they may explain."""
+    said_launches = launched_text(launched) if launched else ""
+    room = PART_CHARS - len(FOOTER) - 60 - len(said_launches)
     texts: list[str] = []
     used = 0
     for line in lines:
@@ -104,6 +118,8 @@ def part_of(lines: list[Line], more: int, period: Period, attach: Attach | None)
         used += len(text) + 1
     hidden = more + len(lines) - len(texts)
     body = [section("\n".join(texts))]  # PART_CHARS is under a section's 3,000: one holds them all
+    if said_launches:
+        body.append(context(said_launches))
     tail = f"…and {hidden} more: `/kpi` · " if hidden else ""
     body.append(context(tail + FOOTER))
     on = sum(1 for x in lines if x.latest is not None and not x.stale and x.on_target is True)
@@ -175,7 +191,9 @@ async def build(session: AsyncSession, period: Period, f: Filter) -> Part | None
                           [p.value for p in spark.get(k.id, [])], service.is_stale(k, point, period.end),
                           k.failing_since is not None))
     attach = await _chart(session, period, [k for k in kpis if spark.get(k.id)]) if period.weekly else None
-    return part_of(lines, more, period, attach)
+    first, last = period.start.astimezone(period.zone).date(), period.end.astimezone(period.zone).date()
+    launched = await service.launches_between(session, period.team_id, first, last, limit=LAUNCHES_SAID + 1)
+    return part_of(lines, more, period, attach, launched)
 
 
 async def _chart(session: AsyncSession, period: Period, kpis: list[Kpi]) -> Attach | None:

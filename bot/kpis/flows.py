@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
@@ -20,7 +19,6 @@ from bot.notify.send import notify
 from bot.runtime import Runtime
 from bot.usertext import plain
 from models.kpi import Direction, Kpi, KpiSource
-from models.launch import Launch
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +66,7 @@ async def pull_kpi(rt: Runtime, team_id: str, kpi_id: int) -> str:
 
 async def launches_between(rt: Runtime, team_id: str, first: date, last: date) -> list[tuple[date, str]]:
     async with rt.db.unit_of_work() as session:
-        rows = await session.execute(select(Launch.launch_date, Launch.name).where(
-            Launch.team_id == team_id, Launch.cancelled_at.is_(None), Launch.launch_date >= first,
-            Launch.launch_date <= last).order_by(Launch.launch_date))
-        return [(day, plain(name)) for day, name in rows]
+        return [(day, plain(name)) for day, name in await service.launches_between(session, team_id, first, last)]
 
 
 async def send_chart(rt: Runtime, team_id: str, kpi_id: int, user_id: str) -> None:
