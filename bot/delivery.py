@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, update
@@ -105,7 +106,7 @@ async def mark_failed(session: AsyncSession, c: Claim, error: str) -> bool:
 
 
 async def deliver_once(
-    db: Database, team_id: str, kind: str, key: str, period: str, send: Callable[[], Awaitable[None]]
+    db: Database, team_id: str, kind: str, key: str, period: str, send: Callable[[], Awaitable[Any]]
 ) -> bool:
     """Claim, send, record; True when this call posted. A failed send stays reclaimable."""
     async with db.unit_of_work() as session:
@@ -116,14 +117,24 @@ async def deliver_once(
     return True
 
 
-async def send_claimed(db: Database, c: Claim, send: Callable[[], Awaitable[None]]) -> None:
+@dataclass(frozen=True)
+class AfterSent:
+    """What a send may hand back: writes that belong with "it was sent" (the post's ts, what
+    the next one counts from), made in the transaction that marks the claim sent."""
+
+    write: Callable[[AsyncSession], Awaitable[None]]
+
+
+async def send_claimed(db: Database, c: Claim, send: Callable[[], Awaitable[Any]]) -> None:
     """The second half of deliver_once, for callers that committed the claim together with
     their own writes (one transaction fewer)."""
     try:
-        await send()
+        result = await send()
     except Exception as exc:
         async with db.unit_of_work() as session:
             await mark_failed(session, c, f"{type(exc).__name__}: {exc}")
         raise
     async with db.unit_of_work() as session:
         await mark_sent(session, c)
+        if isinstance(result, AfterSent):
+            await result.write(session)

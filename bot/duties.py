@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.calendar.starts import Starts, advance, starts_due
-from bot.delivery import STALE_AFTER, claim, send_claimed
+from bot.delivery import STALE_AFTER, AfterSent, claim, send_claimed
 from bot.logs import request_id
 from bot.notify.notice import Notice
 from bot.notify.outbox import record_skip
@@ -93,8 +93,9 @@ class Due:
 
 
 DueFunc = Callable[["Runtime", datetime], Awaitable["list[WorkItem] | Due"]]
-# Returns a note when it decided there was nothing to send after all ("the digest was deleted").
-SendFunc = Callable[["Runtime", WorkItem], Awaitable[str | None]]
+# Returns a note when it decided there was nothing to send after all ("the digest was deleted"),
+# or the writes that belong with "it was sent" (made with the claim's mark, one transaction).
+SendFunc = Callable[["Runtime", WorkItem], Awaitable["str | AfterSent | None"]]
 
 
 @dataclass(frozen=True)
@@ -268,10 +269,11 @@ async def _send(rt: "Runtime", duty: Duty, item: WorkItem, at: datetime) -> str:
         return f"{duty.name}: skipped {item.what} ({await _why_taken(rt, item)})"
     notes: list[str] = []
 
-    async def sending() -> None:
-        note = await send(rt, item)
-        if note:
-            notes.append(note)
+    async def sending() -> AfterSent | None:
+        result = await send(rt, item)
+        if isinstance(result, str) and result:
+            notes.append(result)
+        return result if isinstance(result, AfterSent) else None
 
     try:
         await send_claimed(rt.db, c, sending)

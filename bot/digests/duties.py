@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.digests import flows, schedule, service
+from bot.delivery import AfterSent
 from bot.duties import Due, Duty, WorkItem, unsettled
 from bot.notify.notice import Message, Notice, NoticeKind
 from bot.runtime import Runtime
@@ -77,7 +78,7 @@ async def _move(rt: Runtime, at: datetime, items: list[WorkItem], moves: list[Mo
                                       .execution_options(synchronize_session=False))
 
 
-async def _send(rt: Runtime, item: WorkItem) -> str | None:
+async def _send(rt: Runtime, item: WorkItem) -> str | AfterSent:
     digest_id, period, when, batch = item.payload
     return await flows.post(rt, item.team_id, digest_id, period, when, turn_taken=True, batch=batch)
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.digests import service
-from bot.delivery import deliver_once
+from bot.delivery import AfterSent, deliver_once
 from bot.digests.compose import Shared, compose
 from bot.digests.sections import Attach, registered
 from bot.notify import outbox
@@ -55,7 +56,7 @@ class Batch:
 
 
 async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: datetime, *,
-               turn_taken: bool = False, batch: Batch | None = None) -> str | None:
+               turn_taken: bool = False, batch: Batch | None = None) -> str | AfterSent:
     """Build the digest for the period ending at `end` and post it; a note when nothing was
     posted (deleted, paused, nothing to say). `turn_taken`: the duty already waited for the
     channel's turn (bot/pacing.py); `batch`: the tick's shared parts, and where attachments
@@ -82,16 +83,18 @@ async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: date
         if error in CHANNEL_ERRORS:
             await _failed(rt, team_id, digest_id, error)
         raise
-    ts = str(answer["ts"])
-    async with rt.db.unit_of_work() as session:
-        await service.record_posted(session, digest_id, period, clock.now(), channel, ts)
+    ts, posted_at = str(answer["ts"]), clock.now()
     for n, attach in enumerate(composed.attaches):  # extras in the thread: the post itself already counts
         send = _attachment(rt, team_id, digest_id, f"{period}:{n}", attach, channel, ts)
         if batch is not None:
             batch.attachments.append(send)
         else:
-            await send()
-    return None
+            await send()  # `/digest now`: already after the request's answer
+
+    async def record(session: AsyncSession) -> None:
+        await service.record_posted(session, digest_id, period, posted_at, channel, ts)
+
+    return AfterSent(record)  # recorded with the claim's mark: one transaction
 
 
 def _attachment(rt: Runtime, team_id: str, digest_id: int, period: str, attach: Attach, channel: str,

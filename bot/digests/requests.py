@@ -234,8 +234,8 @@ async def post_now(ctx: Ctx, name: str | None) -> str:
     digest_id, period, channel = digest.id, found.period, digest.channel_id
 
     async def post() -> None:
-        async def send() -> None:
-            await flows.post(rt, team_id, digest_id, period, clock.now())
+        async def send() -> object:
+            return await flows.post(rt, team_id, digest_id, period, clock.now())
 
         try:
             await send_claimed(rt.db, taken, send)
