@@ -28,6 +28,7 @@ from bot.feedback.triage import answer_in_place
 from bot.forms import FormData, read_meta
 from bot.help import help_blocks
 from bot.feedback.help import FEEDBACK
+from bot.feedback.home import CARDS as HOME_CARDS
 from bot.runtime import Runtime
 from bot.text import escape
 from bot.workspaces import WorkspaceInfo
@@ -187,4 +188,5 @@ def jobs(rt: Runtime) -> None:
 
 
 FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs, digest_sections=(FEEDBACK_SECTION,),
+                  home_cards=HOME_CARDS,
                   event_filters=(("reaction_added", _wants_reaction), ("reaction_removed", _wants_reaction)))

@@ -17,6 +17,7 @@ from bot.help import help_blocks, unknown_line
 from bot.launches.digest import SECTION as LAUNCHES_SECTION
 from bot.launches.duties import LAUNCH_NUDGES, NOTICES
 from bot.launches.help import LAUNCH
+from bot.launches.home import CARDS as HOME_CARDS
 from bot.launches import blocks, flows, permissions, requests, service, templates
 from bot.launches.enums import Command, LaunchView
 from bot.launches.forms import delete_of, new_launch_from, template_from
@@ -181,4 +182,5 @@ def jobs(rt: Runtime) -> None:
 # The daily nudges are a duty: the minute tick finds whose working day has started (bot/duties.py),
 # and the notifier sends them (bot/notify/).
 FEATURE = Feature("launches", LAUNCH, listeners=listeners, jobs=jobs, duties=(LAUNCH_NUDGES,), notices=NOTICES,
-                  people_wanted=(service.people_without_record,), digest_sections=(LAUNCHES_SECTION,))
+                  people_wanted=(service.people_without_record,), digest_sections=(LAUNCHES_SECTION,),
+                  home_cards=HOME_CARDS)

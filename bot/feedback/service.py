@@ -491,3 +491,64 @@ async def add_details(session: AsyncSession, item: FeedbackItem, user_id: str, d
     reporter.details = "\n\n".join(p for p in (reporter.details, details.strip()) if p)
     await session.flush()
 
+
+
+# -- App Home (bot/feedback/home.py): set-based, one person's items and the triage queue ----------
+
+HOME_TEXT_READ = 300  # characters of an item's text read for a one-line preview
+COUNT_BOUND = 10_000  # a count stops here and reads "10,000+" (the digest's bound, bot/feedback/digest.py)
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """An item as one line of a card: no votes or tags (ItemView reads those per item)."""
+
+    number: int
+    status: FeedbackStatus
+    text: str  # stored representation, at most HOME_TEXT_READ characters
+    created_at: datetime
+    owner_id: str | None
+
+
+@dataclass(frozen=True)
+class Lines:
+    items: list[ItemLine]  # at most the `limit` asked for
+    total: int
+    by_status: dict[FeedbackStatus, int]  # empty when not asked for
+
+
+def _line_columns() -> tuple:  # noqa: ANN202 - the columns an ItemLine is made of
+    return (FeedbackItem.number, FeedbackItem.status, func.substr(FeedbackItem.text, 1, HOME_TEXT_READ),
+            FeedbackItem.created_at, FeedbackItem.owner_id)
+
+
+def _shown() -> tuple:  # noqa: ANN202 - what the lists show: captured, not merged away
+    return (FeedbackItem.capture_state != CaptureState.PENDING, FeedbackItem.status != FeedbackStatus.MERGED)
+
+
+async def of_person(session: AsyncSession, team_id: str, user_id: str, limit: int) -> Lines:
+    """Items `user_id` reported (filed or voted for) or owns, newest first, with how many there
+    are by status: three queries whatever the count."""
+    reported = select(FeedbackReporter.item_id).where(FeedbackReporter.team_id == team_id,
+                                                      FeedbackReporter.user_id == user_id)
+    mine = (FeedbackItem.team_id == team_id, *_shown(),
+            or_(FeedbackItem.owner_id == user_id, FeedbackItem.id.in_(reported)))
+    counts = {FeedbackStatus(s): int(n) for s, n in (await session.execute(
+        select(FeedbackItem.status, func.count()).where(*mine).group_by(FeedbackItem.status))).all()}
+    rows = (await session.execute(select(*_line_columns()).where(*mine)
+                                  .order_by(FeedbackItem.created_at.desc(), FeedbackItem.number.desc())
+                                  .limit(limit))).all()
+    return Lines([ItemLine(n, FeedbackStatus(s), t or "", c, o) for n, s, t, c, o in rows], sum(counts.values()),
+                 counts)
+
+
+async def untriaged(session: AsyncSession, team_id: str, limit: int) -> Lines:
+    """Items still `new`, the oldest first, and how many (up to COUNT_BOUND: then it says so by
+    `total` reaching it), through the (team_id, status, created_at) index."""
+    new = (FeedbackItem.team_id == team_id, FeedbackItem.status == FeedbackStatus.NEW,
+           FeedbackItem.capture_state != CaptureState.PENDING)
+    window = select(FeedbackItem.id).where(*new).limit(COUNT_BOUND).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(window)) or 0)
+    rows = (await session.execute(select(*_line_columns()).where(*new)
+                                  .order_by(FeedbackItem.created_at, FeedbackItem.number).limit(limit))).all()
+    return Lines([ItemLine(n, FeedbackStatus(s), t or "", c, o) for n, s, t, c, o in rows], total, {})

@@ -251,6 +251,20 @@ async def listed(session: AsyncSession, team_id: str, today: date) -> LaunchList
     )
 
 
+async def launches_between(session: AsyncSession, team_id: str, first: date, last: date | None = None, *,
+                           owner_id: str | None = None) -> list[Launch]:
+    """Launches not cancelled whose day is in [first, last] (`last` None: any later), soonest
+    first, optionally only one person's: App Home's own and at-risk launches, through the
+    (team_id, launch_date) index."""
+    query = select(Launch).where(Launch.team_id == team_id, Launch.cancelled_at.is_(None),
+                                 Launch.launch_date >= first)
+    if last is not None:
+        query = query.where(Launch.launch_date <= last)
+    if owner_id is not None:
+        query = query.where(Launch.owner_id == owner_id)
+    return list((await session.scalars(query.order_by(Launch.launch_date, Launch.name_key, Launch.id))).all())
+
+
 async def _write_if_changed(session: AsyncSession, row: Base, differs: ColumnElement[bool], **values: Any) -> bool:
     """`UPDATE … SET values WHERE id = :id AND differs`: True when this call changed the row.
 
@@ -424,12 +438,19 @@ Other = aliased(LaunchItem)  # another item of the same launch (its last offset)
 
 
 async def open_items_for(session: AsyncSession, people: Collection[tuple[str, str]],
-                         latest_due: date) -> dict[tuple[str, str], list[NudgeItem]]:
+                         latest_due: date | None, *, today: date | None = None
+                         ) -> dict[tuple[str, str], list[NudgeItem]]:
     """Open items due on or before `latest_due` that each (team, person) in `people` should hear
     about: their own, and, in launches they own, the unassigned ones and those of people who
-    left the workspace (the people directory's `deleted`). Two queries whatever the count."""
+    left the workspace (the people directory's `deleted`). Two queries whatever the count.
+
+    `latest_due` None (App Home's "your checklist items"): whatever the due date, with a launch
+    finished as of `today`; otherwise `today` defaults to the day before `latest_due`."""
     if not people:
         return {}
+    if today is None:  # the latest local day anywhere is the day before `latest_due` (UTC+14 is a day ahead)
+        assert latest_due is not None, "without a latest due date, say which day it is"
+        today = latest_due - timedelta(days=1)
     teams, users = sorted({t for t, _ in people}), sorted({u for _, u in people})
     # Each launch's last item offset, read per matching row through the launch_id index (a
     # grouped subquery over the whole table cost a full read of launch_items on every call).
@@ -438,8 +459,9 @@ async def open_items_for(session: AsyncSession, people: Collection[tuple[str, st
     base = (select(LaunchItem, Launch, last, Person.deleted)
             .join(Launch, Launch.id == LaunchItem.launch_id)
             .outerjoin(Person, (Person.team_id == Launch.team_id) & (Person.user_id == LaunchItem.owner_id))
-            .where(LaunchItem.done.is_(False), Launch.team_id.in_(teams), Launch.cancelled_at.is_(None),
-                   Launch.launch_date <= latest_due + timedelta(days=OFFSET_LIMIT)))
+            .where(LaunchItem.done.is_(False), Launch.team_id.in_(teams), Launch.cancelled_at.is_(None)))
+    if latest_due is not None:
+        base = base.where(Launch.launch_date <= latest_due + timedelta(days=OFFSET_LIMIT))
     # Two reads instead of one OR across both tables, so each can use its own index: the
     # people's own items (team_id, owner_id, done), and the items of launches they own.
     own = (await session.execute(base.where(LaunchItem.team_id.in_(teams), LaunchItem.owner_id.in_(users)))).all()
@@ -449,10 +471,8 @@ async def open_items_for(session: AsyncSession, people: Collection[tuple[str, st
     grouped: dict[tuple[str, str], list[NudgeItem]] = defaultdict(list)
     for item, launch, last_offset, owner_left in rows:
         due = launch.launch_date + timedelta(days=item.offset_days)
-        # The latest local day anywhere is the day before `latest_due` (UTC+14 is a day ahead).
-        done_with = archived(launch.decision, launch.launch_date + timedelta(days=max(last_offset or 0, 0)),
-                             latest_due - timedelta(days=1))
-        if due > latest_due or launch.decision is Decision.NO_GO or done_with:
+        done_with = archived(launch.decision, launch.launch_date + timedelta(days=max(last_offset or 0, 0)), today)
+        if (latest_due is not None and due > latest_due) or launch.decision is Decision.NO_GO or done_with:
             continue
         person = item.owner_id if item.owner_id and not owner_left else launch.owner_id
         if (launch.team_id, person) in people:
