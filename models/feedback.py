@@ -46,6 +46,8 @@ class FeedbackItem(Timestamped, Base):
         # One item per Slack message; NULL ts (typed with /feedback) never collides.
         UniqueConstraint("team_id", "channel_id", "message_ts"),
         Index("ix_feedback_items_team_id_status_created_at", "team_id", "status", "created_at"),
+        # What a person owns (their App Home card).
+        Index("ix_feedback_items_team_id_owner_id", "team_id", "owner_id"),
         # The digest's feedback section (bot/feedback/digest.py): items filed in a period, any
         # status; and items shipped in a period (closed_at is when the status was set).
         Index("ix_feedback_items_team_id_created_at", "team_id", "created_at"),
@@ -89,6 +91,8 @@ class FeedbackReporter(Timestamped, Base):
         UniqueConstraint("item_id", "user_id"),
         # The digest's votes in a period, grouped by item without reading the rows.
         Index("ix_feedback_reporters_team_id_created_at_item_id", "team_id", "created_at", "item_id"),
+        # What a person reported (their App Home card).
+        Index("ix_feedback_reporters_team_id_user_id", "team_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
