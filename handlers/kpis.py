@@ -17,6 +17,7 @@ from bot.kpis.digest import SECTION as KPIS_SECTION
 from bot.kpis.duties import KPI_PULLS, KPI_STALE, NOTICES
 from bot.kpis.forms import definition_from
 from bot.kpis.help import KPI
+from bot.kpis.home import ATTENTION as KPIS_ATTENTION, MINE as KPIS_MINE
 from bot.kpis.parsing import KpiCommand, parse_command
 from bot.kpis.service import owners_left
 from bot.usertext import from_slack
@@ -96,4 +97,4 @@ def listeners(app: ProdOpsApp) -> None:
 
 
 FEATURE = Feature("kpis", KPI, listeners=listeners, duties=(KPI_PULLS, KPI_STALE), notices=NOTICES,
-                  on_leave=(owners_left,), digest_sections=(KPIS_SECTION,))
+                  on_leave=(owners_left,), digest_sections=(KPIS_SECTION,), home_cards=(KPIS_MINE, KPIS_ATTENTION))

@@ -20,6 +20,7 @@ from bot.standups.duties import NOTICES, STANDUP_MOMENTS, STANDUP_SUMMARIES
 from bot.standups.enums import STALE_BUTTON, Command, DayRef, StandupAction, StandupView
 from bot.standups.forms import answers_from, delete_of, setup_from
 from bot.standups.help import STANDUP
+from bot.standups.home import CARD as STANDUPS_CARD
 from bot.standups.parsing import StandupCommand, parse_command
 from bot.usertext import from_slack, mrkdwn
 
@@ -132,4 +133,4 @@ def jobs(rt: Runtime) -> None:
 # DMs go through the notifier (bot/notify/).
 FEATURE = Feature("standups", STANDUP, listeners=listeners, jobs=jobs, duties=(STANDUP_MOMENTS, STANDUP_SUMMARIES),
                   notices=NOTICES, on_leave=(service.leave,), people_wanted=(service.people_without_record,),
-                  digest_sections=(STANDUPS_SECTION,))
+                  digest_sections=(STANDUPS_SECTION,), home_cards=(STANDUPS_CARD,))

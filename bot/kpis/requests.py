@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import clock
 from bot.channels import ensure_member
 from bot.context import Ctx
@@ -27,8 +29,12 @@ PAST_DAYS = 3653  # …and ten years back at most (a typo like 1026 for 2026 is 
 
 
 async def rows(ctx: Ctx, kpis: list[Kpi]) -> list[blocks.Row]:
-    recent = await service.recent(ctx.session, [k.id for k in kpis])
-    now = clock.now()
+    return await rows_of(ctx.session, kpis, clock.now())
+
+
+async def rows_of(session: AsyncSession, kpis: list[Kpi], now: datetime) -> list[blocks.Row]:
+    """What `/kpi` shows of each KPI (and the App Home): latest vs target, stale, failing."""
+    recent = await service.recent(session, [k.id for k in kpis])
     return [_row(k, recent.get(k.id, []), now) for k in kpis]
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import clock
 from bot.calendar.load import calendar_of
 from bot.channels import ensure_member
@@ -163,9 +165,13 @@ class Opened:
     choices: list[tuple[int, str, date]] | None = None  # or let the person choose
 
 
+async def answer_calendar(session: AsyncSession, team_id: str, user_id: str) -> Calendar:
+    """Their calendar from far enough back for the oldest day a button still opens."""
+    return await calendar_of(session, team_id, user_id, from_day=(clock.now() - timedelta(days=8)).date())
+
+
 async def _calendar(ctx: Ctx) -> Calendar:
-    today = clock.now()
-    return await calendar_of(ctx.session, ctx.team_id, ctx.user_id, from_day=(today - timedelta(days=8)).date())
+    return await answer_calendar(ctx.session, ctx.team_id, ctx.user_id)
 
 
 async def _form(ctx: Ctx, standup: Standup, day: date, cal: Calendar) -> dict[str, Any]:
@@ -179,13 +185,13 @@ async def _form(ctx: Ctx, standup: Standup, day: date, cal: Calendar) -> dict[st
         blocker.text if blocker is not None else None, late))
 
 
-async def _today_of(ctx: Ctx, standup: Standup, cal: Calendar) -> date | None:
-    """The day `/standup` opens; not one whose deadline came before the person joined."""
+async def day_to_answer(session: AsyncSession, standup: Standup, user_id: str, cal: Calendar) -> date | None:
+    """The day `/standup` opens (and the App Home's button): not one whose deadline came before
+    the person joined."""
     t = service.times(standup)
     since = cal.local_date(clock.now()) - timedelta(days=OLDEST_DAYS)
-    day = schedule.answer_day(cal, t, clock.now(), await service.answered_days(ctx.session, standup.id,
-                                                                              ctx.user_id, since))
-    joined = await service.joined_at(ctx.session, standup.id, ctx.user_id)
+    day = schedule.answer_day(cal, t, clock.now(), await service.answered_days(session, standup.id, user_id, since))
+    joined = await service.joined_at(session, standup.id, user_id)
     if day is not None and joined is not None and schedule.deadline_at(cal, t, day) <= joined:
         return schedule.next_day(t, day)
     return day
@@ -210,7 +216,7 @@ async def open_for_today(ctx: Ctx, name: str | None, typo: str | None = None) ->
                             "participants with `/standup edit <name>`.")
     choices = []
     for standup in mine:
-        day = await _today_of(ctx, standup, cal)
+        day = await day_to_answer(ctx.session, standup, ctx.user_id, cal)
         if day is not None:
             choices.append((standup.id, standup.name, day))
     if not choices:

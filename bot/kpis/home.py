@@ -1,0 +1,88 @@
+"""The App Home cards of KPIs: "Your KPIs" (those the viewer owns, each as `/kpi` shows it:
+latest value against the target, stale or failing said plainly) and, for ops admins, "KPIs
+needing attention" (off target, stale or failing, counted, the first few listed).
+
+Rows come from `requests.rows_of`, the same reads `/kpi` makes. KPIs have no form to log a
+value, so the cards point at `/kpi log <key> <value>` rather than inventing one."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.blocks import Block, context, section
+from bot.home.cards import CARD_CHARS, LIST_MAX, HomeCard, Viewer
+from bot.kpis import requests, service
+from bot.kpis.blocks import Row, row_line
+
+ROWS_CHARS = CARD_CHARS - 500  # the listed rows' share; the heading and the pointers take the rest
+
+
+def needs_attention(r: Row) -> bool:
+    return r.failing is not None or r.stale or r.on_target is False
+
+
+def _rank(r: Row) -> int:
+    """Failing first (nothing new arrives), then off target, then stale, then the rest."""
+    return 0 if r.failing is not None else 1 if r.on_target is False and not r.stale else 2 if r.stale else 3
+
+
+def _counts(rows: list[Row]) -> str:
+    failing = sum(r.failing is not None for r in rows)
+    off = sum(r.on_target is False and not r.stale for r in rows)
+    stale = sum(r.stale for r in rows)
+    parts = [f"{off} off target"] + ([f"{stale} stale"] if stale else []) + ([f"{failing} failing"] if failing else [])
+    return " · ".join(parts)
+
+
+def _listed(rows: list[Row]) -> tuple[list[Block], int]:
+    """One section per row, at most LIST_MAX of them and within ROWS_CHARS; how many were left."""
+    blocks: list[Block] = []
+    used = 0
+    for r in rows[:LIST_MAX]:
+        line = row_line(r)
+        if blocks and used + len(line) > ROWS_CHARS:
+            break
+        blocks.append(section(line))
+        used += len(line)
+    return blocks, len(rows) - len(blocks)
+
+
+async def build_mine(session: AsyncSession, viewer: Viewer) -> list[Block] | None:
+    mine = [k for k in await service.listed(session, viewer.team_id) if k.owner_id == viewer.user_id]
+    if not mine:
+        return None
+    rows = sorted(await requests.rows_of(session, mine, viewer.now), key=_rank)
+    return mine_blocks(rows)
+
+
+def mine_blocks(rows: list[Row]) -> list[Block]:
+    noun = "KPI" if len(rows) == 1 else "KPIs"
+    head = f"*Your KPIs* · {len(rows)} {noun} · {_counts(rows)}"
+    listed, more = _listed(rows)
+    tail = f"…and {more} more: `/kpi` lists them all · " if more else ""
+    example = rows[0].key
+    return [section(head), *listed,
+            context(f"{tail}Log a value: `/kpi log <key> <value>` (e.g. `/kpi log {example} 42`) · "
+                    "`/kpi show <key>` for the history and a chart")]
+
+
+async def build_attention(session: AsyncSession, viewer: Viewer) -> list[Block] | None:
+    kpis = await service.listed(session, viewer.team_id)
+    if not kpis:
+        return None
+    rows = [r for r in await requests.rows_of(session, kpis, viewer.now) if needs_attention(r)]
+    if not rows:
+        return None
+    return attention_blocks(sorted(rows, key=_rank), len(kpis))
+
+
+def attention_blocks(rows: list[Row], total: int) -> list[Block]:
+    head = f"*KPIs needing attention* · {len(rows)} of {total} · {_counts(rows)}"
+    listed, more = _listed(rows)
+    tail = f"…and {more} more: `/kpi` lists them all · " if more else ""
+    return [section(head), *listed,
+            context(f"{tail}Owners log values with `/kpi log <key> <value>`; ops admins fix a source with "
+                    "`/kpi edit <key>`")]
+
+
+MINE = HomeCard("kpis", build_mine)
+ATTENTION = HomeCard("kpis.attention", build_attention, managers_only=True)
