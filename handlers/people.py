@@ -10,6 +10,7 @@ from bot.feature import Feature
 from bot.people.directory import record_everywhere
 from bot.people.flows import REFRESH_SECONDS, leave_hooks, refresh_people
 from bot.runtime import Runtime
+from bot.calendar.home import CARD as TIME_CARD
 
 
 async def user_change(ctx: Ctx, event: dict[str, Any]) -> None:
@@ -31,4 +32,6 @@ def jobs(rt: Runtime) -> None:
     rt.scheduler.register_interval("people:refresh", "refresh people from Slack", refresh, REFRESH_SECONDS)
 
 
-FEATURE = Feature("people", None, listeners=listeners, jobs=jobs)
+# "Your time" (hours, away, holidays: the calendar /prodops hands its commands to) comes last on
+# the dashboard, after the work cards.
+FEATURE = Feature("people", None, listeners=listeners, jobs=jobs, home_cards=(TIME_CARD,))

@@ -8,7 +8,6 @@ from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
 from bot.blocks import section
-from bot.calendar.home import CARD as TIME_CARD
 from bot.usertext import from_slack
 from bot.help import help_blocks, help_text, unknown_line
 from bot.prodops.help import PRODOPS
@@ -80,4 +79,4 @@ def listeners(app: ProdOpsApp) -> None:
 
 
 # The working calendar (/prodops hours|away|holidays) is this feature's: so is its home card.
-FEATURE = Feature("prodops", PRODOPS, listeners=listeners, home_cards=(TIME_CARD,))
+FEATURE = Feature("prodops", PRODOPS, listeners=listeners)
