@@ -8,6 +8,16 @@ from bot.text import BUTTON_TEXT_MAX, HEADER_TEXT_MAX, MODAL_TITLE_MAX, OPTION_T
 Block = dict[str, Any]
 
 
+def text_chars(node: Any) -> int:
+    """Characters of text in blocks (what Slack's message and view size limits count, near
+    enough): a part or card held to its share measures itself with this."""
+    if isinstance(node, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else text_chars(v) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(text_chars(v) for v in node)
+    return 0
+
+
 def mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_MAX)}
 

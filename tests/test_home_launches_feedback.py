@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.home.cards import CARD_BLOCKS, CARD_CHARS, LIST_MAX
-from bot.home.dashboard import _chars
+from bot.blocks import text_chars as _chars
 from bot.launches import service as launches
 from models.launch import Launch, LaunchItem
 from tests.blockkit import assert_valid_blocks, block_text

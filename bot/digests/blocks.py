@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Block, context, divider, header, input_block, modal, section
+from bot.blocks import Block, context, divider, header, input_block, modal, section, text_chars
 from bot.digests.enums import DeleteMeta, DigestView, Field_, SetupMeta
 from bot.digests.parsing import days_text, time_text
 from bot.digests.sections import PART_BLOCKS, PART_CHARS, Part
@@ -49,22 +49,13 @@ class Framed:
     included: list[str] = field(default_factory=list)  # labels of the sections the digest has (said when empty)
 
 
-def _chars(node: Any) -> int:
-    """Characters of text in a block (what Slack's message size limit counts, near enough)."""
-    if isinstance(node, dict):
-        return sum(len(v) if k == "text" and isinstance(v, str) else _chars(v) for k, v in node.items())
-    if isinstance(node, list):
-        return sum(_chars(v) for v in node)
-    return 0
-
-
 def _fit(part: Part) -> list[Block]:
     """A part held to its share of the message: PART_BLOCKS blocks, PART_CHARS characters; what
     is cut says so."""
     kept: list[Block] = []
     used = 0
     for i, block in enumerate(part.blocks):
-        size = _chars(block)
+        size = text_chars(block)
         last_room = len(kept) == PART_BLOCKS - 1 and len(part.blocks) > PART_BLOCKS
         if kept and (used + size > PART_CHARS or last_room):
             return [*kept, context(CUT_NOTE)]

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.blocks import Block, context, divider, header, section
+from bot.blocks import Block, context, divider, header, section, text_chars
 from bot.help import CommandHelp
 from bot.home.cards import CARD_BLOCKS, CARD_CHARS, HomeCard, Viewer
 
@@ -18,20 +18,12 @@ VIEW_BLOCKS = 100  # Slack's limit for a home view
 FRAME_BLOCKS = 6  # the header, the context line, two of quick actions, the commands line and one "cut" note
 
 
-def _chars(node: Any) -> int:
-    if isinstance(node, dict):
-        return sum(len(v) if k == "text" and isinstance(v, str) else _chars(v) for k, v in node.items())
-    if isinstance(node, list):
-        return sum(_chars(v) for v in node)
-    return 0
-
-
 def _fit(blocks: list[Block]) -> list[Block]:
     """A card held to its share: CARD_BLOCKS blocks and CARD_CHARS characters."""
     kept: list[Block] = []
     used = 0
     for block in blocks:
-        used += _chars(block)
+        used += text_chars(block)
         if kept and (used > CARD_CHARS or len(kept) == CARD_BLOCKS - 1 and len(blocks) > CARD_BLOCKS):
             return [*kept, context("_(more than fits here: the card's command shows the rest)_")]
         kept.append(block)
