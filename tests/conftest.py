@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import build_app
@@ -28,6 +28,7 @@ from bot.migrate import upgrade
 from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.server import HttpServer
+from models.digest import Digest
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackSender
 
@@ -135,6 +136,10 @@ async def bot(bot_session: Bot) -> AsyncIterator[Bot]:
     bot_session.fake.reset()
     yield bot_session
     await bot_session.settle()
+    # A test's digests stop with it: later tests tick other days of the same database, and
+    # posting every earlier test's digests at each of their ticks is minutes of the suite.
+    async with bot_session.rt.db.unit_of_work() as session:
+        await session.execute(update(Digest).where(Digest.next_at.is_not(None)).values(next_at=None))
 
 
 @pytest.fixture
