@@ -20,6 +20,7 @@ from bot.blocks import Block, context, input_block, option, plain, section
 from bot.digests.sections import PART_CHARS, Attach, DigestSection, Filter, Part, Period
 from bot.errors import UserError
 from bot.forms import FormData
+from bot.launches import service as launch_service
 from bot.kpis import service
 from bot.kpis.blocks import number, sparkline, target_text
 from bot.kpis.chart import MAX_PANELS, ChartData, render_many_png
@@ -192,7 +193,8 @@ async def build(session: AsyncSession, period: Period, f: Filter) -> Part | None
                           k.failing_since is not None))
     attach = await _chart(session, period, [k for k in kpis if spark.get(k.id)]) if period.weekly else None
     first, last = period.start.astimezone(period.zone).date(), period.end.astimezone(period.zone).date()
-    launched = await service.launches_between(session, period.team_id, first, last, limit=LAUNCHES_SAID + 1)
+    launched = [(launch.launch_date, launch.name) for launch in await launch_service.launches_between(
+        session, period.team_id, first, last, limit=LAUNCHES_SAID + 1)]
     return part_of(lines, more, period, attach, launched)
 
 

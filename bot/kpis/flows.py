@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.kpis import service
+from bot.launches import service as launch_service
 from bot.kpis.chart import ChartData, render_png
 from bot.kpis.fetch import pull
 from bot.kpis.upload import upload_png
@@ -66,7 +67,8 @@ async def pull_kpi(rt: Runtime, team_id: str, kpi_id: int) -> str:
 
 async def launches_between(rt: Runtime, team_id: str, first: date, last: date) -> list[tuple[date, str]]:
     async with rt.db.unit_of_work() as session:
-        return [(day, plain(name)) for day, name in await service.launches_between(session, team_id, first, last)]
+        return [(launch.launch_date, plain(launch.name))
+                for launch in await launch_service.launches_between(session, team_id, first, last)]
 
 
 async def send_chart(rt: Runtime, team_id: str, kpi_id: int, user_id: str) -> None:

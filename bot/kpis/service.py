@@ -8,7 +8,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Float, Integer, TextClause, bindparam, column, delete, func, select, text, union_all, update
@@ -21,7 +21,6 @@ from bot.notify.notice import Notice
 from bot.usertext import mrkdwn
 from models.delivery import Delivery, DeliveryStatus
 from models.base import UTCDateTime
-from models.launch import Launch
 from models.kpi import Direction, Kpi, KpiPull, KpiSource, KpiUnit, KpiValue
 
 OFF_TARGET_KIND = "kpi.off_target"  # the KPI's channel: crossed to the wrong side (mentions the owner)
@@ -369,14 +368,3 @@ async def owners_left(session: AsyncSession, team_id: str, user_id: str) -> None
             Delivery.recipient == user_id, Delivery.status.in_((DeliveryStatus.HELD, DeliveryStatus.FAILED)))
             .values(recipient=definer).execution_options(synchronize_session=False))
 
-
-async def launches_between(session: AsyncSession, team_id: str, first: date, last: date,
-                           limit: int | None = None) -> list[tuple[date, str]]:
-    """The workspace's launches dated in [first, last] (not cancelled), oldest first, names as
-    stored: what a KPI's chart marks and what its digest says happened in the period."""
-    query = (select(Launch.launch_date, Launch.name).where(
-        Launch.team_id == team_id, Launch.cancelled_at.is_(None), Launch.launch_date >= first,
-        Launch.launch_date <= last).order_by(Launch.launch_date, Launch.id))
-    if limit is not None:
-        query = query.limit(limit)
-    return [(day, name) for day, name in (await session.execute(query)).all()]

@@ -252,17 +252,18 @@ async def listed(session: AsyncSession, team_id: str, today: date) -> LaunchList
 
 
 async def launches_between(session: AsyncSession, team_id: str, first: date, last: date | None = None, *,
-                           owner_id: str | None = None) -> list[Launch]:
+                           owner_id: str | None = None, limit: int | None = None) -> list[Launch]:
     """Launches not cancelled whose day is in [first, last] (`last` None: any later), soonest
-    first, optionally only one person's: App Home's own and at-risk launches, through the
-    (team_id, launch_date) index."""
+    first, optionally only one person's: App Home's own and at-risk launches, the launches a KPI
+    chart marks and its digest names, through the (team_id, launch_date) index."""
     query = select(Launch).where(Launch.team_id == team_id, Launch.cancelled_at.is_(None),
                                  Launch.launch_date >= first)
     if last is not None:
         query = query.where(Launch.launch_date <= last)
     if owner_id is not None:
         query = query.where(Launch.owner_id == owner_id)
-    return list((await session.scalars(query.order_by(Launch.launch_date, Launch.name_key, Launch.id))).all())
+    query = query.order_by(Launch.launch_date, Launch.name_key, Launch.id)
+    return list((await session.scalars(query.limit(limit) if limit is not None else query)).all())
 
 
 async def _write_if_changed(session: AsyncSession, row: Base, differs: ColumnElement[bool], **values: Any) -> bool:
