@@ -54,6 +54,8 @@ class FeedbackItem(Timestamped, Base):
         Index("ix_feedback_items_team_id_status_closed_at", "team_id", "status", "closed_at"),
         # The sweeper's queue: pending captures by when they are next due, soonest first.
         Index("ix_feedback_items_capture_state_capture_next_at", "capture_state", "capture_next_at"),
+        # The feedback a launch ships (its checklist's count, and shipping on launch day).
+        Index("ix_feedback_items_launch_id", "launch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +83,10 @@ class FeedbackItem(Timestamped, Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback_items.id", ondelete="SET NULL"), default=None, index=True
     )
+    # The launch that ships it (`/feedback link`): when that launch is launched, the item is
+    # shipped and its reporters are told, with `ship_note` (what to say) as the outcome note.
+    launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"), default=None)
+    ship_note: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class FeedbackReporter(Timestamped, Base):

@@ -94,3 +94,18 @@ class KpiPull(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class KpiLaunch(Base):
+    """A launch a KPI is watched for (`/kpi link`): its charts and `/kpi show` mark the linked
+    launches' dates instead of every launch's."""
+
+    __tablename__ = "kpi_launches"
+    __table_args__ = (UniqueConstraint("kpi_id", "launch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id", ondelete="CASCADE"))
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"), index=True)
+    linked_by: Mapped[str] = mapped_column(String(32))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)

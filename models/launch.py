@@ -40,6 +40,8 @@ class Launch(Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("team_id", "name_key"),
         Index("ix_launches_team_id_launch_date", "team_id", "launch_date"),
+        # The minute tick's "launched" check: go decided, not yet marked, by launch day.
+        Index("ix_launches_decision_launched_at_launch_date", "decision", "launched_at", "launch_date"),
         NO_ID_REUSE,
     )
 
@@ -60,6 +62,9 @@ class Launch(Timestamped, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_by: Mapped[str | None] = mapped_column(String(32), default=None)
     created_by: Mapped[str] = mapped_column(String(32))
+    # Launched: go decided and launch day reached (in the workspace's zone), set once by the tick
+    # that ships the feedback linked to it (bot/launches/shipping.py).
+    launched_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class LaunchItem(Timestamped, Base):
