@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import Block
+from bot.home import origin
 from bot.roles import is_manager, require_manager, shown_as_manager
 from bot.runtime import Runtime
 from bot.slack import tell
@@ -72,7 +73,9 @@ class Ctx:
         self.defer(lambda: tell(client, channel, user, text))
 
     def open_modal(self, view: dict[str, Any]) -> None:
-        client, trigger_id = self.client, self.trigger_id
+        """After the commit. Opened by a click on the App Home, the modal carries the home's mark
+        (bot/home/origin.py), so its submission re-draws that person's home."""
+        client, trigger_id, view = self.client, self.trigger_id, origin.marked(view, self.body)
         self.defer(lambda: client.views_open(trigger_id=trigger_id, view=view))
 
     async def is_manager(self) -> bool:
