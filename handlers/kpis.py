@@ -68,8 +68,18 @@ async def _token(ctx: Ctx, request: KpiCommand) -> None:
     await ctx.answer(await requests.token(ctx, request.key or ""))
 
 
+async def _link(ctx: Ctx, request: KpiCommand) -> None:
+    done = await requests.link(ctx, request.key or "", request.launch or "")
+    await ctx.answer(blocks.linked_text(done.kpi.key, done.launch.name, done.launch.launch_date, done.changed))
+
+
+async def _unlink(ctx: Ctx, request: KpiCommand) -> None:
+    done = await requests.unlink(ctx, request.key or "", request.launch or "")
+    await ctx.answer(blocks.unlinked_text(done.kpi.key, done.launch.name, done.changed, done.links_left))
+
+
 SUBCOMMANDS = {"list": _list, "help": _help, "add": _add, "edit": _edit, "remove": _remove, "log": _log,
-               "show": _show, "token": _token}
+               "show": _show, "token": _token, "link": _link, "unlink": _unlink}
 
 
 ID_MAX = 2**31 - 1  # row ids fit a 32-bit integer column

@@ -4,7 +4,7 @@ show`, and the nudges' messages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import Block, context, input_block, modal, section
@@ -97,13 +97,62 @@ def list_blocks(rows: list[Row]) -> list[Block]:
 
 
 def show_blocks(r: Row, owner_id: str, channel_id: str, history: list[tuple[datetime, float, str]],
-                source: KpiSource) -> list[Block]:
+                source: KpiSource, launches: str | None = None) -> list[Block]:
     lines = [f"• {at.date().isoformat()}: {number(v, r.unit)} ({how})" for at, v, how in history[-15:]][::-1]
     where = "pulled over HTTP" if source is KpiSource.HTTP else "logged by hand"
     return [section(row_line(r)),
             context(f"owner {user_mention(owner_id)} · nudges in {channel_mention(channel_id)} · {where}"),
             section("*Recent values*\n" + ("\n".join(lines) if lines else "none yet")),
+            *([context(launches)] if launches else []),
             context("The chart is in your DM with me.")]
+
+
+LAUNCHES_LISTED = 10  # launches `/kpi show` names
+
+
+@dataclass(frozen=True)
+class LaunchMark:
+    day: date
+    name: str  # stored representation
+    cancelled: bool = False
+
+
+def _named(marks: list[LaunchMark]) -> str:
+    shown = [f"*{user_mrkdwn(m.name, limit=60)}* ({m.day.isoformat()}{', cancelled: not marked' if m.cancelled else ''})"
+             for m in marks[:LAUNCHES_LISTED]]
+    more = f" and {len(marks) - LAUNCHES_LISTED} more" if len(marks) > LAUNCHES_LISTED else ""
+    return ", ".join(shown) + more
+
+
+def launches_text(key: str, linked: list[LaunchMark] | None, marked: list[LaunchMark], days: int) -> str:
+    """`/kpi show`'s launches: the ones it is watched for (`/kpi link`), which alone its chart and
+    digest line mark; or, with none linked, every launch of the chart's days."""
+    if linked:
+        return (f":rocket: Watched for launches: {_named(linked)}; only these are marked on its chart and in "
+                f"digests · `/kpi unlink {key} \"Name\"` to stop")
+    hint = f"`/kpi link {key} \"Name\"` to watch chosen ones"
+    if not marked:
+        return f":rocket: Watched for every launch (none in the last {days} days) · {hint}"
+    return f":rocket: Every launch is marked; in the last {days} days: {_named(marked)} · {hint}"
+
+
+def linked_text(key: str, name: str, day: date, changed: bool) -> str:
+    """The answer to `/kpi link`."""
+    shown = f"*{user_mrkdwn(name, limit=80)}* ({day.isoformat()})"
+    if not changed:
+        return f"`{key}` is already watched for {shown}; nothing changed."
+    return (f"`{key}` is now watched for {shown}: its chart, `/kpi show {key}` and digests mark its linked "
+            "launches only.")
+
+
+def unlinked_text(key: str, name: str, changed: bool, left: int) -> str:
+    """The answer to `/kpi unlink`."""
+    shown = f"*{user_mrkdwn(name, limit=80)}*"
+    if not changed:
+        return f"`{key}` is not linked to {shown}; nothing changed. `/kpi show {key}` lists what it is watched for."
+    rest = (f"it is still watched for {left} other launch{'es' if left != 1 else ''}." if left
+            else "with no links left, it marks every launch again.")
+    return f"`{key}` is no longer watched for {shown}; {rest}"
 
 
 def nudge_text(kind: str, name: str, key: str, value: float, previous: float | None, unit: KpiUnit, target: str,

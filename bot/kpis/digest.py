@@ -20,7 +20,6 @@ from bot.blocks import Block, context, input_block, option, plain, section
 from bot.digests.sections import PART_CHARS, Attach, DigestSection, Filter, Part, Period
 from bot.errors import UserError
 from bot.forms import FormData
-from bot.launches import service as launch_service
 from bot.kpis import service
 from bot.kpis.blocks import number, sparkline, target_text
 from bot.kpis.chart import MAX_PANELS, ChartData, render_many_png
@@ -58,6 +57,7 @@ class Line:
     values: list[float]  # in the period, at most SPARK_POINTS
     stale: bool
     failing: bool
+    launched: tuple[tuple[date, str], ...] = ()  # its linked launches of the period (`/kpi link`)
 
 
 def change_text(line: Line, start: datetime) -> str:
@@ -78,6 +78,12 @@ def change_text(line: Line, start: datetime) -> str:
 
 
 def line_text(line: Line, period: Period) -> str:
+    """One KPI's line; the launches it is watched for that happened in the period follow it."""
+    text = _line_text(line, period)
+    return f"{text} · {_named(list(line.launched))}" if line.launched else text
+
+
+def _line_text(line: Line, period: Period) -> str:
     name = f"*{user_mrkdwn(line.name, public=True, limit=NAME_CHARS)}* (`{line.key}`)"
     target = f" · {line.target}" if line.target else ""
     failing = " · :warning: pulls failing" if line.failing else ""
@@ -95,12 +101,18 @@ def line_text(line: Line, period: Period) -> str:
 LAUNCHES_SAID = 3  # launches of the period named next to the KPIs' change
 
 
-def launched_text(launched: list[tuple[date, str]]) -> str:
-    """":rocket: Launched in this period: *Mobile v2* (Thu Dec 3)": what may explain a move."""
+def _named(launched: list[tuple[date, str]]) -> str:
+    """":rocket: *Mobile v2* (Thu Dec 3)", the first LAUNCHES_SAID and how many more."""
     named = [f"*{user_mrkdwn(name, public=True, limit=60)}* ({day.strftime('%a %b')} {day.day})"
              for day, name in launched[:LAUNCHES_SAID]]
     more = f" and {len(launched) - LAUNCHES_SAID} more" if len(launched) > LAUNCHES_SAID else ""
-    return f":rocket: Launched in this period: {', '.join(named)}{more}"
+    return f":rocket: {', '.join(named)}{more}"
+
+
+def launched_text(launched: list[tuple[date, str]]) -> str:
+    """":rocket: Launched in this period: *Mobile v2* (Thu Dec 3)": what may explain a move
+    (the KPIs watched for every launch; a linked KPI's launches are on its own line)."""
+    return ":rocket: Launched in this period: " + _named(launched).removeprefix(":rocket: ")
 
 
 def part_of(lines: list[Line], more: int, period: Period, attach: Attach | None,
@@ -137,10 +149,10 @@ def _chart_unit(unit: KpiUnit) -> str:
     return "%" if unit is KpiUnit.PERCENT else unit.value
 
 
-def chart_of(kpi: Kpi, points: list[Point]) -> ChartData:
+def chart_of(kpi: Kpi, points: list[Point], launches: list[tuple[date, str]] | None = None) -> ChartData:
     band = (kpi.band_low, kpi.band_high) if kpi.band_low is not None and kpi.band_high is not None else None
     return ChartData(user_plain(kpi.name), _chart_unit(kpi.unit), [(p.at, p.value) for p in points], kpi.target,
-                     band, kpi.direction is Direction.HIGHER)
+                     band, kpi.direction is Direction.HIGHER, launches or [])
 
 
 def attach_chart(charts: list[ChartData], title: str) -> Attach:
@@ -183,6 +195,10 @@ async def build(session: AsyncSession, period: Period, f: Filter) -> Part | None
         return None  # no KPI has a value yet: nothing to say
     valued = [k.id for k in kpis if latest[k.id] is not None]
     spark = await service.series(session, valued, period.start, period.end, SPARK_POINTS)
+    first, last = period.start.astimezone(period.zone).date(), period.end.astimezone(period.zone).date()
+    watched = await service.launches_for(session, period.team_id, [k.id for k in kpis], first, last,
+                                         limit=LAUNCHES_SAID + 1)
+    said = {k.id: tuple((launch.launch_date, launch.name) for launch in watched[k.id].launches) for k in kpis}
     lines = []
     for i, k in enumerate(kpis):
         point = latest[k.id]
@@ -190,23 +206,24 @@ async def build(session: AsyncSession, period: Period, f: Filter) -> Part | None
         lines.append(Line(k.key, k.name, k.unit, target_text(k.unit, k.direction, k.target, band), point,
                           ends[2 * i + 1], service.on_target(k, point.value) if point is not None else None,
                           [p.value for p in spark.get(k.id, [])], service.is_stale(k, point, period.end),
-                          k.failing_since is not None))
-    attach = await _chart(session, period, [k for k in kpis if spark.get(k.id)]) if period.weekly else None
-    first, last = period.start.astimezone(period.zone).date(), period.end.astimezone(period.zone).date()
-    launched = [(launch.launch_date, launch.name) for launch in await launch_service.launches_between(
-        session, period.team_id, first, last, limit=LAUNCHES_SAID + 1)]
-    return part_of(lines, more, period, attach, launched)
+                          k.failing_since is not None, said[k.id] if watched[k.id].linked else ()))
+    attach = await _chart(session, period, [k for k in kpis if spark.get(k.id)], said) if period.weekly else None
+    every = next((list(said[k.id]) for k in kpis if not watched[k.id].linked), [])
+    return part_of(lines, more, period, attach, every)
 
 
-async def _chart(session: AsyncSession, period: Period, kpis: list[Kpi]) -> Attach | None:
-    """A weekly digest's chart: the first MAX_PANELS KPIs with values in the period."""
+async def _chart(session: AsyncSession, period: Period, kpis: list[Kpi],
+                 launched: dict[int, tuple[tuple[date, str], ...]]) -> Attach | None:
+    """A weekly digest's chart: the first MAX_PANELS KPIs with values in the period, each with
+    the launches its line says (its linked ones, else every launch of the period)."""
     shown = kpis[:MAX_PANELS]
     if not shown:
         return None
     found = await service.series(session, [k.id for k in shown], period.start, period.end, CHART_POINTS)
     start, end = period.start.astimezone(period.zone), period.end.astimezone(period.zone)
     title = f"KPIs, {start.strftime('%b')} {start.day} to {end.strftime('%b')} {end.day}"
-    return attach_chart([chart_of(k, found[k.id]) for k in shown], title)
+    return attach_chart([chart_of(k, found[k.id], [(day, user_plain(name)) for day, name in launched[k.id]])
+                         for k in shown], title)
 
 
 # -- the setup form -----------------------------------------------------------------------------------

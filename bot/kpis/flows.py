@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.kpis import service
-from bot.launches import service as launch_service
-from bot.kpis.chart import ChartData, render_png
+from bot.kpis.chart import MAX_LAUNCHES, ChartData, render_png
 from bot.kpis.fetch import pull
 from bot.kpis.upload import upload_png
 from bot.notify import outbox
@@ -65,15 +64,23 @@ async def pull_kpi(rt: Runtime, team_id: str, kpi_id: int) -> str:
     return f"value {got.value:g}" if got.value is not None else f"failed: {got.reason}"
 
 
-async def launches_between(rt: Runtime, team_id: str, first: date, last: date) -> list[tuple[date, str]]:
-    async with rt.db.unit_of_work() as session:
-        return [(launch.launch_date, plain(launch.name))
-                for launch in await launch_service.launches_between(session, team_id, first, last)]
+def chart_window(now: datetime) -> tuple[date, date]:
+    """The days whose launches a chart of the last CHART_DAYS marks (tomorrow too: a zone ahead)."""
+    return (now - timedelta(days=CHART_DAYS)).date(), now.date() + timedelta(days=1)
+
+
+def alt_text(title: str, launches: list[tuple[date, str]]) -> str:
+    """What a screen reader says of the chart: its title and the launches it marks."""
+    marked = ", ".join(f"{name} ({day.strftime('%b')} {day.day})" for day, name in launches[-MAX_LAUNCHES:])
+    return f"{title} (last {CHART_DAYS} days)" + (f"; launches marked: {marked}" if marked else "")
 
 
 async def send_chart(rt: Runtime, team_id: str, kpi_id: int, user_id: str) -> None:
-    """The last 90 days as a PNG in the person's DM, with the target and the workspace's launches."""
-    since = clock.now() - timedelta(days=CHART_DAYS)
+    """The last 90 days as a PNG in the person's DM, with the target and the KPI's launches
+    (its linked ones, else every launch: service.launches_for)."""
+    now = clock.now()
+    since = now - timedelta(days=CHART_DAYS)
+    first, last = chart_window(now)
     async with rt.db.unit_of_work() as session:
         kpi = await session.get(Kpi, kpi_id)
         if kpi is None or kpi.team_id != team_id:
@@ -83,7 +90,9 @@ async def send_chart(rt: Runtime, team_id: str, kpi_id: int, user_id: str) -> No
         band = (kpi.band_low, kpi.band_high) if kpi.band_low is not None and kpi.band_high is not None else None
         higher = kpi.direction is Direction.HIGHER
         key = kpi.key
-    launches = await launches_between(rt, team_id, since.date(), clock.now().date() + timedelta(days=1))
+        watched = (await service.launches_for(session, team_id, [kpi_id], first, last))[kpi_id]
+        launches = [(launch.launch_date, plain(launch.name)) for launch in watched.launches]
     png = await render_png(ChartData(title, unit.value, points, target, band, higher, launches))
     dm = (await rt.client.conversations_open(users=user_id))["channel"]["id"]
-    await upload_png(rt.client, dm, png, filename=f"kpi-{key}.png", title=f"{title} (last {CHART_DAYS} days)")
+    await upload_png(rt.client, dm, png, filename=f"kpi-{key}.png", title=f"{title} (last {CHART_DAYS} days)",
+                     alt_text=alt_text(title, launches))

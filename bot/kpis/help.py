@@ -13,5 +13,8 @@ KPI = CommandHelp(
         ("/kpi add", "define a KPI in a form (ops admins): key, name, unit, target or band, owner, channel, source"),
         ("/kpi edit activation", "change its definition (ops admins); `/kpi remove activation` deletes it"),
         ("/kpi token activation", "a push token for `POST /kpi/activation` (shown once; its owner or ops admins)"),
+        ('/kpi link activation "Mobile v2"', "watch it for that launch (ops admins): its chart, `show` and digests "
+                                             "then mark its linked launches only, not every launch"),
+        ('/kpi unlink activation "Mobile v2"', "stop watching it for that launch; with no links left it marks every launch"),
     ),
 )

@@ -12,13 +12,15 @@ from decimal import Decimal
 from typing import Literal
 
 from bot.errors import UserError
+from bot.launches.parsing import parse_name
+from bot.quotes import QUOTES, UnclosedQuote, split_words
 from bot.typos import one_edit
 from bot.usertext import mrkdwn, plain
 
 KEY_MAX = 40
 NAME_MAX = 80
-Action = Literal["list", "help", "add", "edit", "remove", "log", "show", "token"]
-SUBCOMMANDS = ("help", "add", "edit", "remove", "log", "show", "token", "list")
+Action = Literal["list", "help", "add", "edit", "remove", "log", "show", "token", "link", "unlink"]
+SUBCOMMANDS = ("help", "add", "edit", "remove", "log", "show", "token", "list", "link", "unlink")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _SUFFIX = {"k": 10**3, "m": 10**6, "b": 10**9, "bn": 10**9}
 _VALUE = re.compile(r"^(?P<sign>[+-]?)\s*(?P<cur>[$€£¥])?\s*(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
@@ -31,6 +33,7 @@ class KpiCommand:
     key: str | None = None
     value: float | None = None
     day: date | None = None
+    launch: str | None = None  # link/unlink: the launch's name (the representation, as typed)
 
 
 def parse_key(text: str, field: str | None = None) -> str:
@@ -87,11 +90,36 @@ def parse_command(text: str) -> KpiCommand:
         if len(rest) < 2:
             raise UserError(USAGE_LOG)
         return _log(parse_key(rest[0]), rest[1:])
+    if head in ("link", "unlink"):
+        return _link(head, text.strip()[len(words[0]):])  # type: ignore[arg-type]
     if head in ("help", "add", "list"):
         raise UserError(f"`/kpi {head}` takes nothing after it.")
     typo = next((s for s in SUBCOMMANDS if head.isalpha() and one_edit(head, s) is not None), None)
     hint = f" Did you mean `/kpi {typo}`?" if typo else ""
     raise UserError(f"I don't know `/kpi {mrkdwn(words[0])}`.{hint} `/kpi help` lists the commands.")
+
+
+def usage_link(action: str) -> str:
+    return (f'Usage: `/kpi {action} <key> "Launch name"`, e.g. `/kpi {action} activation "Mobile v2"`; '
+            "`/kpi` lists the keys, `/launch list` the launches.")
+
+
+def _link(action: Literal["link", "unlink"], rest: str) -> KpiCommand:
+    """`<key> "Launch name"`: the name quoted as `/launch` takes it (straight or curly quotes,
+    bot/quotes.py), or every word after the key unquoted (`/kpi link activation Mobile v2`)."""
+    parts = rest.split(maxsplit=1)
+    if len(parts) < 2:
+        raise UserError(usage_link(action))
+    key, tail = parse_key(parts[0]), parts[1].strip()
+    if tail[0] in QUOTES:
+        try:
+            names = split_words(tail)
+        except UnclosedQuote:
+            raise UserError('A quote is not closed; put the launch name in quotes, e.g. `"Mobile v2"`.') from None
+        if len(names) != 1:
+            raise UserError(usage_link(action))  # a quoted name and more after it: which is the launch?
+        tail = names[0]
+    return KpiCommand(action, key, launch=parse_name(tail))
 
 
 _DATE_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")

@@ -1,10 +1,11 @@
 """What each /kpi request and form does: the permission, the write (bot/kpis/service.py), the
 notices stored in the same transaction, and the Slack work after the commit (bot/kpis/flows.py).
 
-Ops admins define KPIs; a KPI's owner (and ops admins) log values and issue push tokens;
-everyone sees them."""
+Ops admins define KPIs and link them to launches; a KPI's owner (and ops admins) log values
+and issue push tokens; everyone sees them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -13,15 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import clock
 from bot.channels import ensure_member
 from bot.context import Ctx
-from bot.errors import UserError
+from bot.errors import NotFound, UserError
 from bot.kpis import blocks, flows, service
+from bot.launches import service as launch_service
 from bot.kpis.service import Definition
 from bot.people.directory import bots_or_gone
 from bot.people.flows import ensure_people
 from bot.roles import refused
 from bot.text import user_mention
-from bot.usertext import plain
+from bot.usertext import mrkdwn, plain
 from models.kpi import Kpi, KpiSource, KpiValue
+from models.launch import Launch
 
 FUTURE_DAYS = 1  # a value may be dated tomorrow at most (a zone ahead of the workspace's)
 SHOW_VALUES = 15  # `/kpi show` lists this many recent values
@@ -130,13 +133,76 @@ async def show(ctx: Ctx, key: str) -> list[Any]:
     # thousands; the answer lists 15 and the chart reads its own 90 days.
     history = (await service.recent(ctx.session, [k.id], n=SHOW_VALUES)).get(k.id, [])
     row = _row(k, history[-service.SPARK_POINTS:], clock.now())
+    first, last = flows.chart_window(clock.now())
+    watched = (await service.launches_for(ctx.session, ctx.team_id, [k.id], first, last))[k.id]
+    linked = [_mark(launch) for launch in await service.linked(ctx.session, k)] if watched.linked else None
     rt, team_id, kpi_id, user = ctx.rt, ctx.team_id, k.id, ctx.user_id
     ctx.later(lambda: flows.send_chart(rt, team_id, kpi_id, user))
     return blocks.show_blocks(row, k.owner_id, k.channel_id,
-                              [(service._aware(v.at), v.value, v.source) for v in history], k.source)
+                              [(service._aware(v.at), v.value, v.source) for v in history], k.source,
+                              blocks.launches_text(k.key, linked, [_mark(x) for x in watched.launches],
+                                                   flows.CHART_DAYS))
+
+
+def _mark(launch: Launch) -> blocks.LaunchMark:
+    return blocks.LaunchMark(launch.launch_date, launch.name, launch.cancelled_at is not None)
 
 
 async def token(ctx: Ctx, key: str) -> str:
     k = await service.get(ctx.session, ctx.team_id, key)
     await _require_owner(ctx, k, "issue its push token")
     return blocks.token_text(k.key, await service.set_token(ctx.session, k), "https://<your bot's URL>")
+
+
+# -- the launches a KPI is watched for ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Linked:
+    kpi: Kpi
+    launch: Launch
+    changed: bool  # False: it already was so (linked twice, unlinked when not linked)
+    links_left: int = 0  # after an unlink: how many launches it is still watched for
+
+
+async def _kpi_for_link(ctx: Ctx, key: str) -> Kpi:
+    """The KPI by its key, or NotFound with the key one edit away, when there is one."""
+    try:
+        return await service.get(ctx.session, ctx.team_id, key)
+    except NotFound:
+        guess = await service.key_like(ctx.session, ctx.team_id, key)
+        if guess is None:
+            raise
+        raise NotFound(f"There is no KPI with the key `{mrkdwn(key)}`. Did you mean `{guess}`? "
+                       "`/kpi` lists them.") from None
+
+
+async def _launch_for_link(ctx: Ctx, name: str, action: str, key: str) -> Launch:
+    """The launch by name, as `/launch status` finds it, or NotFound with a name one edit away."""
+    try:
+        return await launch_service.get(ctx.session, ctx.team_id, name)
+    except NotFound as exc:
+        guess = await service.launch_like(ctx.session, ctx.team_id, name)
+        if guess is None:
+            raise
+        raise NotFound(f"{exc.message} Did you mean `/kpi {action} {key} \"{mrkdwn(guess)}\"`?") from None
+
+
+async def link(ctx: Ctx, key: str, name: str) -> Linked:
+    """Watch the KPI for a launch: its chart, `/kpi show` and digest line mark its linked launches only."""
+    await ctx.require_manager("link launches to KPIs")
+    k = await _kpi_for_link(ctx, key)
+    launch = await _launch_for_link(ctx, name, "link", k.key)
+    if launch.cancelled_at is not None:
+        shown = mrkdwn(launch.name)
+        raise UserError(f"*{shown}* was cancelled, so `{k.key}` cannot be watched for it. "
+                        f"`/launch reopen \"{shown}\"` (the launch owner or an ops admin) brings it back.")
+    return Linked(k, launch, await service.link(ctx.session, k, launch, ctx.user_id))
+
+
+async def unlink(ctx: Ctx, key: str, name: str) -> Linked:
+    """Stop watching the KPI for a launch (a cancelled one too); with none left, it marks every launch."""
+    await ctx.require_manager("unlink launches from KPIs")
+    k = await _kpi_for_link(ctx, key)
+    launch = await _launch_for_link(ctx, name, "unlink", k.key)
+    changed = await service.unlink(ctx.session, k, launch)
+    return Linked(k, launch, changed, len(await service.linked(ctx.session, k)))

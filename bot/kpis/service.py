@@ -8,7 +8,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Float, Integer, TextClause, bindparam, column, delete, func, select, text, union_all, update
@@ -17,11 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.errors import NotFound, UserError
+from bot.launches import service as launch_service
+from bot.launches.parsing import name_key
 from bot.notify.notice import Notice
+from bot.sql import insert_ignore
+from bot.typos import one_edit
 from bot.usertext import mrkdwn
 from models.delivery import Delivery, DeliveryStatus
 from models.base import UTCDateTime
-from models.kpi import Direction, Kpi, KpiPull, KpiSource, KpiUnit, KpiValue
+from models.kpi import Direction, Kpi, KpiLaunch, KpiPull, KpiSource, KpiUnit, KpiValue
+from models.launch import Launch
 
 OFF_TARGET_KIND = "kpi.off_target"  # the KPI's channel: crossed to the wrong side (mentions the owner)
 ON_TARGET_KIND = "kpi.on_target"  # the KPI's channel: back on target
@@ -80,6 +85,12 @@ async def get(session: AsyncSession, team_id: str, key: str) -> Kpi:
     if kpi is None:
         raise NotFound(f"There is no KPI with the key `{mrkdwn(key)}`. `/kpi` lists them.")
     return kpi
+
+
+async def key_like(session: AsyncSession, team_id: str, key: str) -> str | None:
+    """The workspace's KPI key one edit from `key` (bot/typos.py), for a did-you-mean."""
+    keys = (await session.scalars(select(Kpi.key).where(Kpi.team_id == team_id).order_by(Kpi.key))).all()
+    return next((k for k in keys if one_edit(key, k) is not None), None)
 
 
 async def listed(session: AsyncSession, team_id: str) -> list[Kpi]:
@@ -368,3 +379,77 @@ async def owners_left(session: AsyncSession, team_id: str, user_id: str) -> None
             Delivery.recipient == user_id, Delivery.status.in_((DeliveryStatus.HELD, DeliveryStatus.FAILED)))
             .values(recipient=definer).execution_options(synchronize_session=False))
 
+
+
+# -- the launches a KPI is watched for (`/kpi link`) ---------------------------------------------------
+
+async def link(session: AsyncSession, kpi: Kpi, launch: Launch, actor: str) -> bool:
+    """True when this linked them; False when they already were (the unique (kpi, launch) pair
+    decides, so a double click or two replicas link once)."""
+    return await insert_ignore(session, KpiLaunch, team_id=kpi.team_id, kpi_id=kpi.id, launch_id=launch.id,
+                               linked_by=actor, linked_at=clock.now())
+
+
+async def unlink(session: AsyncSession, kpi: Kpi, launch: Launch) -> bool:
+    """True when this removed the link; False when there was none."""
+    result = await session.execute(delete(KpiLaunch).where(
+        KpiLaunch.team_id == kpi.team_id, KpiLaunch.kpi_id == kpi.id, KpiLaunch.launch_id == launch.id))
+    return bool(result.rowcount)
+
+
+async def linked(session: AsyncSession, kpi: Kpi) -> list[Launch]:
+    """Every launch linked to the KPI, cancelled ones too (so they can be seen and unlinked), by day."""
+    return list((await session.scalars(
+        select(Launch).join(KpiLaunch, KpiLaunch.launch_id == Launch.id)
+        .where(KpiLaunch.team_id == kpi.team_id, KpiLaunch.kpi_id == kpi.id, Launch.team_id == kpi.team_id)
+        .order_by(Launch.launch_date, Launch.name_key, Launch.id))).all())
+
+
+NAMES_GUESSED = 1000  # a did-you-mean reads at most this many of the workspace's launch names
+
+
+async def launch_like(session: AsyncSession, team_id: str, name: str) -> str | None:
+    """The name of a launch (not cancelled, most recent first) one edit from `name`, case and
+    spacing aside (bot/typos.py), for a did-you-mean."""
+    typed = name_key(name)
+    rows = (await session.execute(select(Launch.name, Launch.name_key).where(
+        Launch.team_id == team_id, Launch.cancelled_at.is_(None))
+        .order_by(Launch.launch_date.desc(), Launch.id.desc()).limit(NAMES_GUESSED))).all()
+    return next((shown for shown, key in rows if one_edit(typed, key) is not None), None)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The launches a KPI marks in a window, and whether they are its linked ones (else every launch)."""
+
+    launches: list[Launch]
+    linked: bool
+
+
+async def launches_for(session: AsyncSession, team_id: str, kpi_ids: Sequence[int], first: date, last: date, *,
+                       limit: int | None = None) -> dict[int, Watched]:
+    """The launches each KPI's chart marks, `/kpi show` names and its digest line says: those in
+    [first, last], not cancelled, soonest first (`limit` each at most); the ones linked to it
+    when it has links, else every launch of the workspace (launches.service.launches_between,
+    read once for all the unlinked KPIs). The one query path of all three surfaces."""
+    if not kpi_ids:
+        return {}
+    with_links = set((await session.scalars(
+        select(KpiLaunch.kpi_id).join(Launch, Launch.id == KpiLaunch.launch_id)
+        .where(KpiLaunch.team_id == team_id, KpiLaunch.kpi_id.in_(kpi_ids), Launch.team_id == team_id)
+        .distinct())).all())
+    found: dict[int, list[Launch]] = {kpi_id: [] for kpi_id in kpi_ids if kpi_id in with_links}
+    if with_links:
+        rows = (await session.execute(
+            select(KpiLaunch.kpi_id, Launch).join(Launch, Launch.id == KpiLaunch.launch_id)
+            .where(KpiLaunch.team_id == team_id, KpiLaunch.kpi_id.in_(with_links), Launch.team_id == team_id,
+                   Launch.cancelled_at.is_(None), Launch.launch_date >= first, Launch.launch_date <= last)
+            .order_by(Launch.launch_date, Launch.name_key, Launch.id))).all()
+        for kpi_id, launch in rows:
+            if limit is None or len(found[kpi_id]) < limit:
+                found[kpi_id].append(launch)
+    every: list[Launch] = []
+    if any(kpi_id not in with_links for kpi_id in kpi_ids):
+        every = await launch_service.launches_between(session, team_id, first, last, limit=limit)
+    return {kpi_id: Watched(found[kpi_id], True) if kpi_id in with_links else Watched(list(every), False)
+            for kpi_id in kpi_ids}
