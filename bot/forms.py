@@ -104,6 +104,10 @@ class FormData:
     def _element(self, field: str) -> dict[str, Any]:
         return (self._values.get(field) or {}).get(field) or {}
 
+    def has(self, field: str) -> bool:
+        """Whether the form shows the input at all (a modal may leave one out)."""
+        return field in self._values
+
     def text(self, field: str, *, trim: bool = True) -> str | None:
         """Typed text, trimmed, in the one representation; None when empty. `trim=False` keeps
         the text whole (multi-line input whose errors name a line by its number)."""

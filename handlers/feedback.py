@@ -16,7 +16,7 @@ from bot.blocks import Block, context as context_block
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.feedback import blocks, deletion, filing, flows, service, triage
+from bot.feedback import blocks, deletion, filing, flows, service, shipping, triage
 from bot.feedback.digest import SECTION as FEEDBACK_SECTION
 from bot.feedback.enums import CaptureMeta, FeedbackAction, FeedbackShortcut, FeedbackView, TypoRef
 from bot.feedback.filing import Reaction
@@ -135,6 +135,15 @@ async def _status(ctx: Ctx, request: FeedbackCommand) -> Answer:
     return f"#{change.number} is now *{change.status.value}*.{told}", None
 
 
+async def _link(ctx: Ctx, request: FeedbackCommand) -> Answer:
+    assert request.launch is not None
+    return await triage.link_by_name(ctx, request.numbers[0], request.launch, request.note), None
+
+
+async def _unlink(ctx: Ctx, request: FeedbackCommand) -> Answer:
+    return await triage.unlink(ctx, request.numbers[0]), None
+
+
 async def _delete(ctx: Ctx, request: FeedbackCommand) -> Answer:
     """Asks first: the question's "Delete #n" button deletes (handlers/feedback_triage.py)."""
     return blocks.delete_question(await deletion.ask(ctx, request.numbers[0]))
@@ -151,6 +160,7 @@ Subcommand = Callable[[Ctx, FeedbackCommand], Awaitable[Answer]]
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": _help, "modal": _modal, "file": _file, "list": _list, "search": _list, "show": _show,
     "export": _export, "merge": _merge, "emoji": _emoji, "status": _status, "delete": _delete, "typo": _typo,
+    "link": _link, "unlink": _unlink,
 }
 
 
@@ -188,5 +198,5 @@ def jobs(rt: Runtime) -> None:
 
 
 FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs, digest_sections=(FEEDBACK_SECTION,),
-                  home_cards=HOME_CARDS,
+                  home_cards=HOME_CARDS, duties=(shipping.SHIP_ON_LAUNCH,), notices=shipping.NOTICES,
                   event_filters=(("reaction_added", _wants_reaction), ("reaction_removed", _wants_reaction)))

@@ -31,6 +31,7 @@ ITEM_CONTROLS: dict[str, ItemControl] = {
     FeedbackAction.STATUS: lambda ctx, number, action: triage.choose_status(ctx, number, chosen_status(action)),
     FeedbackAction.OWNER: lambda ctx, number, action: triage.set_owner(ctx, number, action.get("selected_user")),
     FeedbackAction.EDIT: lambda ctx, number, action: triage.open_edit(ctx, number),
+    FeedbackAction.LINK: lambda ctx, number, action: triage.open_link(ctx, number),
 }
 
 
@@ -50,6 +51,15 @@ async def close_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
 async def edit_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     ref = read_meta(ItemRef, view.get("private_metadata"))
     await triage.edit(ctx, ref.number, edits_from(FormData(view)))
+    await ctx.answer()
+
+
+async def link_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
+    """The launch picker: an item with no launch to pick from only closes."""
+    ref = read_meta(ItemRef, view.get("private_metadata"))
+    form = FormData(view)
+    if form.has(Field_.LAUNCH):
+        await triage.link_chosen(ctx, ref.number, form.choice(Field_.LAUNCH), form.text(Field_.NOTE) or "")
     await ctx.answer()
 
 
@@ -79,6 +89,7 @@ def listeners(app: ProdOpsApp) -> None:
     app.view(FeedbackView.DETAILS)(details_submitted)
     app.view(FeedbackView.CLOSE)(close_submitted)
     app.view(FeedbackView.EDIT)(edit_submitted)
+    app.view(FeedbackView.LINK)(link_submitted)
     app.action(re.compile(re.escape(FeedbackAction.PAGE) + r"\..+"))(page_clicked)
     app.action(FeedbackAction.DELETE)(delete_clicked)
     app.action(FeedbackAction.KEEP)(keep_clicked)

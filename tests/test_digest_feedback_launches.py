@@ -521,7 +521,7 @@ async def test_launches_many_and_long_are_capped_within_the_share(bot: Bot, team
     assert 3 <= shown <= launch_digest.LAUNCHES_SHOWN  # as many as fit, long names and all
     assert f"…and {12 - shown} more: `/launch list`" in text
     assert "lists them all" in text  # what did not fit is counted, pointing to /launch status
-    assert len(seen) <= 4  # upcoming, launched, items, risks: not per launch
+    assert len(seen) <= 6  # upcoming, launched, items, risks, linked feedback (numbers, reporters): not per launch
 
 
 async def test_launches_shown_are_capped(bot: Bot, team: str) -> None:

@@ -1,6 +1,7 @@
 """Block Kit for feedback: confirmations, items, lists, modals and outcome DMs (pure functions)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.blocks import Block, actions, button, context, divider, header, input_block, modal, mrkdwn, section
@@ -19,7 +20,7 @@ from bot.feedback.parsing import FORM_TEXT_MAX, NUMBER, SETTABLE_STATUSES, Filte
 from bot.feedback.service import ItemView, Page, Receipt
 from bot import usertext
 from bot.forms import static_select, text_input, users_select
-from bot.text import FIELD_TEXT_MAX, truncate, user_mention
+from bot.text import FIELD_TEXT_MAX, OPTION_TEXT_MAX, truncate, user_mention
 from models.feedback import FeedbackStatus, Importance
 
 PREVIEW = 200
@@ -80,6 +81,8 @@ def item_blocks(v: ItemView, can_triage: bool) -> list[Block]:
     ]
     if v.outcome_note:
         blocks.append(section("*Outcome note:* " + usertext.mrkdwn(v.outcome_note, limit=2000)))
+    if v.launch is not None:
+        blocks.append(context(ships_with(v)))
     for user_id, details in v.details[:5]:
         blocks.append(context(f"{user_mention(user_id)} added: " + usertext.mrkdwn(details, limit=1500)))
     ref = ItemRef(number=v.number).model_dump_json()
@@ -105,7 +108,43 @@ def _triage_controls(v: ItemView, ref: str) -> list[dict[str, Any]]:
     status = static_select(_choices([s.value for s in SETTABLE_STATUSES]), v.status.value, placeholder="Set status")
     owner = users_select(v.owner_id, placeholder="Assign owner")
     return [{**status, "action_id": FeedbackAction.STATUS}, {**owner, "action_id": FeedbackAction.OWNER},
-            button("Edit", FeedbackAction.EDIT, ref)]
+            button("Edit", FeedbackAction.EDIT, ref), button("Ships with…", FeedbackAction.LINK, ref)]
+
+
+def ships_with(v: ItemView) -> str:
+    """The card's line about the launch that ships the item (or shipped it)."""
+    assert v.launch is not None
+    name = usertext.mrkdwn(v.launch.name, limit=200)
+    verb = "Shipped with" if v.launch.launched else "Ships with"
+    note = (" · note for the reporters: " + usertext.mrkdwn(v.ship_note, limit=300)) if v.ship_note else ""
+    return f":rocket: {verb} *{name}* ({v.launch.launch_date.isoformat()}){note}"
+
+
+NO_LAUNCH = "none"  # the picker's option that unlinks
+
+
+def link_modal(v: ItemView, launches: list[tuple[int, str, date]]) -> dict[str, Any]:
+    """The card's launch picker: the launches it can ship with (names as plain text), the current
+    one chosen, and what to tell the reporters when it ships."""
+    meta = ItemRef(number=v.number).model_dump_json()
+    if not launches and v.launch is None:
+        return _modal(FeedbackView.LINK, f"Ship #{v.number}", [section(
+            "There is no launch to link it to yet: `/launch new` creates one.")], meta, submit="OK")
+    options = [(truncate(f"{usertext.plain(name)} · {day.isoformat()}", OPTION_TEXT_MAX), str(launch_id))
+               for launch_id, name, day in launches]
+    if v.launch is not None:
+        if all(value != str(v.launch.id) for _, value in options):
+            options.insert(0, (truncate(usertext.plain(v.launch.name), OPTION_TEXT_MAX), str(v.launch.id)))
+        options.append(("No launch (unlink)", NO_LAUNCH))
+    blocks = [
+        section(f"Which launch ships feedback *#{v.number}*? On launch day, once it has a go, the item is "
+                "marked shipped and everyone who reported it gets a DM with your note."),
+        _input(Field_.LAUNCH, "Launch", static_select(options, str(v.launch.id) if v.launch else None,
+                                                      placeholder="Pick a launch"), optional=False),
+        _input(Field_.NOTE, "Note to the reporters", text_input(v.ship_note, multiline=True, max_length=2000),
+               hint="What shipped, told to the reporters on launch day. Optional."),
+    ]
+    return _modal(FeedbackView.LINK, f"Ship #{v.number}", blocks, meta)
 
 
 def _summary(v: ItemView) -> str:
@@ -210,7 +249,9 @@ def edit_modal(v: ItemView) -> dict[str, Any]:
 
 def outcome_dm(v: ItemView) -> tuple[str, list[Block]]:
     shipped = v.status is FeedbackStatus.SHIPPED
-    headline = (f":rocket: Feedback #{v.number} you reported has shipped!" if shipped
+    launch = (f" with {usertext.mrkdwn(v.launch.name, limit=200)}"
+              if shipped and v.launch is not None and v.launch.launched else "")
+    headline = (f":rocket: Feedback #{v.number} you reported has shipped{launch}!" if shipped
                 else f"Feedback #{v.number} you reported was declined.")
     blocks: list[Block] = [section(f"*{headline}*\n" + _quote(v.text, 500))]
     if v.outcome_note:

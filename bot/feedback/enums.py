@@ -18,6 +18,7 @@ class FeedbackAction(StrEnum):
     KEEP = "feedback.keep"
     TYPO_RUN = "feedback.typo.run"
     TYPO_FILE = "feedback.typo.file"
+    LINK = "feedback.link"  # the card's "Ships with…" button: the launch picker
 
 
 class FeedbackView(StrEnum):
@@ -25,6 +26,7 @@ class FeedbackView(StrEnum):
     DETAILS = "feedback.details"
     CLOSE = "feedback.close"
     EDIT = "feedback.edit"
+    LINK = "feedback.link"
 
 
 class FeedbackShortcut(StrEnum):
@@ -41,6 +43,7 @@ class Field_(StrEnum):
     IMPORTANCE = "importance"
     NOTE = "note"
     DETAILS = "details"
+    LAUNCH = "launch"
 
 
 class CaptureMeta(BaseModel):

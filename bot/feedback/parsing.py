@@ -28,9 +28,10 @@ NUMBER = re.compile(r"^#?(\d{1,9})$")
 EMOJI = re.compile(r"^:?([a-z0-9_+'-]{1,100}):?$")
 OPEN_STATUSES = (FeedbackStatus.NEW, FeedbackStatus.TRIAGED, FeedbackStatus.PLANNED)
 SETTABLE_STATUSES = tuple(s for s in FeedbackStatus if s is not FeedbackStatus.MERGED)
-SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status", "delete", "file"}
+SUBCOMMANDS = {"help", "list", "search", "show", "export", "merge", "config", "status", "delete", "file", "link",
+               "unlink"}
 # Followed by a word that is not a number, these start feedback ("status page is confusing").
-NUMBERED = {"show", "status", "merge", "delete"}
+NUMBERED = {"show", "status", "merge", "delete", "link", "unlink"}
 NUMBER_LIKE = re.compile(r"^[#+-]?\d+$")  # `-3` is a bad number (a usage line), not feedback
 TEXT_LIMIT = 40_000
 FORM_TEXT_MAX = 3000  # a modal text field holds this much (Slack's max_length)
@@ -59,7 +60,7 @@ class Filters:
 @dataclass(frozen=True)
 class FeedbackCommand:
     action: Literal["help", "file", "modal", "list", "search", "show", "export", "merge", "emoji", "status",
-                    "delete", "typo"]
+                    "delete", "typo", "link", "unlink"]
     draft: Draft | None = None
     filters: Filters = field(default_factory=Filters)
     numbers: tuple[int, ...] = ()
@@ -67,6 +68,7 @@ class FeedbackCommand:
     note: str | None = None
     emoji: str | None = None
     typo: Typo | None = None
+    launch: str | None = None  # `link`: the launch's name as typed
 
 
 def normalise_tag(tag: str) -> str:
@@ -252,7 +254,9 @@ def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand
             raise UserError("Usage: `/feedback search <words>`, e.g. `/feedback search export timeout`.")
         # Case is folded by the database on both sides (Python's and PostgreSQL's folding differ).
         return FeedbackCommand("search", filters=Filters(words=tuple(words[:10])))
-    if head in {"show", "delete"}:
+    if head == "link":
+        return _parse_link(rest)
+    if head in {"show", "delete", "unlink"}:
         if len(words) != 1:
             raise UserError(f"Usage: `/feedback {head} <number>`, e.g. `/feedback {head} 12`.")
         return FeedbackCommand(head, numbers=(parse_number(words[0]),))  # type: ignore[arg-type]
@@ -277,9 +281,31 @@ def _parse_subcommand(head: str, rest: str, words: list[str]) -> FeedbackCommand
     raise UserError("Usage: `/feedback config emoji <name>`, e.g. `/feedback config emoji bulb`.")
 
 
+USAGE_LINK = ('Usage: `/feedback link <number> "Launch name" [note to the reporters]`, e.g. '
+              '`/feedback link 12 "Mobile v2" Offline mode is in 2.4`.')
+LINK_NAME = re.compile(r"\s*(?:" + quoted("quoted", 400) + r"|(?P<word>[^\s\"\u201c\u201d\u201e\u201f'\u2018\u2019\u201a\u201b]\S*))(?=\s|\Z)")
+
+
+def _parse_link(rest: str) -> FeedbackCommand:
+    """The number, the launch (quoted when it has spaces) and the note, kept as typed."""
+    match = re.match(r"(\S+)", rest)
+    if match is None:
+        raise UserError(USAGE_LINK)
+    number = parse_number(match.group(1))
+    name = LINK_NAME.match(rest, match.end())
+    if name is None:
+        raise UserError(USAGE_LINK)
+    launch = " ".join((name.group("quoted") or name.group("word")).split())
+    if not launch:
+        raise UserError(USAGE_LINK)
+    note = rest[name.end():].strip() or None
+    return FeedbackCommand("link", numbers=(number,), launch=launch, note=note)
+
+
 # -- a subcommand with a typo ------------------------------------------------------------------
 
-TYPO_TARGETS = ("list", "search", "show", "export", "merge", "config", "status", "delete", "help", "file")
+TYPO_TARGETS = ("list", "search", "show", "export", "merge", "config", "status", "delete", "help", "file", "link",
+                "unlink")
 TYPO_VALUE_MAX = 1500  # the question's buttons carry the text; Slack allows 2,000 characters a value
 SEARCH_WORDS_MAX = 5  # a search is a few words; a longer sentence is feedback
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.errors import NotFound, UserError
+from bot.feedback.links import LinkedLaunch, carry_on_merge, linked_launch
 from bot.feedback.parsing import Draft, Filters
 from bot.feedback.permissions import reporters_only
 from bot.sql import insert_ignore
@@ -90,6 +91,8 @@ class ItemView:
     source: FeedbackSource
     message_ts: str | None
     closed_at: datetime | None
+    launch: LinkedLaunch | None = None  # the launch that ships it (`/feedback link`)
+    ship_note: str | None = None  # what its reporters are told when that launch ships it
 
 
 @dataclass(frozen=True)
@@ -379,6 +382,7 @@ async def view(session: AsyncSession, item: FeedbackItem) -> ItemView:
         merged_numbers=merged, outcome_note=item.outcome_note,
         pending=item.capture_state is CaptureState.PENDING,
         source=item.source, message_ts=item.message_ts, closed_at=item.closed_at,
+        launch=await linked_launch(session, item), ship_note=item.ship_note,
     )
 
 
@@ -446,6 +450,7 @@ async def merge(session: AsyncSession, team_id: str, source_number: int, target_
                           .values(merged_into_id=target.id))
     source.merged_into_id = target.id
     source.status = FeedbackStatus.MERGED
+    carry_on_merge(source, target)
     await session.flush()
     return source, target
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks import Block
+from bot import usertext
 from bot.context import Ctx
-from bot.feedback import blocks, flows, service
+from bot.errors import UserError
+from bot.feedback.enums import Field_
+from bot.feedback import blocks, flows, links, service
 from bot.feedback.forms import Edits, status_of
 from bot.feedback.permissions import require_reporter, require_triage
+from bot.launches import flows as launch_flows, service as launch_service
 from models.feedback import FeedbackItem, FeedbackStatus
+from models.launch import Launch
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,65 @@ async def open_details(ctx: Ctx, number: int) -> None:
 async def add_details(ctx: Ctx, number: int, details: str) -> None:
     item = await service.get_item(ctx.session, ctx.team_id, number)
     await service.add_details(ctx.session, item, ctx.user_id, details)
+
+
+async def link(ctx: Ctx, number: int, launch: Launch, note: str | None) -> str:
+    """Tie the item to the launch that ships it; both launches' checklists (the new one, and
+    the one it leaves) show their new count after the commit."""
+    item = await item_to_triage(ctx, number)
+    launch_service.require_active(launch)
+    change = await links.link(ctx.session, item, launch, note)
+    _rerender_checklists(ctx, [launch, *([await ctx.session.get(Launch, change.previous)] if change.previous else [])])
+    name = f"*{usertext.mrkdwn(launch.name, limit=200)}*"
+    if not change.changed:
+        return f"#{item.number} already ships with {name}."
+    moved = " (moved from its earlier launch)" if change.previous else ""
+    return (f"#{item.number} ships with {name}{moved}. On launch day, once it has a go, #{item.number} is "
+            f"marked shipped and its reporters get a DM" + (" with your note." if item.ship_note else "."))
+
+
+async def link_by_name(ctx: Ctx, number: int, launch_name: str, note: str | None) -> str:
+    return await link(ctx, number, await launch_service.get(ctx.session, ctx.team_id, launch_name), note)
+
+
+async def unlink(ctx: Ctx, number: int) -> str:
+    item = await item_to_triage(ctx, number)
+    previous = await links.unlink(ctx.session, item)
+    launch = await ctx.session.get(Launch, previous)
+    _rerender_checklists(ctx, [launch])
+    name = f" from *{usertext.mrkdwn(launch.name, limit=200)}*" if launch is not None else ""
+    return f"#{item.number} is unlinked{name}; it ships with no launch now."
+
+
+async def open_link(ctx: Ctx, number: int) -> None:
+    item = await item_to_triage(ctx, number)
+    today = launch_flows.today_in(ctx.workspace.timezone)
+    choices = await launch_service.linkable(ctx.session, ctx.team_id, today)
+    ctx.open_modal(blocks.link_modal(await service.view(ctx.session, item),
+                                     [(c.id, c.name, c.launch_date) for c in choices]))
+
+
+async def link_chosen(ctx: Ctx, number: int, chosen: str | None, note: str | None) -> str:
+    """The picker's submission: a launch of this workspace, or unlinking."""
+    try:
+        if chosen == blocks.NO_LAUNCH:
+            return await unlink(ctx, number)
+        if chosen is None or not chosen.isdigit() or len(chosen) > 12:
+            raise UserError("Pick a launch.")
+        return await link(ctx, number, await launch_service.get_by_id(ctx.session, ctx.team_id, int(chosen)), note)
+    except UserError as exc:  # said under the picker, where the person is looking
+        if exc.field is not None:
+            raise
+        raise UserError(exc.message, field=Field_.LAUNCH) from None
+
+
+def _rerender_checklists(ctx: Ctx, launches: list[Launch | None]) -> None:
+    """After the commit, each posted checklist shows what it ships now (one not posted yet gets
+    its count when it is)."""
+    rt, client, team_id = ctx.rt, ctx.client, ctx.team_id
+    for launch in launches:
+        if launch is not None and launch.message_ts and launch.cancelled_at is None:
+            ctx.later(lambda launch_id=launch.id: launch_flows.render(rt, client, team_id, launch_id))
 
 
 async def _rerender(ctx: Ctx, item: FeedbackItem) -> None:

@@ -127,6 +127,8 @@ def checklist(v: LaunchSummary) -> tuple[str, list[Block]]:
     ]
     if v.risks:
         top.append(section(risks_line(v)))
+    if v.ships is not None:
+        top.append(section(ships_line(v)))
     footer = context("Click an item to check it off or reopen it; pick an owner or a due date beside it. "
                      f"`/launch status \"{name}\"` for a summary.")
     text = f"Launch checklist: {name}, {v.readiness}% ready, {when(v)}"
@@ -208,6 +210,19 @@ def risks_line(v: LaunchSummary, limit: int = 3) -> str:
     return (f":construction: *{counted(len(v.risks), 'open blocker')}* from standups: " + "; ".join(shown) + more)
 
 
+def ships_line(v: LaunchSummary) -> str:
+    """The feedback linked to the launch (`/feedback link`): before launch what it ships, after
+    it what it shipped and that its reporters were told."""
+    assert v.ships is not None
+    numbers = ", ".join(f"#{n}" for n in v.ships.numbers)
+    more = f" and {v.ships.items - len(v.ships.numbers)} more" if v.ships.items > len(v.ships.numbers) else ""
+    items, reporters = counted(v.ships.items, "feedback item"), counted(v.ships.reporters, "reporter")
+    if v.launched_at is not None:
+        return f":package: *Shipped {items}* ({numbers}{more}); {reporters} told."
+    return (f":package: *Ships {items}* ({reporters}): {numbers}{more}. "
+            "Launch day with a go ships them and tells the reporters.")
+
+
 def _raised_by(user_id: str) -> str:
     return f"reported by {user_mention(user_id)}"
 
@@ -237,6 +252,7 @@ def go_no_go(v: LaunchSummary) -> tuple[str, list[Block]]:
         header(f"Go/no-go: {user_plain(v.name)}"),
         section(fitted_lines(f"{v.readiness}% ready · {len(v.overdue)} overdue · {when(v)}\n*Open items*", lines)),
         *([section(risks_line(v, limit=10))] if v.risks else []),
+        *([section(ships_line(v))] if v.ships is not None else []),
         section(recommendation(v)),
         actions(button("Go", LaunchAction.GO, ref, style="primary"),
                 button("No-go", LaunchAction.NO_GO, ref, style="danger"), block_id=f"launch.decide.{v.id}"),
@@ -257,6 +273,8 @@ def status(v: LaunchSummary) -> list[Block]:
                         f"`/launch reopen \"{name}\"` brings it back; `/launch delete \"{name}\"` removes it.")]
     blocks = [header(f"{user_plain(v.name)} · {v.readiness}% ready"),
               context(f"{v.launch_date.isoformat()} · {when(v)} · owner {user_mention(v.owner_id)}{_decision(v)}")]
+    if v.ships is not None:
+        blocks.append(section(ships_line(v)))
     groups = v.by_function(open_only=True)
     if not groups:
         blocks.append(section(":white_check_mark: Every item is done."))

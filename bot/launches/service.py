@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete as sql_delete, func, select, update
+from sqlalchemy import ColumnElement, and_ as sa_and, delete as sql_delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import clock
 from bot.errors import NotFound, UserError
+from bot.feedback.links import Ships, ships as feedback_ships
 from bot.sql import insert_ignore
 from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem, name_key
 from bot.usertext import mrkdwn
@@ -77,6 +78,8 @@ class LaunchSummary:
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
     risks: list["RiskSummary"] = field(default_factory=list)  # open ones, oldest first
+    ships: Ships | None = None  # the feedback linked to it (`/feedback link`), None when none is
+    launched_at: datetime | None = None  # go decided and launch day reached: what it ships, shipped
 
     @property
     def cancelled(self) -> bool:
@@ -195,7 +198,8 @@ async def get_item(session: AsyncSession, launch: Launch, item_id: int) -> Launc
     return item
 
 
-def _summary(launch: Launch, rows: list[LaunchItem], risks: list[LaunchRisk], today: date) -> LaunchSummary:
+def _summary(launch: Launch, rows: list[LaunchItem], risks: list[LaunchRisk], today: date,
+             ships: Ships | None = None) -> LaunchSummary:
     items = []
     for row in rows:
         due = launch.launch_date + timedelta(days=row.offset_days)
@@ -205,15 +209,17 @@ def _summary(launch: Launch, rows: list[LaunchItem], risks: list[LaunchRisk], to
     return LaunchSummary(launch.id, launch.name, launch.launch_date, today, launch.channel_id, launch.owner_id,
                          launch.template_name, launch.decision, launch.decided_by, items, launch.message_ts,
                          launch.cancelled_by, launch.cancelled_at,
-                         [RiskSummary(r.id, r.source, r.text, r.raised_by, r.created_at) for r in risks])
+                         [RiskSummary(r.id, r.source, r.text, r.raised_by, r.created_at) for r in risks],
+                         ships, launch.launched_at)
 
 
 SUMMARIES_AT_ONCE = 500  # launches whose items one query reads (bound parameters stay few)
 
 
 async def summarize_many(session: AsyncSession, launches: Sequence[Launch], today: date) -> list[LaunchSummary]:
-    """The summaries of many launches, in their order: their items and open risks in two
-    queries per SUMMARIES_AT_ONCE launches (through the launch_id indexes), not two per launch."""
+    """The summaries of many launches, in their order: their items, open risks and linked
+    feedback in a few queries per SUMMARIES_AT_ONCE launches (through the launch_id indexes),
+    not a few per launch."""
     out: list[LaunchSummary] = []
     for first in range(0, len(launches), SUMMARIES_AT_ONCE):
         chunk = launches[first:first + SUMMARIES_AT_ONCE]
@@ -227,7 +233,9 @@ async def summarize_many(session: AsyncSession, launches: Sequence[Launch], toda
                                                                    LaunchRisk.cleared_at.is_(None))
                                           .order_by(LaunchRisk.id)):
             risks[risk.launch_id].append(risk)
-        out += [_summary(launch, items[launch.id], risks[launch.id], today) for launch in chunk]
+        shipped = await feedback_ships(session, ids)
+        out += [_summary(launch, items[launch.id], risks[launch.id], today, shipped.get(launch.id))
+                for launch in chunk]
     return out
 
 
@@ -264,6 +272,37 @@ async def launches_between(session: AsyncSession, team_id: str, first: date, las
         query = query.where(Launch.owner_id == owner_id)
     query = query.order_by(Launch.launch_date, Launch.name_key, Launch.id)
     return list((await session.scalars(query.limit(limit) if limit is not None else query)).all())
+
+
+LINKABLE_MAX = 100  # a static select's options
+
+
+async def linkable(session: AsyncSession, team_id: str, today: date) -> list[Launch]:
+    """Launches feedback can still be linked to (not cancelled, not launched, day not long
+    past), soonest first: the card's launch picker."""
+    return list((await session.scalars(select(Launch).where(
+        Launch.team_id == team_id, Launch.cancelled_at.is_(None), Launch.launched_at.is_(None),
+        Launch.launch_date >= today - timedelta(days=NAMED_WITHIN_DAYS))
+        .order_by(Launch.launch_date, Launch.name_key, Launch.id).limit(LINKABLE_MAX))).all())
+
+
+def _to_launch():  # noqa: ANN202 - SQL expression
+    return (Launch.decision == Decision.GO, Launch.launched_at.is_(None), Launch.cancelled_at.is_(None))
+
+
+async def due_to_launch(session: AsyncSession, latest_day: date) -> list[Launch]:
+    """Go launches not yet marked launched whose day is `latest_day` or earlier (the caller
+    checks each against its workspace's own today), through the (decision, launched_at,
+    launch_date) index."""
+    return list((await session.scalars(select(Launch).where(*_to_launch(), Launch.launch_date <= latest_day)
+                                       .order_by(Launch.launch_date, Launch.id))).all())
+
+
+async def mark_launched(session: AsyncSession, launch: Launch, today: date, now: datetime) -> bool:
+    """Mark it launched if it still is go, not cancelled, not marked and its day has come: True
+    for exactly one caller, whichever replica or restart gets there first."""
+    return await _write_if_changed(session, launch, sa_and(*_to_launch(), Launch.launch_date <= today),
+                                   launched_at=now)
 
 
 async def _write_if_changed(session: AsyncSession, row: Base, differs: ColumnElement[bool], **values: Any) -> bool:
