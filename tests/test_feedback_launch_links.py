@@ -320,3 +320,21 @@ async def test_two_processes_ticking_launch_day_at_once_ship_and_tell_each_repor
         keys = (await session.scalars(select(Delivery.key).where(Delivery.team_id == team,
                                                                  Delivery.kind == "feedback.outcome"))).all()
     assert sorted(keys) == sorted(f"{numbers[i]}:{u}" for n, u in enumerate(reporters) for i in range(n + 1))
+
+
+async def test_deleting_a_launch_leaves_its_feedback_open_and_linked_to_nothing(bot: Bot, team: str,
+                                                                                clock: Clock) -> None:
+    await launch(bot, team, clock, name="Doomed")
+    number = await voted_item(bot, team, voters=("ULNKRPB1",))
+    await as_admin(bot, team, f"link {number} Doomed Will ship")
+    _, body = await bot.slack.command(team, OWNER, "/launch", 'delete "Doomed"', channel_id=CHANNEL)
+    await bot.settle()
+    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    status, _ = await bot.slack.interaction(view_submission(team, OWNER, view["callback_id"], {},
+                                                            private_metadata=view["private_metadata"]))
+    assert status == 200
+    await bot.settle()
+    async with bot.rt.db.unit_of_work() as session:
+        assert (await session.scalars(select(Launch).where(Launch.team_id == team))).all() == []
+    row = await item(bot, team, number)
+    assert (row.launch_id, row.ship_note, row.status) == (None, None, FeedbackStatus.NEW)

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserError
@@ -141,6 +141,12 @@ async def ship(session: AsyncSession, launch: Launch, now: datetime) -> list[Shi
         item.outcome_note = item.ship_note or item.outcome_note
     await session.flush()
     return [Shipped(item.number, tuple(reporters[item.id])) for item in items]
+
+
+async def forget_launch(session: AsyncSession, launch_id: int) -> None:
+    """A deleted launch ships nothing: its items stay as they are, linked to no launch."""
+    await session.execute(update(FeedbackItem).where(FeedbackItem.launch_id == launch_id)
+                          .values(launch_id=None, ship_note=None).execution_options(synchronize_session=False))
 
 
 def carry_on_merge(source: FeedbackItem, target: FeedbackItem) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import clock
 from bot.errors import NotFound, UserError
-from bot.feedback.links import Ships, ships as feedback_ships
+from bot.feedback.links import Ships, forget_launch, ships as feedback_ships
 from bot.sql import insert_ignore
 from bot.launches.parsing import FUNCTIONS, OFFSET_LIMIT, TemplateItem, name_key
 from bot.usertext import mrkdwn
@@ -432,6 +432,7 @@ async def delete(session: AsyncSession, launch: Launch) -> Deleted | None:
                           .execution_options(synchronize_session=False))
     await session.execute(sql_delete(LaunchItem).where(LaunchItem.launch_id == launch.id)
                           .execution_options(synchronize_session=False))
+    await forget_launch(session, launch.id)
     result = await session.execute(sql_delete(Launch).where(Launch.id == launch.id, Launch.team_id == launch.team_id)
                                    .execution_options(synchronize_session=False))
     session.expunge(launch)
