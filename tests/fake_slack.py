@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.views import View
 
 
 @dataclass
@@ -165,6 +167,54 @@ def _marker(kind: str, cursor: str) -> str | None:
         return None
     prefix, _, marker = decoded.partition(":")
     return marker if prefix == kind and marker else None
+
+
+VIEW_BLOCKS_MAX = 100  # a view's blocks (Slack's Block Kit reference)
+# views.publish: `view_too_large` "if the provided view is greater than 250kb" (its method
+# reference), counted on the view's JSON as slack_sdk sends it (non-ASCII \u-escaped).
+VIEW_BYTES_MAX = 250_000
+
+
+def view_refusal(view: Any) -> dict[str, Any] | None:
+    """Slack's answer to a view it will not show, or None: over 100 blocks (`invalid_arguments`
+    with the pointer Slack gives), over its size (`view_too_large`), or a block or element over
+    one of Block Kit's limits as slack_sdk's models check them (`View(...).to_dict()` validates
+    every level), an unknown block type or a text object over 3,000 characters among them."""
+    def invalid(message: str) -> dict[str, Any]:
+        return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"[ERROR] {message}"]}}
+
+    if not isinstance(view, dict) or not isinstance(view.get("blocks"), list):
+        return invalid("missing required field: blocks [json-pointer:/view]")
+    if len(json.dumps(view).encode()) > VIEW_BYTES_MAX:
+        return {"ok": False, "error": "view_too_large"}
+    if len(view["blocks"]) > VIEW_BLOCKS_MAX:
+        return invalid(f"no more than {VIEW_BLOCKS_MAX} items allowed [json-pointer:/view/blocks]")
+    try:
+        parsed = View(**view)
+        unknown = next((i for i, b in enumerate(parsed.blocks or []) if b is None), None)
+        if unknown is not None:
+            return invalid(f"unsupported type [json-pointer:/view/blocks/{unknown}/type]")
+        parsed.to_dict()
+    except (SlackObjectFormationError, TypeError, KeyError) as exc:
+        return invalid(f"{exc} [json-pointer:/view/blocks]")
+    too_long = _long_text(view["blocks"])
+    if too_long is not None:
+        return invalid(f"must be less than 3001 characters [json-pointer:/view/blocks/{too_long}]")
+    return None
+
+
+def _long_text(blocks: list[Any]) -> int | None:
+    """The first block holding a text object over 3,000 characters (slack_sdk skips context
+    elements), or None."""
+    def longest(node: Any) -> int:
+        if isinstance(node, dict):
+            own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+            return max([own, *(longest(v) for v in node.values() if isinstance(v, (dict, list)))])
+        if isinstance(node, list):
+            return max((longest(v) for v in node), default=0)
+        return 0
+
+    return next((i for i, b in enumerate(blocks) if longest(b) > 3000), None)
 
 
 class FakeSlack:
@@ -546,7 +596,9 @@ class FakeSlack:
         return self._view(args, view_id)
 
     def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._view(args)
+        """Refused as Slack refuses it (view_refusal); published otherwise."""
+        refusal = view_refusal(args.get("view"))
+        return refusal if refusal is not None else self._view(args)
 
     def m_reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         return {}

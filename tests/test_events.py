@@ -19,6 +19,7 @@ async def test_app_home_is_published(bot: Bot, team: str) -> None:
     (call,) = bot.fake.calls_to("views.publish")
     assert call.args["user_id"] == "UHOME01"
     assert call.token == "xoxb-test-0000-bot-token"
+    assert call.ok  # the fake refuses what Slack would (tests/fake_slack.view_refusal)
     assert_valid_blocks(call.args["view"]["blocks"], limit=100)
 
 

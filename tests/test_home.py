@@ -12,6 +12,7 @@ from models.calendar import DutyRun
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
 from tests.digest_helpers import set_up
+from tests.fake_slack import view_refusal
 from tests.slack_requests import home_actions
 from tests.standup_helpers import BERLIN, meet, uid
 
@@ -26,6 +27,7 @@ async def opened(bot: Bot, team: str, user: str) -> dict[str, Any]:
     assert len(calls) == before + 1
     view = calls[-1].args["view"]
     assert calls[-1].args["user_id"] == user and view["type"] == "home"
+    assert calls[-1].ok, view_refusal(view)  # the fake refuses what Slack would (tests/fake_slack.py)
     assert_valid_blocks(view["blocks"], limit=100)
     return view
 

@@ -18,6 +18,7 @@ from bot.launches import service as launches
 from models.launch import Launch, LaunchItem
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
+from tests.fake_slack import view_refusal
 from tests.feedback_helpers import file_by_command
 from tests.slack_requests import block_actions, home_actions
 
@@ -47,6 +48,7 @@ async def opened(bot: Bot, team: str, user: str) -> dict[str, Any]:
     assert len(calls) == before + 1 and calls[-1].args["user_id"] == user
     view = calls[-1].args["view"]
     assert view["type"] == "home"
+    assert calls[-1].ok, view_refusal(view)  # the fake refuses what Slack would (tests/fake_slack.py)
     assert_valid_blocks(view["blocks"], limit=100)
     return view
 
@@ -169,7 +171,7 @@ async def test_checking_an_item_off_from_the_home_tab(bot: Bot, team: str, clock
     assert any(f"<@{ALICE}> checked off" in line for line in thread)
     # ... and the home is drawn again, without the item.
     calls = bot.fake.calls_to("views.publish")
-    assert len(calls) == published + 1 and calls[-1].args["user_id"] == ALICE
+    assert len(calls) == published + 1 and calls[-1].args["user_id"] == ALICE and calls[-1].ok
     assert_valid_blocks(calls[-1].args["view"]["blocks"], limit=100)
     assert card(calls[-1].args["view"], "*Your checklist items*") is None
 

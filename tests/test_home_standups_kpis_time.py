@@ -23,6 +23,7 @@ from models.kpi import Direction, Kpi, KpiSource, KpiUnit
 from models.standup import PostMode, Standup
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
+from tests.fake_slack import view_refusal
 from tests.standup_helpers import BERLIN, NEW_YORK, channel_of, last_view, local, meet, set_up, submit, uid
 from tests.test_kpis import define, kpi
 
@@ -40,6 +41,7 @@ async def home(bot: Bot, team: str, user: str) -> list[dict[str, Any]]:
     view = published[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["type"] == "home"
+    assert published[-1].ok, view_refusal(view)  # the fake refuses what Slack would (tests/fake_slack.py)
     assert_valid_blocks(view["blocks"], limit=100)
     assert len(json.dumps(view)) < 250_000  # Slack's view size limit
     return view["blocks"]
