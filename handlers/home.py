@@ -1,4 +1,5 @@
-"""App Home: publish the tab when someone opens it."""
+"""App Home: publish the tab when someone opens it, and again once they have acted from it (a
+click on it, or a form it opened and they submitted); its quick actions and the KPI log form."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -11,14 +12,18 @@ from bot import clock
 
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
+from bot.errors import UserError
 from bot.calendar.service import local_today
 from bot.feature import Feature
 from bot.feedback import blocks as feedback_blocks
 from bot.feedback.enums import CaptureMeta
+from bot.home import kpi_log, origin
 from bot.home.blocks import quick_actions
 from bot.home.cards import Viewer, registered
 from bot.home.duties import CARD as FAILED_DUTIES
-from bot.home.enums import HomeAction
+from bot.home.enums import HomeAction, HomeView
+from bot.kpis import requests as kpi_requests
+from bot.kpis.blocks import number
 from bot.launches import blocks as launch_blocks, templates as launch_templates
 from bot.home.dashboard import cards_for, home_view
 from bot.home.intro import introduce, wants_join
@@ -46,12 +51,12 @@ async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_i
 
 
 async def rerender_home(body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-    """A button clicked on someone's App Home (check an item, answer a standup): once the
-    click's work is committed, their dashboard is drawn again to show it."""
+    """Someone acted from their App Home: a button clicked on it (check an item, answer a
+    standup), or a form it opened submitted (bot/home/origin.py). Once that work is committed,
+    their dashboard is drawn again, once, to show it; a refused submission commits nothing and
+    draws nothing."""
     await next()
-    view = body.get("view") if isinstance(body.get("view"), dict) else None
-    if body.get("type") == "block_actions" and view is not None and view.get("type") == "home" \
-            and "ctx" in context:
+    if (origin.clicked_on_home(body) or origin.from_home(body)) and "ctx" in context:
         ctx: Ctx = context["ctx"]
         rt, client, team_id, user_id = ctx.rt, ctx.client, ctx.team_id, ctx.user_id
         ctx.later(lambda: publish_home(rt, client, team_id, user_id))
@@ -76,10 +81,29 @@ async def new_launch_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
     ctx.open_modal(launch_blocks.new_launch_modal(names, ctx.user_id, None))
 
 
+async def log_kpi_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    """The quick action (no KPI chosen) or a row of "Your KPIs" (its key chosen)."""
+    options, total = await kpi_log.choices(ctx.session, ctx.team_id, ctx.user_id, await ctx.shown_as_manager())
+    await ctx.answer()
+    ctx.open_modal(kpi_log.log_modal(options, total, str(action.get("value") or "") or None))
+
+
+async def kpi_log_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
+    form = kpi_log.form_of(view)
+    try:
+        kpi, row = await kpi_requests.log(ctx, form.key, form.value, form.day)
+    except UserError as refused:  # shown under the field it is about, the form kept open
+        raise kpi_log.placed(refused, form) from None
+    await ctx.answer()
+    ctx.tell_later(None, f"Logged {number(row.value, kpi.unit)} for `{kpi.key}` ({row.at.date().isoformat()}).")
+
+
 def listeners(app: ProdOpsApp) -> None:
     app.use(rerender_home)
     app.action(HomeAction.FILE_FEEDBACK)(file_feedback_clicked)
     app.action(HomeAction.NEW_LAUNCH)(new_launch_clicked)
+    app.action(HomeAction.LOG_KPI)(log_kpi_clicked)
+    app.view(HomeView.KPI_LOG)(kpi_log_submitted)
     app.event("app_home_opened")(app_home_opened)
     app.event("member_joined_channel")(member_joined_channel)
 

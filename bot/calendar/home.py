@@ -73,4 +73,4 @@ def card_blocks(hours: service.HoursView, away: list[Away], holiday: tuple[date,
                     f"{back.isoformat()}` (`/prodops away off` when back) · `/prodops holidays` lists the days off")]
 
 
-CARD = HomeCard("calendar", build)
+CARD = HomeCard("calendar", build, shows_all="`/prodops away list`")

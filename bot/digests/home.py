@@ -41,4 +41,4 @@ async def build(session: AsyncSession, viewer: Viewer) -> list[dict[str, Any]] |
     return [section(head), section("\n".join(lines)), context(f"{more}`/digest list` · `/digest setup` for a new one")]
 
 
-CARD = HomeCard("digests", build, managers_only=True)
+CARD = HomeCard("digests", build, managers_only=True, shows_all="`/digest list`")

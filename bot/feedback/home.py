@@ -81,6 +81,6 @@ async def to_triage(session: AsyncSession, viewer: Viewer) -> list[Block] | None
     return triage_blocks(lines, viewer) if lines.items else None
 
 
-MINE = HomeCard("feedback", mine)
-TO_TRIAGE = HomeCard("feedback_triage", to_triage, managers_only=True)
+MINE = HomeCard("feedback", mine, shows_all="`/feedback list`")
+TO_TRIAGE = HomeCard("feedback_triage", to_triage, managers_only=True, shows_all="`/feedback list new`")
 CARDS = (MINE, TO_TRIAGE)

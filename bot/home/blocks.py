@@ -24,5 +24,7 @@ def intro_message(emoji: str) -> tuple[str, list[dict[str, Any]]]:
 def quick_actions() -> list[dict[str, Any]]:
     """The dashboard's buttons for what people start most."""
     return [actions(button("File feedback", HomeAction.FILE_FEEDBACK, style="primary"),
-                    button("New launch", HomeAction.NEW_LAUNCH)),
-            context("Log a KPI value with `/kpi log <key> <value>` · answer a standup with `/standup`")]
+                    button("New launch", HomeAction.NEW_LAUNCH),
+                    button("Log a KPI value", HomeAction.LOG_KPI)),
+            context("Or type them: `/feedback <text>` · `/launch new \"Name\" YYYY-MM-DD` · "
+                    "`/kpi log <key> <value>` · answer a standup with `/standup`")]

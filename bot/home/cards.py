@@ -44,6 +44,9 @@ class HomeCard:
     # show them. Reads only: it runs inside the dashboard's one read unit of work.
     build: Callable[["AsyncSession", Viewer], Awaitable[list[Block] | None]]
     managers_only: bool = False  # workspace health: ops admins and Slack admins only
+    # The command that shows all of what the card lists ("`/launch list`"): named when the
+    # dashboard has to cut the card, or leave it out, to stay within Slack's limits.
+    shows_all: str = "`/prodops help`"
 
 
 def registered(features: tuple[Any, ...]) -> tuple[HomeCard, ...]:

@@ -2,14 +2,15 @@
 latest value against the target, stale or failing said plainly) and, for ops admins, "KPIs
 needing attention" (off target, stale or failing, counted, the first few listed).
 
-Rows come from `requests.rows_of`, the same reads `/kpi` makes. KPIs have no form to log a
-value, so the cards point at `/kpi log <key> <value>` rather than inventing one."""
+Rows come from `requests.rows_of`, the same reads `/kpi` makes. Each of your KPIs has a "Log a
+value" button: the App Home's form for `/kpi log` (bot/home/kpi_log.py), that KPI chosen."""
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.blocks import Block, context, section
+from bot.blocks import Block, button, context, section
 from bot.home.cards import CARD_CHARS, LIST_MAX, HomeCard, Viewer
+from bot.home.enums import HomeAction
 from bot.kpis import requests, service
 from bot.kpis.blocks import Row, row_line
 
@@ -33,15 +34,16 @@ def _counts(rows: list[Row]) -> str:
     return " · ".join(parts)
 
 
-def _listed(rows: list[Row]) -> tuple[list[Block], int]:
-    """One section per row, at most LIST_MAX of them and within ROWS_CHARS; how many were left."""
+def _listed(rows: list[Row], log_buttons: bool = False) -> tuple[list[Block], int]:
+    """One section per row, at most LIST_MAX of them and within ROWS_CHARS; how many were left.
+    With `log_buttons`, each row has the button that opens the log form for it."""
     blocks: list[Block] = []
     used = 0
     for r in rows[:LIST_MAX]:
         line = row_line(r)
         if blocks and used + len(line) > ROWS_CHARS:
             break
-        blocks.append(section(line))
+        blocks.append(section(line, accessory=button("Log a value", HomeAction.LOG_KPI, r.key) if log_buttons else None))
         used += len(line)
     return blocks, len(rows) - len(blocks)
 
@@ -57,11 +59,11 @@ async def build_mine(session: AsyncSession, viewer: Viewer) -> list[Block] | Non
 def mine_blocks(rows: list[Row]) -> list[Block]:
     noun = "KPI" if len(rows) == 1 else "KPIs"
     head = f"*Your KPIs* · {len(rows)} {noun} · {_counts(rows)}"
-    listed, more = _listed(rows)
+    listed, more = _listed(rows, log_buttons=True)
     tail = f"…and {more} more: `/kpi` lists them all · " if more else ""
     example = rows[0].key
     return [section(head), *listed,
-            context(f"{tail}Log a value: `/kpi log <key> <value>` (e.g. `/kpi log {example} 42`) · "
+            context(f"{tail}Or type it: `/kpi log <key> <value>` (e.g. `/kpi log {example} 42`) · "
                     "`/kpi show <key>` for the history and a chart")]
 
 
@@ -84,5 +86,5 @@ def attention_blocks(rows: list[Row], total: int) -> list[Block]:
                     "`/kpi edit <key>`")]
 
 
-MINE = HomeCard("kpis", build_mine)
-ATTENTION = HomeCard("kpis.attention", build_attention, managers_only=True)
+MINE = HomeCard("kpis", build_mine, shows_all="`/kpi`")
+ATTENTION = HomeCard("kpis.attention", build_attention, managers_only=True, shows_all="`/kpi`")

@@ -123,7 +123,7 @@ async def at_risk(session: AsyncSession, viewer: Viewer) -> list[Block] | None:
     return at_risk_blocks(risky, len(rows)) if risky else None
 
 
-OWN_LAUNCHES = HomeCard("launches", own_launches)
-OWN_ITEMS = HomeCard("launch_items", own_items)
-AT_RISK = HomeCard("launches_at_risk", at_risk, managers_only=True)
+OWN_LAUNCHES = HomeCard("launches", own_launches, shows_all="`/launch list`")
+OWN_ITEMS = HomeCard("launch_items", own_items, shows_all="`/launch status \"Name\"`")
+AT_RISK = HomeCard("launches_at_risk", at_risk, managers_only=True, shows_all="`/launch list`")
 CARDS = (OWN_LAUNCHES, OWN_ITEMS, AT_RISK)

@@ -82,4 +82,4 @@ def card_blocks(rows: list[Today], total: int, today: date) -> list[Block]:
     return blocks
 
 
-CARD = HomeCard("standups", build)
+CARD = HomeCard("standups", build, shows_all="`/standup`")
