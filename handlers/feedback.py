@@ -137,7 +137,8 @@ async def _status(ctx: Ctx, request: FeedbackCommand) -> Answer:
 
 async def _link(ctx: Ctx, request: FeedbackCommand) -> Answer:
     assert request.launch is not None
-    return await triage.link_by_name(ctx, request.numbers[0], request.launch, request.note), None
+    return await triage.link_by_name(ctx, request.numbers[0], request.launch, request.note,
+                                     quoted=request.launch_quoted), None
 
 
 async def _unlink(ctx: Ctx, request: FeedbackCommand) -> Answer:

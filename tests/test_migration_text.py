@@ -23,17 +23,18 @@ async def test_old_rows_are_converted_once(empty_database: str) -> None:
         session = AsyncSession(bind=conn)
         session.add(Workspace(team_id="TMIG"))
         await session.flush()
-        typed = FeedbackItem(team_id="TMIG", number=1, text="R&D can't open <export> <https://evil|bank> <!channel>",
-                             customer="AT&T", product_area="Area <!here>", source=FeedbackSource.COMMAND,
-                             created_by="U1")
-        wired = FeedbackItem(team_id="TMIG", number=2, text="R&amp;D &lt;x&gt; <https://a.example|docs> <!here>",
-                             source=FeedbackSource.COMMAND, created_by="U1", outcome_note="Fixed <b> & shipped")
-        session.add_all([typed, wired])
+        # Only the columns revision 0004 has (Core inserts): the model has grown since.
+        old = {"team_id": "TMIG", "source": FeedbackSource.COMMAND, "created_by": "U1"}
+        typed_id = (await session.execute(insert(FeedbackItem).values(
+            number=1, text="R&D can't open <export> <https://evil|bank> <!channel>", customer="AT&T",
+            product_area="Area <!here>", **old))).inserted_primary_key[0]
+        await session.execute(insert(FeedbackItem).values(
+            number=2, text="R&amp;D &lt;x&gt; <https://a.example|docs> <!here>", outcome_note="Fixed <b> & shipped",
+            **old))
         # More rows than the migration reads at a time: every page is converted.
-        session.add_all([FeedbackItem(team_id="TMIG", number=100 + i, text=f"A&B {i}", source=FeedbackSource.COMMAND,
-                                      created_by="U1") for i in range(1_100)])
-        await session.flush()
-        session.add(FeedbackReporter(team_id="TMIG", item_id=typed.id, user_id="U1", source=FeedbackSource.COMMAND,
+        await session.execute(insert(FeedbackItem), [{"number": 100 + i, "text": f"A&B {i}", **old}
+                                                     for i in range(1_100)])
+        session.add(FeedbackReporter(team_id="TMIG", item_id=typed_id, user_id="U1", source=FeedbackSource.COMMAND,
                                      details="Needs Q&A"))
         # Only the columns revision 0004 has: the model has grown since (0008's cancel columns).
         launch_id = (await session.execute(insert(Launch).values(

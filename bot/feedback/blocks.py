@@ -16,6 +16,7 @@ from bot.feedback.enums import (
     PageRef,
     TypoRef,
 )
+from bot.feedback import links
 from bot.feedback.parsing import FORM_TEXT_MAX, NUMBER, SETTABLE_STATUSES, Filters, Typo
 from bot.feedback.service import ItemView, Page, Receipt
 from bot import usertext
@@ -108,7 +109,8 @@ def _triage_controls(v: ItemView, ref: str) -> list[dict[str, Any]]:
     status = static_select(_choices([s.value for s in SETTABLE_STATUSES]), v.status.value, placeholder="Set status")
     owner = users_select(v.owner_id, placeholder="Assign owner")
     return [{**status, "action_id": FeedbackAction.STATUS}, {**owner, "action_id": FeedbackAction.OWNER},
-            button("Edit", FeedbackAction.EDIT, ref), button("Ships with…", FeedbackAction.LINK, ref)]
+            button("Edit", FeedbackAction.EDIT, ref),
+            *([button("Ships with…", FeedbackAction.LINK, ref)] if v.status in links.OPEN else [])]
 
 
 def ships_with(v: ItemView) -> str:
@@ -116,31 +118,41 @@ def ships_with(v: ItemView) -> str:
     assert v.launch is not None
     name = usertext.mrkdwn(v.launch.name, limit=200)
     verb = "Shipped with" if v.launch.launched else "Ships with"
+    cancelled = " · _cancelled: it ships nothing unless it is reopened_" if v.launch.cancelled else ""
     note = (" · note for the reporters: " + usertext.mrkdwn(v.ship_note, limit=300)) if v.ship_note else ""
-    return f":rocket: {verb} *{name}* ({v.launch.launch_date.isoformat()}){note}"
+    return f":rocket: {verb} *{name}* ({v.launch.launch_date.isoformat()}){cancelled}{note}"
 
 
 NO_LAUNCH = "none"  # the picker's option that unlinks
 
 
-def link_modal(v: ItemView, launches: list[tuple[int, str, date]]) -> dict[str, Any]:
-    """The card's launch picker: the launches it can ship with (names as plain text), the current
-    one chosen, and what to tell the reporters when it ships."""
+OPTIONS_MAX = 100  # Slack's limit on a static select's options
+
+
+def link_modal(v: ItemView, launches: list[tuple[int, str, date]], more: bool = False) -> dict[str, Any]:
+    """The card's launch picker: the launches it can ship with (names as plain text; at most
+    Slack's 100 options with the current one and "unlink" among them, the rest said), the
+    current one chosen, and what to tell the reporters when it ships."""
     meta = ItemRef(number=v.number).model_dump_json()
     if not launches and v.launch is None:
         return _modal(FeedbackView.LINK, f"Ship #{v.number}", [section(
             "There is no launch to link it to yet: `/launch new` creates one.")], meta, submit="OK")
+    current = [(v.launch.id, v.launch.name, v.launch.launch_date)] if v.launch is not None else []
+    others = [launch for launch in launches if not current or launch[0] != current[0][0]]
+    room = OPTIONS_MAX - len(current) * 2  # the current launch and "unlink"
+    shown = sorted(current + others[:room], key=lambda launch: (launch[2], launch[0]))
     options = [(truncate(f"{usertext.plain(name)} · {day.isoformat()}", OPTION_TEXT_MAX), str(launch_id))
-               for launch_id, name, day in launches]
-    if v.launch is not None:
-        if all(value != str(v.launch.id) for _, value in options):
-            options.insert(0, (truncate(usertext.plain(v.launch.name), OPTION_TEXT_MAX), str(v.launch.id)))
+               for launch_id, name, day in shown]
+    if current:
         options.append(("No launch (unlink)", NO_LAUNCH))
+    cut = more or len(others) > room
     blocks = [
         section(f"Which launch ships feedback *#{v.number}*? On launch day, once it has a go, the item is "
                 "marked shipped and everyone who reported it gets a DM with your note."),
         _input(Field_.LAUNCH, "Launch", static_select(options, str(v.launch.id) if v.launch else None,
                                                       placeholder="Pick a launch"), optional=False),
+        *([context(f"The {len(shown)} soonest launches are listed; "
+                   f"`/feedback link {v.number} \"Launch name\"` links any other.")] if cut else []),
         _input(Field_.NOTE, "Note to the reporters", text_input(v.ship_note, multiline=True, max_length=2000),
                hint="What shipped, told to the reporters on launch day. Optional."),
     ]
@@ -264,6 +276,29 @@ def outcome_dm(v: ItemView) -> tuple[str, list[Block]]:
     return headline, blocks
 
 
+SHIPPED_LISTED = 10  # items one launch DM lists; the rest are counted
+
+
+def shipped_with_launch_dm(launch_name: str, views: list[ItemView]) -> tuple[str, list[Block]]:
+    """One DM per reporter and launch: every item of theirs it shipped, each with its note."""
+    name = usertext.mrkdwn(launch_name, limit=200)
+    numbers = ", ".join(f"#{v.number}" for v in views[:SHIPPED_LISTED])
+    more = f" and {len(views) - SHIPPED_LISTED} more" if len(views) > SHIPPED_LISTED else ""
+    headline = f":rocket: {name} shipped feedback you reported: {numbers}{more}"
+    body: list[Block] = [section(f"*:rocket: {name} has launched*, and with it feedback you reported.")]
+    for v in views[:SHIPPED_LISTED]:
+        lines = [f"*#{v.number}*\n" + _quote(v.text, 400)]
+        if v.outcome_note:
+            lines.append("*Note:* " + usertext.mrkdwn(v.outcome_note, limit=1500))
+        if v.permalink:
+            lines.append(f"<{v.permalink}|Original message>")
+        body.append(section("\n".join(lines)))
+    if more:
+        body.append(context(f"{len(views) - SHIPPED_LISTED} more: `/feedback list shipped` lists them."))
+    body += [divider(), {"type": "context", "elements": [mrkdwn("Thanks for taking the time to report it.")]}]
+    return headline, body
+
+
 def delete_question(v: ItemView) -> tuple[str, list[Block]]:
     """Asked before anything is deleted; the click checks everything again."""
     ref = DeleteRef(number=v.number).model_dump_json()
@@ -314,7 +349,7 @@ def _typo_label(typo: Typo) -> str:
     """[Show #3], [Merge #14 into #9], [Set #4 to shipped]: what the button does, in its words."""
     words = typo.arguments.split()
     numbers = [f"#{m.group(1)}" for w in words if (m := NUMBER.match(w))]
-    if typo.subcommand in {"show", "delete"}:
+    if typo.subcommand in {"show", "delete", "link", "unlink"}:
         return f"{typo.subcommand.capitalize()} {numbers[0]}"
     if typo.subcommand == "merge":
         return f"Merge {numbers[0]} into {numbers[1]}"

@@ -35,6 +35,7 @@ class LinkedLaunch:
     name: str  # stored representation
     launch_date: date
     launched: bool
+    cancelled: bool
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Shipped:
 @dataclass(frozen=True)
 class LinkChange:
     previous: int | None  # the launch it was linked to before (re-rendered too), else None
-    changed: bool  # False: already linked there with that note
+    same_launch: bool  # it was linked to this launch already
+    note_changed: bool
 
 
 def require_linkable(item: FeedbackItem, launch: Launch) -> None:
@@ -76,10 +78,10 @@ async def link(session: AsyncSession, item: FeedbackItem, launch: Launch, note: 
     require_linkable(item, launch)
     previous = item.launch_id if item.launch_id not in (None, launch.id) else None
     new_note = note.strip()[:NOTE_MAX] or None if note is not None else item.ship_note
-    changed = item.launch_id != launch.id or new_note != item.ship_note
+    change = LinkChange(previous, item.launch_id == launch.id, new_note != item.ship_note)
     item.launch_id, item.ship_note = launch.id, new_note
     await session.flush()
-    return LinkChange(previous, changed)
+    return change
 
 
 async def unlink(session: AsyncSession, item: FeedbackItem) -> int:
@@ -101,7 +103,8 @@ async def linked_launch(session: AsyncSession, item: FeedbackItem) -> LinkedLaun
     launch = await session.get(Launch, item.launch_id)
     if launch is None:
         return None
-    return LinkedLaunch(launch.id, launch.name, launch.launch_date, launch.launched_at is not None)
+    return LinkedLaunch(launch.id, launch.name, launch.launch_date, launch.launched_at is not None,
+                        launch.cancelled_at is not None)
 
 
 async def ships(session: AsyncSession, launch_ids: Collection[int]) -> dict[int, Ships]:

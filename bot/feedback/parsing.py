@@ -69,6 +69,7 @@ class FeedbackCommand:
     emoji: str | None = None
     typo: Typo | None = None
     launch: str | None = None  # `link`: the launch's name as typed
+    launch_quoted: bool = True  # False: an unquoted name may run on into what reads as the note
 
 
 def normalise_tag(tag: str) -> str:
@@ -299,7 +300,8 @@ def _parse_link(rest: str) -> FeedbackCommand:
     if not launch:
         raise UserError(USAGE_LINK)
     note = rest[name.end():].strip() or None
-    return FeedbackCommand("link", numbers=(number,), launch=launch, note=note)
+    return FeedbackCommand("link", numbers=(number,), launch=launch, note=note,
+                           launch_quoted=name.group("quoted") is not None)
 
 
 # -- a subcommand with a typo ------------------------------------------------------------------

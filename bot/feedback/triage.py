@@ -92,14 +92,27 @@ async def link(ctx: Ctx, number: int, launch: Launch, note: str | None) -> str:
     change = await links.link(ctx.session, item, launch, note)
     _rerender_checklists(ctx, [launch, *([await ctx.session.get(Launch, change.previous)] if change.previous else [])])
     name = f"*{usertext.mrkdwn(launch.name, limit=200)}*"
-    if not change.changed:
-        return f"#{item.number} already ships with {name}."
+    kept = (" Its note for the reporters is kept; give a new one after the name to change it."
+            if note is None and item.ship_note else "")
+    if change.same_launch:
+        if change.note_changed:
+            return f"#{item.number} still ships with {name}; its note for the reporters is updated."
+        return f"#{item.number} already ships with {name}.{kept}"
     moved = " (moved from its earlier launch)" if change.previous else ""
     return (f"#{item.number} ships with {name}{moved}. On launch day, once it has a go, #{item.number} is "
-            f"marked shipped and its reporters get a DM" + (" with your note." if item.ship_note else "."))
+            f"marked shipped and its reporters get a DM" + (" with your note." if item.ship_note else ".") + kept)
 
 
-async def link_by_name(ctx: Ctx, number: int, launch_name: str, note: str | None) -> str:
+async def link_by_name(ctx: Ctx, number: int, launch_name: str, note: str | None, *, quoted: bool = True) -> str:
+    """A quoted name is the name; an unquoted one is its first word, or as many of the words
+    after it as name a launch (the rest is the note)."""
+    if not quoted and note:
+        words = [launch_name, *note.split()]
+        found = await launch_service.get_by_prefix(ctx.session, ctx.team_id, words)
+        if found is not None:
+            launch, used = found
+            rest = note.split(None, used - 1)[-1] if used > 1 else note
+            return await link(ctx, number, launch, (rest if used <= len(words) - 1 else "") or None)
     return await link(ctx, number, await launch_service.get(ctx.session, ctx.team_id, launch_name), note)
 
 
@@ -117,7 +130,8 @@ async def open_link(ctx: Ctx, number: int) -> None:
     today = launch_flows.today_in(ctx.workspace.timezone)
     choices = await launch_service.linkable(ctx.session, ctx.team_id, today)
     ctx.open_modal(blocks.link_modal(await service.view(ctx.session, item),
-                                     [(c.id, c.name, c.launch_date) for c in choices]))
+                                     [(c.id, c.name, c.launch_date) for c in choices[:blocks.OPTIONS_MAX]],
+                                     more=len(choices) > blocks.OPTIONS_MAX))
 
 
 async def link_chosen(ctx: Ctx, number: int, chosen: str | None, note: str | None) -> str:

@@ -175,6 +175,18 @@ async def get(session: AsyncSession, team_id: str, name: str) -> Launch:
     return launch
 
 
+async def get_by_prefix(session: AsyncSession, team_id: str, words: list[str]) -> tuple[Launch, int] | None:
+    """The launch named by the most leading `words` (an unquoted name: `Mobile v2 it shipped`
+    finds "Mobile v2"), with how many words its name took; None when no prefix names one."""
+    keys = {name_key(" ".join(words[:n])): n for n in range(1, min(len(words), 40) + 1)}
+    found = (await session.scalars(select(Launch).where(Launch.team_id == team_id,
+                                                        Launch.name_key.in_(list(keys))))).all()
+    if not found:
+        return None
+    best = max(found, key=lambda launch: keys[launch.name_key])
+    return best, keys[best.name_key]
+
+
 async def get_by_id(session: AsyncSession, team_id: str, launch_id: int) -> Launch:
     launch = await session.get(Launch, launch_id)
     if launch is None or launch.team_id != team_id:
@@ -274,7 +286,7 @@ async def launches_between(session: AsyncSession, team_id: str, first: date, las
     return list((await session.scalars(query.limit(limit) if limit is not None else query)).all())
 
 
-LINKABLE_MAX = 100  # a static select's options
+LINKABLE_MAX = 101  # a static select's 100 options, and whether there are more
 
 
 async def linkable(session: AsyncSession, team_id: str, today: date) -> list[Launch]:

@@ -156,6 +156,16 @@ async def record_skip(session: AsyncSession, notice: Notice, note: str, now: dat
         next_at=None, data=notice.data, what=notice.what[:255], note=note[:255], created_at=now, updated_at=now)
 
 
+async def record_folded(session: AsyncSession, notice: Notice, into: str, now: datetime) -> bool:
+    """A notice another one says for it (a launch's DM naming every item it shipped): recorded
+    as folded, so the path that would send it alone finds it taken and sends nothing."""
+    return await insert_ignore(
+        session, Delivery, team_id=notice.team_id, kind=notice.kind, key=notice.key, period=notice.period,
+        status=S.FOLDED, claim_token=str(uuid.uuid4()), claimed_at=now, attempts=0, recipient=notice.to,
+        next_at=None, data=notice.data, what=notice.what[:255], note=f"folded into {into}"[:255],
+        created_at=now, updated_at=now)
+
+
 @dataclass(frozen=True)
 class Summary:
     """The workspace's own notices, for /prodops status (never another workspace's counts)."""
