@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.clock import Clock
 from bot.edge import GENERIC_FAILURE, STORAGE_FAILURE
 from models.kpi import KpiLaunch
+from models.launch import Decision, Launch
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
 from tests.digest_helpers import blocks_of, digest_posts, set_up
@@ -43,6 +44,14 @@ async def new_launch(bot: Bot, team: str, user: str, name: str, day: date) -> No
                                            channel_id=channel_of(team))
     assert status == 200 and "Created" in (body or {}).get("text", ""), body
     await bot.settle()
+
+
+async def decided_go(bot: Bot, team: str, *names: str) -> None:
+    """Arrange a go decision on launches (the go/no-go flow itself is tests/test_launches.py's):
+    the digest says what launched, and only a launch with a go did."""
+    async with bot.rt.db.unit_of_work() as session:
+        await session.execute(update(Launch).where(Launch.team_id == team, Launch.name.in_(names))
+                              .values(decision=Decision.GO))
 
 
 async def links(bot: Bot, team: str) -> list[tuple[int, int]]:
@@ -200,8 +209,8 @@ async def test_bad_input_is_said_in_one_line_with_a_guess_where_one_is_close_and
         'link Not!AKey "Alpha"': "is not a KPI key",
         'link activation ""': "Give the launch a name.",
         "link activation " + "x" * 81: "Keep launch names under 80 characters.",
-        "lnik activation Alpha": "I don't know `/kpi lnik`. Did you mean `/kpi link`?",
-        "unlnik activation Alpha": "I don't know `/kpi unlnik`. Did you mean `/kpi unlink`?",
+        "lnik activation Alpha": "`lnik` is not a /kpi command. Did you mean `/kpi link`?",
+        "unlnik activation Alpha": "`unlnik` is not a /kpi command. Did you mean `/kpi unlink`?",
     }
     for text, expected in cases.items():
         assert expected in said(await kpi(bot, team, admin, text)), text
@@ -266,8 +275,9 @@ async def test_the_digest_names_a_kpis_linked_launch_of_the_period_on_its_line(b
     clock.set(local(MONDAY - timedelta(days=10), 9, 0))
     admin, owner, _ = await people(bot, team)
     for name, day in (("Onboarding", date(2026, 11, 28)), ("Checkout <v2>", date(2026, 12, 5)),
-                      ("Pricing", date(2026, 12, 3))):
+                      ("Pricing", date(2026, 12, 3)), ("Undecided", date(2026, 12, 4))):
         await new_launch(bot, team, admin, name, day)
+    await decided_go(bot, team, "Onboarding", "Checkout &lt;v2&gt;", "Pricing")  # stored representation
     await define(bot, team, admin, key="conv", name="Conversion", target="3", unit="percent", owner=owner)
     await define(bot, team, admin, key="nps", name="NPS", target="40", owner=owner)
     for typed in ('link conv "Checkout <v2>"', 'link conv "Onboarding"'):
@@ -290,6 +300,7 @@ async def test_the_digest_names_a_kpis_linked_launch_of_the_period_on_its_line(b
     # nps is watched for every launch: the period's launches are said under the KPIs, as before.
     assert ":rocket: Launched in this period: *Pricing* (Thu Dec 3), *Checkout &lt;v2&gt;* (Sat Dec 5)" in text, text
     assert "Onboarding" not in text
+    assert "Undecided" not in text  # no go decided: it did not launch
 
 
 async def test_with_every_kpi_linked_the_digest_says_no_other_launch(bot: Bot, team: str, clock: Clock) -> None:
@@ -297,6 +308,7 @@ async def test_with_every_kpi_linked_the_digest_says_no_other_launch(bot: Bot, t
     admin, owner, _ = await people(bot, team)
     await new_launch(bot, team, admin, "Checkout", date(2026, 12, 5))
     await new_launch(bot, team, admin, "Pricing", date(2026, 12, 3))
+    await decided_go(bot, team, "Checkout", "Pricing")
     await define(bot, team, admin, key="conv", name="Conversion", target="3", unit="percent", owner=owner)
     said(await kpi(bot, team, admin, 'link conv "Checkout"'))
     await kpi(bot, team, owner, "log conv 2.5%")

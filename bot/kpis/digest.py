@@ -197,7 +197,7 @@ async def build(session: AsyncSession, period: Period, f: Filter) -> Part | None
     spark = await service.series(session, valued, period.start, period.end, SPARK_POINTS)
     first, last = period.start.astimezone(period.zone).date(), period.end.astimezone(period.zone).date()
     watched = await service.launches_for(session, period.team_id, [k.id for k in kpis], first, last,
-                                         limit=LAUNCHES_SAID + 1)
+                                         limit=LAUNCHES_SAID + 1, gone=True)
     said = {k.id: tuple((launch.launch_date, launch.name) for launch in watched[k.id].launches) for k in kpis}
     lines = []
     for i, k in enumerate(kpis):

@@ -26,7 +26,7 @@ from bot.usertext import mrkdwn
 from models.delivery import Delivery, DeliveryStatus
 from models.base import UTCDateTime
 from models.kpi import Direction, Kpi, KpiLaunch, KpiPull, KpiSource, KpiUnit, KpiValue
-from models.launch import Launch
+from models.launch import Decision, Launch
 
 OFF_TARGET_KIND = "kpi.off_target"  # the KPI's channel: crossed to the wrong side (mentions the owner)
 ON_TARGET_KIND = "kpi.on_target"  # the KPI's channel: back on target
@@ -427,11 +427,12 @@ class Watched:
 
 
 async def launches_for(session: AsyncSession, team_id: str, kpi_ids: Sequence[int], first: date, last: date, *,
-                       limit: int | None = None) -> dict[int, Watched]:
+                       limit: int | None = None, gone: bool = False) -> dict[int, Watched]:
     """The launches each KPI's chart marks, `/kpi show` names and its digest line says: those in
     [first, last], not cancelled, soonest first (`limit` each at most); the ones linked to it
     when it has links, else every launch of the workspace (launches.service.launches_between,
-    read once for all the unlinked KPIs). The one query path of all three surfaces."""
+    read once for all the unlinked KPIs); with `gone`, only launches decided go (the digest says
+    what launched, not what was planned). The one query path of all three surfaces."""
     if not kpi_ids:
         return {}
     with_links = set((await session.scalars(
@@ -443,13 +444,14 @@ async def launches_for(session: AsyncSession, team_id: str, kpi_ids: Sequence[in
         rows = (await session.execute(
             select(KpiLaunch.kpi_id, Launch).join(Launch, Launch.id == KpiLaunch.launch_id)
             .where(KpiLaunch.team_id == team_id, KpiLaunch.kpi_id.in_(with_links), Launch.team_id == team_id,
-                   Launch.cancelled_at.is_(None), Launch.launch_date >= first, Launch.launch_date <= last)
+                   Launch.cancelled_at.is_(None), Launch.launch_date >= first, Launch.launch_date <= last,
+                   *([Launch.decision == Decision.GO] if gone else []))
             .order_by(Launch.launch_date, Launch.name_key, Launch.id))).all()
         for kpi_id, launch in rows:
             if limit is None or len(found[kpi_id]) < limit:
                 found[kpi_id].append(launch)
     every: list[Launch] = []
     if any(kpi_id not in with_links for kpi_id in kpi_ids):
-        every = await launch_service.launches_between(session, team_id, first, last, limit=limit)
+        every = await launch_service.launches_between(session, team_id, first, last, limit=limit, gone=gone)
     return {kpi_id: Watched(found[kpi_id], True) if kpi_id in with_links else Watched(list(every), False)
             for kpi_id in kpi_ids}

@@ -272,9 +272,10 @@ async def listed(session: AsyncSession, team_id: str, today: date) -> LaunchList
 
 
 async def launches_between(session: AsyncSession, team_id: str, first: date, last: date | None = None, *,
-                           owner_id: str | None = None, limit: int | None = None) -> list[Launch]:
+                           owner_id: str | None = None, limit: int | None = None,
+                           gone: bool = False) -> list[Launch]:
     """Launches not cancelled whose day is in [first, last] (`last` None: any later), soonest
-    first, optionally only one person's: App Home's own and at-risk launches, the launches a KPI
+    first, optionally only one person's or only those with a go (`gone`): App Home's own and at-risk launches, the launches a KPI
     chart marks and its digest names, through the (team_id, launch_date) index."""
     query = select(Launch).where(Launch.team_id == team_id, Launch.cancelled_at.is_(None),
                                  Launch.launch_date >= first)
@@ -282,6 +283,8 @@ async def launches_between(session: AsyncSession, team_id: str, first: date, las
         query = query.where(Launch.launch_date <= last)
     if owner_id is not None:
         query = query.where(Launch.owner_id == owner_id)
+    if gone:  # what happened, not what was planned: a go was decided
+        query = query.where(Launch.decision == Decision.GO)
     query = query.order_by(Launch.launch_date, Launch.name_key, Launch.id)
     return list((await session.scalars(query.limit(limit) if limit is not None else query)).all())
 
