@@ -28,6 +28,7 @@ from bot.launches import blocks as launch_blocks, templates as launch_templates
 from bot.home.dashboard import cards_for, home_view
 from bot.home.intro import introduce, wants_join
 from bot.roles import shown_as_manager
+from bot.people.flows import ensure_people
 from bot.runtime import Runtime
 
 
@@ -42,6 +43,9 @@ async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_i
     """Every card for this person, read in one unit of work, then published (no Slack call
     inside the transaction)."""
     await rt.users.warm(team_id, user_id)  # Slack first, then the transaction
+    # Recorded in the people directory with their Slack zone, so "Your time" and every
+    # notice to them go by their own clock, not the workspace's (once; refreshed when stale).
+    await ensure_people(rt, team_id, [user_id])
     async with rt.db.unit_of_work() as session:
         manager = await shown_as_manager(session, rt.users, team_id, user_id)
         _, zone = await local_today(team_id, user_id, session=session)

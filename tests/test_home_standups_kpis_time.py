@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete
 
 from bot.clock import Clock
+from bot.people.directory import get_person
 from bot.home.cards import CARD_BLOCKS, CARD_CHARS
 from bot.kpis import service as kpi_service
 from bot.kpis.service import Definition
@@ -267,3 +268,18 @@ async def test_time_card_hours_zone_away_and_next_holiday(bot: Bot, team: str, c
     clock.set(datetime(2027, 1, 5, 15, tzinfo=UTC))
     text = block_text(card(await home(bot, team, maria), "*Your time*"))
     assert "*Next holiday:* 2027-01-18 (Mon)" in text and "(public holiday)" in text, text
+
+
+async def test_opening_the_home_records_the_viewers_slack_zone_for_your_time(bot: Bot, team: str) -> None:
+    """Someone the bot never had reason to look up (no standup, no launch) opens their home:
+    "Your time" and the notices to them go by their own Slack zone, not the workspace's UTC."""
+    user = "UTZ" + team[-6:]
+    bot.fake.add_user(user, tz="Asia/Tokyo")
+    await bot.slack.event(team, {"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": "home",
+                                 "event_ts": "1700000000.000100"})
+    await bot.settle()
+    view = bot.fake.calls_to("views.publish")[-1].args["view"]
+    assert "*Time zone:* Asia/Tokyo (from Slack)" in block_text(view["blocks"])
+    async with bot.rt.db.unit_of_work() as session:
+        person = await get_person(session, team, user)
+    assert person is not None and person.tz == "Asia/Tokyo"
