@@ -10,7 +10,8 @@ from typing import Any
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.help import help_blocks
+from bot.blocks import section
+from bot.help import help_blocks, unknown_line
 from bot.kpis import blocks, requests
 from bot.kpis.blocks import KPI_VIEW, number
 from bot.kpis.digest import SECTION as KPIS_SECTION
@@ -34,7 +35,11 @@ async def _list(ctx: Ctx, request: KpiCommand) -> None:
 
 
 async def _help(ctx: Ctx, request: KpiCommand) -> None:
-    await ctx.answer("/kpi help", help_blocks([KPI]))
+    if request.unknown is None:
+        await ctx.answer("/kpi help", help_blocks([KPI]))
+        return
+    said = unknown_line("/kpi", request.unknown, request.typo)
+    await ctx.answer(said, [section(said), *help_blocks([KPI])])
 
 
 async def _add(ctx: Ctx, request: KpiCommand) -> None:

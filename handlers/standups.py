@@ -11,8 +11,10 @@ from typing import Any
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
+from bot.blocks import section
+from bot.errors import NotFound
 from bot.forms import read_meta
-from bot.help import help_blocks
+from bot.help import help_blocks, unknown_line
 from bot.runtime import Runtime
 from bot.standups import blocks, flows, requests, service
 from bot.standups.digest import SECTION as STANDUPS_SECTION
@@ -31,7 +33,15 @@ async def standup_command(ctx: Ctx, command: dict[str, Any]) -> None:
 
 
 async def _answer(ctx: Ctx, request: StandupCommand) -> None:
-    opened = await requests.open_for_today(ctx, request.name, request.typo)
+    try:
+        opened = await requests.open_for_today(ctx, request.name)
+    except NotFound:
+        if request.unknown is None:
+            raise
+        # Neither a standup's name nor a subcommand: the help, as every command answers a word it
+        # does not know.
+        await _help(ctx, request, f"There is no standup named `{mrkdwn(request.name or '')}`. ")
+        return
     if opened.form is not None:
         await ctx.answer()
         ctx.open_modal(opened.form)
@@ -39,8 +49,12 @@ async def _answer(ctx: Ctx, request: StandupCommand) -> None:
     await ctx.answer("Which standup?", blocks.choose_standup(opened.choices or []))
 
 
-async def _help(ctx: Ctx, request: StandupCommand) -> None:
-    await ctx.answer("/standup help", help_blocks([STANDUP]))
+async def _help(ctx: Ctx, request: StandupCommand, first: str = "") -> None:
+    if request.unknown is None:
+        await ctx.answer("/standup help", help_blocks([STANDUP]))
+        return
+    said = first + unknown_line("/standup", request.unknown, request.typo)
+    await ctx.answer(said, [section(said), *help_blocks([STANDUP])])
 
 
 async def _setup(ctx: Ctx, request: StandupCommand) -> None:

@@ -386,8 +386,9 @@ async def test_unknown_names_typos_and_help(bot: Bot, team: str) -> None:
     for text in ("edit Nope", "pause Nope", "resume Nope", "delete Nope", "stats Nope", 'edit "Nope"'):
         assert (await cmd(bot, team, admin, text))["text"] == NO_CORE.replace("Core", "Nope")
     body = await cmd(bot, team, member, "sertup")
-    assert body["text"] == ("There is no standup named `sertup`. Did you mean `/standup setup`? "
-                            "`/standup help` lists the commands, `/standup list` the standups.")
+    assert body["text"] == ("There is no standup named `sertup`. `sertup` is not a /standup command. "
+                            "Did you mean `/standup setup`?")
+    assert "*/standup*" in block_text(body["blocks"])  # with the help
     assert "Did you mean `/standup list`?" in (await cmd(bot, team, member, "lits"))["text"]
     assert "Did you mean" not in (await cmd(bot, team, member, "Mobile team"))["text"]
     usage = "Usage: `/standup edit <name>`; `/standup list` shows the names."

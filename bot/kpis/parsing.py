@@ -14,7 +14,7 @@ from typing import Literal
 from bot.errors import UserError
 from bot.launches.parsing import parse_name
 from bot.quotes import QUOTES, UnclosedQuote, split_words
-from bot.typos import one_edit
+from bot.typos import did_you_mean
 from bot.usertext import mrkdwn, plain
 
 KEY_MAX = 40
@@ -34,6 +34,8 @@ class KpiCommand:
     value: float | None = None
     day: date | None = None
     launch: str | None = None  # link/unlink: the launch's name (the representation, as typed)
+    unknown: str | None = None  # an unknown first word: answered with the help
+    typo: str | None = None  # …and the subcommand it is one edit from
 
 
 def parse_key(text: str, field: str | None = None) -> str:
@@ -94,9 +96,7 @@ def parse_command(text: str) -> KpiCommand:
         return _link(head, text.strip()[len(words[0]):])  # type: ignore[arg-type]
     if head in ("help", "add", "list"):
         raise UserError(f"`/kpi {head}` takes nothing after it.")
-    typo = next((s for s in SUBCOMMANDS if head.isalpha() and one_edit(head, s) is not None), None)
-    hint = f" Did you mean `/kpi {typo}`?" if typo else ""
-    raise UserError(f"I don't know `/kpi {mrkdwn(words[0])}`.{hint} `/kpi help` lists the commands.")
+    return KpiCommand("help", unknown=words[0], typo=did_you_mean(head, SUBCOMMANDS))
 
 
 def usage_link(action: str) -> str:

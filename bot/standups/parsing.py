@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot import names
 from bot.errors import UserError
-from bot.typos import one_edit
+from bot.typos import did_you_mean
 from bot.usertext import mrkdwn, plain
 
 NAME_MAX = 80
@@ -33,7 +33,9 @@ SUBCOMMANDS: tuple[str, ...] = ("help", "setup", "list", "stats", *NAMED)
 class StandupCommand:
     action: Action
     name: str | None = None
-    typo: str | None = None  # an unknown first word one edit from a subcommand: "did you mean"
+    # `/standup <name>`: the first word, answered with the help when no standup has that name…
+    unknown: str | None = None
+    typo: str | None = None  # …and the subcommand it is one edit from ("did you mean")
 
 
 def parse_name(text: str, field: str | None = None) -> str:
@@ -65,8 +67,12 @@ def parse_command(text: str) -> StandupCommand:
         return StandupCommand(verb, parse_name(rest))  # type: ignore[arg-type]
     if verb in ("help", "setup", "list"):
         raise UserError(f"`/standup {verb}` takes nothing after it.")
-    typo = next((s for s in SUBCOMMANDS if head.isalpha() and one_edit(verb, s) is not None), None)
-    return StandupCommand("answer", parse_name(stripped), typo=typo)
+    typo = did_you_mean(verb, SUBCOMMANDS)
+    try:
+        name = parse_name(stripped)
+    except UserError:  # not even a name (too long, empty once unquoted): an unknown subcommand
+        return StandupCommand("help", unknown=head, typo=typo)
+    return StandupCommand("answer", name, unknown=head, typo=typo)
 
 
 def parse_questions(text: str) -> list[str]:

@@ -197,16 +197,12 @@ async def day_to_answer(session: AsyncSession, standup: Standup, user_id: str, c
     return day
 
 
-async def open_for_today(ctx: Ctx, name: str | None, typo: str | None = None) -> Opened:
-    """`/standup` (the person's standups) or `/standup <name>`."""
+async def open_for_today(ctx: Ctx, name: str | None) -> Opened:
+    """`/standup` (the person's standups) or `/standup <name>` (NotFound: no standup has that name;
+    handlers/standups.py answers it with the help)."""
     cal = await _calendar(ctx)
     if name is not None:
-        try:
-            standup = await service.get(ctx.session, ctx.team_id, name)
-        except NotFound:
-            hint = f" Did you mean `/standup {typo}`?" if typo else ""
-            raise NotFound(f"There is no standup named `{mrkdwn(name)}`.{hint} `/standup help` lists the commands, "
-                           "`/standup list` the standups.") from None
+        standup = await service.get(ctx.session, ctx.team_id, name)
         await _require_member(ctx, standup)
         mine = [standup]
     else:
