@@ -38,3 +38,13 @@ async def test_every_subscribed_event_is_acked(bot: Bot, team: str) -> None:
                  "reaction": "thinking_face", "event_ts": "1.000002", "ts": "1.000002", "text": ""}
         status, _ = await bot.slack.event(team, event)
         assert status == 200, event_type
+
+
+def test_the_header_counts_the_url_lines_socket_mode_deletes() -> None:
+    """The header comment and the README tell an operator how many lines to delete for Socket Mode."""
+    text = (Path(__file__).resolve().parent.parent / "manifest.yml").read_text()
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    count = sum(1 for line in text.splitlines() if line.strip().startswith(("url:", "request_url:")))
+    words = {6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+    assert f"delete the {words[count]} url/request_url lines" in text
+    assert f"delete those {words[count]} `url`/`request_url` lines" in " ".join(readme.split())

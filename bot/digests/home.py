@@ -1,5 +1,6 @@
 """The digests card on an ops admin's App Home: each digest's next and last post, the failing
-first (a channel that refuses it), from the service `/digest list` uses."""
+first (a channel that refuses it), from the service `/digest list` uses. Times are on the
+viewer's clock, and the card says which zone that is (`/digest list` shows each digest's own)."""
 from __future__ import annotations
 
 from typing import Any
@@ -35,7 +36,8 @@ async def build(session: AsyncSession, viewer: Viewer) -> list[dict[str, Any]] |
     ordered = sorted(digests, key=lambda d: (d.failing_reason is None, d.paused_at is not None,
                                              d.next_at or clock.now()))
     failing = sum(1 for d in digests if d.failing_reason)
-    head = f"*Digests* · {len(digests)}" + (f" · :warning: {failing} failing" if failing else "")
+    head = (f"*Digests* · {len(digests)}" + (f" · :warning: {failing} failing" if failing else "")
+            + f" · times in your zone, {viewer.zone.key}")
     lines = [_line(d, viewer) for d in ordered[:LIST_MAX]]
     more = f"and {len(digests) - LIST_MAX} more: " if len(digests) > LIST_MAX else ""
     return [section(head), section("\n".join(lines)), context(f"{more}`/digest list` · `/digest setup` for a new one")]

@@ -21,5 +21,6 @@ FEEDBACK = CommandHelp(
         ("/feedback delete 12", "delete an item, after you confirm (its owner, ops admins, or whoever filed it if nobody else voted)"),
         ("/feedback export planned", "a CSV of the matching items, sent to you by DM"),
         ("/feedback config emoji bulb", "change the reaction that files feedback (ops admins)"),
+        ("/feedback help", "this list"),
     ),
 )

@@ -14,9 +14,12 @@ LAUNCH = CommandHelp(
         ('/launch go "Mobile v2"', "post the go/no-go summary in the checklist thread"),
         ('/launch date "Mobile v2" 2027-03-08', "move the launch; open items move with it"),
         ('/launch add "Mobile v2" sales | Pricing FAQ | -4', "add an item (function | title | days from launch)"),
-        ('/launch cancel "Mobile v2"', "cancel it: kept with its history, off the list, no more nudges "
-                                      '(`/launch reopen "Mobile v2"` undoes it)'),
+        ('/launch cancel "Mobile v2"', "cancel it: kept with its history, off the list, no more nudges"),
+        ('/launch reopen "Mobile v2"', "undo a cancel: the checklist is live again and nudges resume"),
         ('/launch delete "Mobile v2"', "delete it with its items, history and checklist message, after a confirmation"),
-        ("/launch template list", "templates; `template new` and `template edit \"Name\"` for ops admins"),
+        ("/launch template list", "the checklist templates"),
+        ("/launch template new", "a new template in a form, one item per line (ops admins)"),
+        ('/launch template edit "Default"', "change a template in the form (ops admins)"),
+        ("/launch help", "this list"),
     ),
 )

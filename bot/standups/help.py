@@ -14,8 +14,11 @@ STANDUP = CommandHelp(
                            "participants, questions, days, prompt time and deadline"),
         ("/standup list", "every standup with its channel, participants and times"),
         ("/standup edit Mobile team", "change its setup (its owner or an ops admin)"),
-        ("/standup pause Mobile team", "no prompts, reminders or summaries until `/standup resume Mobile team`"),
+        ("/standup pause Mobile team", "no prompts, reminders or summaries until it is resumed"),
+        ("/standup resume Mobile team", "prompts start again on its next day"),
         ("/standup delete Mobile team", "delete it with its answers, after a confirmation"),
-        ("/standup stats Mobile team", "participation per person and blockers over the last 30 days"),
+        ("/standup stats Mobile team", "participation per person and blockers over the last 30 days "
+                                       "(no name: yours, when you are in one)"),
+        ("/standup help", "this list"),
     ),
 )

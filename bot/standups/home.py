@@ -4,6 +4,7 @@ its "Fill in standup" button (the prompt's own action, so the same form opens), 
 their clock, and their open blocker."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,10 +14,18 @@ from bot.blocks import Block, context, section
 from bot.home.cards import LIST_MAX, HomeCard, Viewer
 from bot.standups import requests, schedule, service
 from bot.standups.blocks import counted, day_label, fill_button
-from bot.usertext import mrkdwn
+from bot.usertext import mrkdwn, plain
 
 NAME_SHOWN = 80
 BLOCKER_SHOWN = 200
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int, str], ...]:
+    """Names as people read them: numbers as numbers, case ignored ("S2" before "S10", "s3"
+    between them), so a team's numbered standups come in order."""
+    return tuple((0, int(part), "") if part.isdigit() and part.isascii() else (1, 0, part.casefold())
+                 for part in _DIGITS.split(plain(name)) if part)
 
 
 @dataclass(frozen=True)
@@ -32,9 +41,10 @@ class Today:
 
 
 async def build(session: AsyncSession, viewer: Viewer) -> list[Block] | None:
-    """Reads the first LIST_MAX running standups (by name) in full: four indexed reads each, so
-    the card costs the same for someone in 200 standups as in 5."""
-    running = [s for s in await service.standups_of(session, viewer.team_id, viewer.user_id) if s.paused_at is None]
+    """Reads the first LIST_MAX running standups (by name, naturally) in full: four indexed reads
+    each, so the card costs the same for someone in 200 standups as in 5."""
+    running = sorted((s for s in await service.standups_of(session, viewer.team_id, viewer.user_id)
+                      if s.paused_at is None), key=lambda s: (natural_key(s.name), s.id))
     if not running:
         return None
     cal = await requests.answer_calendar(session, viewer.team_id, viewer.user_id)
