@@ -9,7 +9,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import duties
 from bot.app import build_app
@@ -19,6 +19,7 @@ from bot.digests.enums import DigestView
 from bot.runtime import Runtime
 from models.delivery import Delivery, DeliveryStatus
 from models.digest import Digest
+from models.launch import Decision, Launch
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot, bot_settings
 from tests.digest_helpers import blocks_of, digest, digest_posts, row, set_up
@@ -474,6 +475,12 @@ async def test_the_kpi_part_says_which_launch_happened_in_the_period(bot: Bot, t
     admin = await admin_of(bot, team)
     status, _ = await bot.slack.command(team, admin, "/launch", 'new "Checkout <v2>" 2026-12-05', channel_id=channel_of(team))
     assert status == 200
+    status, _ = await bot.slack.command(team, admin, "/launch", 'new "Never decided" 2026-12-04', channel_id=channel_of(team))
+    assert status == 200
+    await bot.settle()
+    async with bot.rt.db.unit_of_work() as session:  # a go on Checkout (the go/no-go flow is tests/test_launches.py's)
+        await session.execute(update(Launch).where(Launch.team_id == team, Launch.name_key == "checkout &lt;v2&gt;")
+                              .values(decision=Decision.GO))
     await define(bot, team, admin, key="conv", name="Conversion", target="3", unit="percent")
     await kpi(bot, team, admin, "log conv 2.5% 2026-12-04")
     await set_up(bot, team, admin, "Weekly KPIs", cadence="weekly", days=["0"], time="09:00", timezone=BERLIN,
@@ -484,3 +491,4 @@ async def test_the_kpi_part_says_which_launch_happened_in_the_period(bot: Bot, t
     (post,) = digest_posts(bot, channel_of(team))
     text = block_text(blocks_of(post))
     assert ":rocket: Launched in this period: *Checkout &lt;v2&gt;* (Sat Dec 5)" in text, text
+    assert "Never decided" not in text  # no go: it did not launch
