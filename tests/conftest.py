@@ -28,7 +28,11 @@ from bot.migrate import upgrade
 from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.server import HttpServer
+from models.delivery import Delivery
 from models.digest import Digest
+from models.kpi import Kpi
+from models.person import Person
+from models.standup import Standup, StandupMember
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import BOT_TOKEN, SIGNING_SECRET, SlackSender
 
@@ -136,10 +140,26 @@ async def bot(bot_session: Bot) -> AsyncIterator[Bot]:
     bot_session.fake.reset()
     yield bot_session
     await bot_session.settle()
-    # A test's digests stop with it: later tests tick other days of the same database, and
-    # posting every earlier test's digests at each of their ticks is minutes of the suite.
-    async with bot_session.rt.db.unit_of_work() as session:
+    await stop_due_work(bot_session)
+
+
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)  # a next-due instant no test ticks at
+
+
+async def stop_due_work(bot: Bot) -> None:
+    """A test's scheduled work stops with it: later tests tick other days (years ahead, across
+    DST changes) of the same database, and every earlier test's digests, day starts, standup
+    prompts, KPI pulls and held notices due at each of their ticks were minutes of the suite
+    (one standup test: 2 s alone, 84 s after the rest). Only what is already over is stopped:
+    each test has its own workspace."""
+    async with bot.rt.db.unit_of_work() as session:
         await session.execute(update(Digest).where(Digest.next_at.is_not(None)).values(next_at=None))
+        await session.execute(update(Person).values(next_start_at=NEVER))
+        await session.execute(update(StandupMember).values(next_at=NEVER))
+        await session.execute(update(Standup).where(Standup.next_summary_at.is_not(None))
+                              .values(next_summary_at=NEVER))
+        await session.execute(update(Kpi).values(next_pull_at=NEVER, stale_at=None))
+        await session.execute(update(Delivery).where(Delivery.next_at.is_not(None)).values(next_at=NEVER))
 
 
 @pytest.fixture
