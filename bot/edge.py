@@ -24,6 +24,7 @@ from bot.errors import UserError
 from bot.logs import request_id
 from bot.runtime import Runtime
 from bot.sql import insert_ignore
+from bot.text import unformatted
 from bot.usertext import plain
 from bot.workspaces import WorkspaceInfo, ensure_workspace
 from models.event import ProcessedEvent
@@ -250,7 +251,7 @@ def make_error_handler(rt: Runtime) -> Callable[..., Awaitable[BoltResponse | No
             # A field error shows as plain text under the input: the message is written in
             # mrkdwn for every other surface, so render what it quotes as the person typed it.
             return BoltResponse(
-                status=200, body={"response_action": "errors", "errors": {error.field: plain(message)}}
+                status=200, body={"response_action": "errors", "errors": {error.field: plain(unformatted(message))}}
             )
         if kind == "event_callback":
             # Unexpected failures stay 500 so Slack retries; a refusal is final.

@@ -1,6 +1,8 @@
 """mrkdwn escaping and Block Kit limits, shared by every feature's block builders."""
 from __future__ import annotations
 
+import re
+
 # Block Kit limits (docs/architecture.md, "Slack's wire format and Block Kit limits"); kept here
 # because slack_sdk does not check them all.
 SECTION_TEXT_MAX = 3000
@@ -40,3 +42,19 @@ def user_mention(user_id: str) -> str:
 
 def channel_mention(channel_id: str) -> str:
     return f"<#{channel_id}>"
+
+
+_CODE = re.compile(r"(`[^`\n]*`)")
+_EMPHASIS = re.compile(r"(?<!\w)([*_~])(?=\S)([^*_~`\n]*?\S)\1(?!\w)")
+
+
+def unformatted(text: str) -> str:
+    """An answer written in mrkdwn, for a surface that shows plain text (a modal's field error):
+    bold, italics and strikes lose their marks, the words stay; `code` keeps its backticks,
+    which read as quotes around what was typed."""
+    parts = _CODE.split(text)  # odd parts are code spans: what was typed, kept whole
+    for at in range(0, len(parts), 2):
+        previous = None
+        while previous != parts[at]:  # nested marks (`*_x_*`) come off one layer a pass
+            previous, parts[at] = parts[at], _EMPHASIS.sub(r"\2", parts[at])
+    return "".join(parts)

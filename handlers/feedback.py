@@ -117,8 +117,16 @@ async def _export(ctx: Ctx, request: FeedbackCommand) -> Answer:
 
 async def _merge(ctx: Ctx, request: FeedbackCommand) -> Answer:
     await require_manager(ctx, "merge feedback")
+    before = [(await service.get_item(ctx.session, ctx.team_id, n)).launch_id for n in request.numbers]
     source, target = await service.merge(ctx.session, ctx.team_id, *request.numbers)
-    return f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there.", None
+    await triage.rerender_linked(ctx, [*before, target.launch_id])
+    text = f"Merged #{source.number} into #{target.number}: its reporters, tags and source now count there."
+    if before[0] is not None and before[0] != target.launch_id:
+        why = "ships with the launch it was linked to" if target.launch_id else f"is already {target.status.value}"
+        text += f" Its launch link is dropped: #{target.number} {why}."
+    elif before[0] is not None and before[1] is None:
+        text += f" #{target.number} now ships with #{source.number}'s launch."
+    return text, None
 
 
 async def _emoji(ctx: Ctx, request: FeedbackCommand) -> Answer:

@@ -59,7 +59,8 @@ async def link_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     ref = read_meta(ItemRef, view.get("private_metadata"))
     form = FormData(view)
     if form.has(Field_.LAUNCH):
-        await triage.link_chosen(ctx, ref.number, form.choice(Field_.LAUNCH), form.text(Field_.NOTE) or "")
+        said = await triage.link_chosen(ctx, ref.number, form.choice(Field_.LAUNCH), form.text(Field_.NOTE) or "")
+        ctx.tell_later(None, said)  # a form's success has nowhere else to show: a DM
     await ctx.answer()
 
 

@@ -132,7 +132,7 @@ async def test_link_shows_on_the_checklist_and_launch_day_ships_and_tells_each_r
         (dm,) = bot.fake.posted(user)
         assert dm.args["text"] == f":rocket: Mobile v2 shipped feedback you reported: #{number}"
         assert "Offline mode is in 2.4, enjoy" in block_text(dm.args["blocks"])
-    assert "Shipped 1 feedback item* (#%d); 2 reporters told" % number in checklist_text(bot)
+    assert "Shipped 1 feedback item* (#%d); 2 reporters get a DM" % number in checklist_text(bot)
     # Later ticks and the outcome sweep (the /feedback status path) send nothing more.
     assert mine(await duties.tick(bot.rt, at(LAUNCH_DAY) + timedelta(minutes=1)), team) == []
     from bot.feedback.flows import sweep_outcomes
@@ -412,3 +412,63 @@ async def test_the_picker_stays_within_slacks_100_options(bot: Bot, team: str, c
     async with bot.rt.db.unit_of_work() as session:
         for row in (await session.scalars(select(Launch).where(Launch.team_id == team))).all():
             await session.delete(row)
+
+
+async def test_a_refusal_under_the_pickers_field_reads_as_plain_text(bot: Bot, team: str, clock: Clock) -> None:
+    await launch(bot, team, clock, name="Plainly")
+    number = await voted_item(bot, team, voters=("ULNKRPE1",))
+    bot.fake.add_user(ADMIN, is_admin=True)
+    await bot.slack.command(team, OWNER, "/launch", 'cancel "Plainly"', channel_id=CHANNEL)
+    await bot.settle()
+    async with bot.rt.db.unit_of_work() as session:
+        launch_id = (await session.scalars(select(Launch.id).where(Launch.team_id == team))).one()
+    values = {"launch": {"launch": {"type": "static_select", "selected_option": {"value": str(launch_id)}}}}
+    _, answer = await bot.slack.interaction(view_submission(team, ADMIN, FeedbackView.LINK, values,
+                                                            private_metadata=f'{{"number": {number}}}'))
+    error = answer["errors"]["launch"]
+    assert error.startswith('Plainly was cancelled, so nothing on it changes. `/launch reopen "Plainly"`'), error
+    assert "*" not in error
+
+
+async def test_forged_launch_ids_past_32_bits_are_out_of_date_not_a_database_error(bot: Bot, team: str,
+                                                                                   clock: Clock) -> None:
+    await launch(bot, team, clock, name="Forged")
+    bot.fake.add_user(OWNER)
+    for action_id, value in (("launch.item.toggle", '{"l": 2147483648, "i": 1, "d": true}'),
+                             ("launch.item.toggle", '{"l": 1, "i": 99999999999999999999, "d": true}'),
+                             ("launch.decide.go", '{"l": 2147483648}')):
+        bot.fake.reset()
+        status, _ = await bot.slack.interaction(block_actions(
+            team, OWNER, [{"action_id": action_id, "block_id": "forged", "type": "button", "value": value}],
+            channel_id=CHANNEL, response_url=bot.fake.response_url("forged")))
+        assert status == 200
+        await bot.settle()
+        ((_, said),) = bot.fake.responses
+        assert "out of date" in said["text"] and "database" not in said["text"], said
+
+
+async def test_the_checklist_follows_its_items_closed_merged_or_deleted_elsewhere(bot: Bot, team: str,
+                                                                                  clock: Clock) -> None:
+    await launch(bot, team, clock, name="Follows")
+    first = await voted_item(bot, team, "One", voters=("ULNKRPF1",))
+    second = await voted_item(bot, team, "Two", voters=("ULNKRPF2",))
+    third = await voted_item(bot, team, "Three", voters=("ULNKRPF3",))
+    for number in (first, second, third):
+        await as_admin(bot, team, f"link {number} Follows")
+    assert "Ships 3 feedback items* (3 reporters)" in checklist_text(bot)
+    await as_admin(bot, team, f"status {first} declined Not now")
+    assert "Ships 2 feedback items* (2 reporters)" in checklist_text(bot)
+    said = await as_admin(bot, team, f"merge {second} {third}")
+    assert "Its launch link" not in said  # both ship with Follows: nothing to say
+    assert "Ships 1 feedback item* (2 reporters)" in checklist_text(bot)
+    await as_admin(bot, team, f"status {third} declined Not now")
+    fourth = await voted_item(bot, team, "Four", voters=("ULNKRPF4",))
+    await as_admin(bot, team, f"link {fourth} Follows")
+    assert "Ships 1 feedback item* (1 reporter): #%d." % fourth in checklist_text(bot)
+    _, body = await bot.slack.command(team, ADMIN, "/feedback", f"delete {fourth}")
+    delete = next(e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == FeedbackAction.DELETE)
+    await bot.slack.interaction(block_actions(team, ADMIN, [{**delete, "block_id": "q"}],
+                                              response_url=bot.fake.response_url("del")))
+    await bot.settle()
+    assert "Ships" not in checklist_text(bot)

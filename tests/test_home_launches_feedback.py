@@ -120,7 +120,7 @@ async def test_your_launches_with_readiness_and_your_items_overdue_first(bot: Bo
     assert text.startswith("*Your launches* · 2 upcoming or launched in the last 7 days")
     assert ("*Mobile &lt;v2&gt; &amp; co* · Thu Dec 10 (3 days to go) · `░░░░░░░░░░` 0% ready · "
             ":warning: 5 overdue") in text
-    assert "*Web relaunch* · Thu Dec 3 (launched 4 days ago)" in text and "<#CLHOME1>" in text
+    assert "*Web relaunch* · Thu Dec 3 (launch day was 4 days ago)" in text and "<#CLHOME1>" in text
     assert "Long gone" not in text and "Dropped" not in text
     assert text.index("Web relaunch") < text.index("Mobile")  # by launch day
 

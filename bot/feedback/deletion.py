@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.context import Ctx
 from bot.errors import UserError
-from bot.feedback import service
+from bot.feedback import service, triage
 from bot.feedback.permissions import require_delete
 from bot.feedback.blocks import plural
 from bot.feedback.service import ItemView
@@ -26,7 +26,9 @@ async def ask(ctx: Ctx, number: int) -> ItemView:
 async def delete(ctx: Ctx, number: int) -> int:
     """Delete after the confirmation click; a second click finds nothing ("no feedback #n")."""
     item, _ = await _deletable(ctx, number, lock=True)
+    linked = item.launch_id
     await service.delete_item(ctx.session, item)
+    await triage.rerender_linked(ctx, [linked])
     return number
 
 

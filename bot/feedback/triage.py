@@ -37,7 +37,9 @@ async def item_to_triage(ctx: Ctx, number: int) -> FeedbackItem:
 async def set_status(ctx: Ctx, number: int, status: FeedbackStatus, note: str | None) -> StatusChange:
     """Closing an item DMs everyone who reported it, after the commit."""
     item = await item_to_triage(ctx, number)
+    linked = item.launch_id
     reporters = await service.set_status(ctx.session, item, status, note)
+    await rerender_linked(ctx, [linked])
     rt, client, team_id, resolved = ctx.rt, ctx.client, ctx.team_id, item.number  # a merged number resolves
     if reporters:
         ctx.later(lambda: flows.notify_outcome(rt, client, team_id, resolved, reporters))
@@ -98,7 +100,8 @@ async def link(ctx: Ctx, number: int, launch: Launch, note: str | None) -> str:
         if change.note_changed:
             return f"#{item.number} still ships with {name}; its note for the reporters is updated."
         return f"#{item.number} already ships with {name}.{kept}"
-    moved = " (moved from its earlier launch)" if change.previous else ""
+    earlier = await ctx.session.get(Launch, change.previous) if change.previous else None
+    moved = f" (moved from *{usertext.mrkdwn(earlier.name, limit=200)}*)" if earlier is not None else ""
     return (f"#{item.number} ships with {name}{moved}. On launch day, once it has a go, #{item.number} is "
             f"marked shipped and its reporters get a DM" + (" with your note." if item.ship_note else ".") + kept)
 
@@ -146,6 +149,11 @@ async def link_chosen(ctx: Ctx, number: int, chosen: str | None, note: str | Non
         if exc.field is not None:
             raise
         raise UserError(exc.message, field=Field_.LAUNCH) from None
+
+
+async def rerender_linked(ctx: Ctx, launch_ids: list[int | None]) -> None:
+    """An item's change (status, merge, delete) changes what its launch says it ships."""
+    _rerender_checklists(ctx, [await ctx.session.get(Launch, i) for i in dict.fromkeys(launch_ids) if i])
 
 
 def _rerender_checklists(ctx: Ctx, launches: list[Launch | None]) -> None:

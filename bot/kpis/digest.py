@@ -10,7 +10,7 @@ digest's transaction, and handed to `attach`, which only draws and uploads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -196,8 +196,10 @@ async def build(session: AsyncSession, period: Period, f: Filter) -> Part | None
     valued = [k.id for k in kpis if latest[k.id] is not None]
     spark = await service.series(session, valued, period.start, period.end, SPARK_POINTS)
     first, last = period.start.astimezone(period.zone).date(), period.end.astimezone(period.zone).date()
-    watched = await service.launches_for(session, period.team_id, [k.id for k in kpis], first, last,
-                                         limit=LAUNCHES_SAID + 1, gone=True)
+    # A launch day belongs to one period, the one it ends: (start's date, end's date], so the
+    # digest posted on launch morning says it and the next one does not say it again.
+    watched = await service.launches_for(session, period.team_id, [k.id for k in kpis], first + timedelta(days=1),
+                                         last, limit=LAUNCHES_SAID + 1, gone=True)
     said = {k.id: tuple((launch.launch_date, launch.name) for launch in watched[k.id].launches) for k in kpis}
     lines = []
     for i, k in enumerate(kpis):

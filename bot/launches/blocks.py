@@ -47,6 +47,8 @@ def when(v: LaunchSummary) -> str:
         return "tomorrow"
     if days == 0:
         return "launch day"
+    if v.decision is not Decision.GO:  # its day passed without a go: it did not launch
+        return f"launch day was {counted(-days, 'day')} ago"
     return f"launched {counted(-days, 'day')} ago"
 
 
@@ -218,7 +220,7 @@ def ships_line(v: LaunchSummary) -> str:
     more = f" and {v.ships.items - len(v.ships.numbers)} more" if v.ships.items > len(v.ships.numbers) else ""
     items, reporters = counted(v.ships.items, "feedback item"), counted(v.ships.reporters, "reporter")
     if v.launched_at is not None:
-        return f":package: *Shipped {items}* ({numbers}{more}); {reporters} told."
+        return f":package: *Shipped {items}* ({numbers}{more}); {reporters} get a DM in their working hours."
     return (f":package: *Ships {items}* ({reporters}): {numbers}{more}. "
             "Launch day with a go ships them and tells the reporters.")
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+# A database id fits 32 bits: a forged bigger one is "out of date", not a database error.
+ID_MAX = 2**31 - 1
 
 
 class Command(StrEnum):
@@ -59,13 +62,13 @@ class ItemRef(BaseModel):
     """A check-off click: the item and the state the clicker asked for, so a double click or
     two people checking the same item leave it checked instead of flipping it back."""
 
-    l: int  # noqa: E741 - short keys keep button values small
-    i: int
+    l: int = Field(ge=1, le=ID_MAX)  # noqa: E741 - short keys keep button values small
+    i: int = Field(ge=1, le=ID_MAX)
     d: bool = True
 
 
 class LaunchRef(BaseModel):
-    l: int  # noqa: E741
+    l: int = Field(ge=1, le=ID_MAX)  # noqa: E741
 
 
 class TemplateMeta(BaseModel):

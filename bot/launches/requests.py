@@ -39,9 +39,9 @@ def today(ctx: Ctx) -> date:
     return flows.today_in(ctx.workspace.timezone)
 
 
-def past_warning(ctx: Ctx, when: date) -> str:
+def past_warning(ctx: Ctx, when: date, done: str = "created") -> str:
     """Said (not refused) when a launch is put in the past: its items are overdue at once."""
-    return (f"\n:warning: {when.isoformat()} is in the past; the launch was created anyway, "
+    return (f"\n:warning: {when.isoformat()} is in the past; the launch was {done} anyway, "
             "with its items already overdue.") if when < today(ctx) else ""
 
 
@@ -100,7 +100,7 @@ async def move(ctx: Ctx, name: str, when: date) -> Moved:
     if old is None:
         return Moved(launch, None, "")
     _announce(ctx, launch, blocks.thread_line(ctx.user_id, "date", f"{old.isoformat()} → {when.isoformat()}"))
-    return Moved(launch, old, past_warning(ctx, when))
+    return Moved(launch, old, past_warning(ctx, when, "moved"))
 
 
 async def add_item(ctx: Ctx, name: str, item: TemplateItem) -> Launch:
