@@ -200,10 +200,8 @@ async def test_who_may_link_and_what_is_refused_changes_nothing(bot: Bot, team: 
     assert (await item(bot, team, number)).launch_id is None
 
 
-async def test_the_cards_picker_links_unlinks_and_refuses_another_workspaces_launch(
-        bot: Bot, team: str, clock: Clock) -> None:
-    await launch(bot, team, clock, name="Picker launch")
-    number = await voted_item(bot, team, voters=("ULNKREP6",))
+async def open_picker(bot: Bot, team: str, number: int) -> dict:
+    """An ops admin's click on the item card's "Ships with…": the modal Slack was asked to open."""
     bot.fake.add_user(ADMIN, is_admin=True)
     _, body = await bot.slack.command(team, ADMIN, "/feedback", f"show {number}")
     controls = next(b for b in body["blocks"] if b["type"] == "actions")
@@ -211,7 +209,14 @@ async def test_the_cards_picker_links_unlinks_and_refuses_another_workspaces_lau
     await bot.slack.interaction(block_actions(team, ADMIN, [{**picker, "block_id": controls["block_id"]}],
                                               response_url=bot.fake.response_url("card")))
     await bot.settle()
-    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    return bot.fake.calls_to("views.open")[-1].args["view"]
+
+
+async def test_the_cards_picker_links_unlinks_and_refuses_another_workspaces_launch(
+        bot: Bot, team: str, clock: Clock) -> None:
+    await launch(bot, team, clock, name="Picker launch")
+    number = await voted_item(bot, team, voters=("ULNKREP6",))
+    view = await open_picker(bot, team, number)
     assert_valid_blocks(view["blocks"], limit=100)
     select_ = next(b for b in view["blocks"] if b.get("block_id") == "launch")["element"]
     (option,) = [o for o in select_["options"] if o["text"]["text"].startswith("Picker launch")]
@@ -396,14 +401,7 @@ async def test_the_picker_stays_within_slacks_100_options(bot: Bot, team: str, c
                                template_name="Default", created_by=OWNER, message_ts=None))
     number = await voted_item(bot, team, voters=("ULNKRPD1",))
     await as_admin(bot, team, f'link {number} "Bulk 104"')  # the latest: not among the first 100
-    bot.fake.add_user(ADMIN, is_admin=True)
-    _, body = await bot.slack.command(team, ADMIN, "/feedback", f"show {number}")
-    controls = next(b for b in body["blocks"] if b["type"] == "actions")
-    picker = next(e for e in controls["elements"] if e["action_id"] == FeedbackAction.LINK)
-    await bot.slack.interaction(block_actions(team, ADMIN, [{**picker, "block_id": controls["block_id"]}],
-                                              response_url=bot.fake.response_url("card")))
-    await bot.settle()
-    view = bot.fake.calls_to("views.open")[-1].args["view"]
+    view = await open_picker(bot, team, number)
     element = next(b for b in view["blocks"] if b.get("block_id") == "launch")["element"]
     StaticSelectElement(**element).validate_json()  # raises past 100 options
     values = [o["value"] for o in element["options"]]
