@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamped, enum_column
@@ -56,6 +57,8 @@ class FeedbackItem(Timestamped, Base):
         Index("ix_feedback_items_capture_state_capture_next_at", "capture_state", "capture_next_at"),
         # The feedback a launch ships (its checklist's count, and shipping on launch day).
         Index("ix_feedback_items_launch_id", "launch_id"),
+        # `/feedback list top`: most votes first, served by the maintained count.
+        Index("ix_feedback_items_team_id_votes_number", "team_id", "votes", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +89,9 @@ class FeedbackItem(Timestamped, Base):
     # The launch that ships it (`/feedback link`): when that launch is launched, the item is
     # shipped and its reporters are told, with `ship_note` (what to say) as the outcome note.
     launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"), default=None)
+    # Its reporters, counted: kept by the database's own triggers on feedback_reporters
+    # (migration 0014), whichever path adds, moves or removes a reporter.
+    votes: Mapped[int] = mapped_column(default=0, server_default="0")
     ship_note: Mapped[str | None] = mapped_column(Text, default=None)
 
 
@@ -120,3 +126,30 @@ class FeedbackTag(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
     tag: Mapped[str] = mapped_column(String(64))
+
+
+class ExportStatus(enum.StrEnum):
+    PENDING = "pending"  # asked for; a worker takes it (a lease)
+    RUNNING = "running"
+    DONE = "done"  # the file was shared with the person
+    FAILED = "failed"  # given up; the person was told why
+
+
+class ExportJob(Timestamped, Base):
+    """A `/feedback export`: stored when asked, so a restart resumes it and its file is
+    delivered once."""
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (Index("ix_export_jobs_status_lease_until", "status", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[ExportStatus] = mapped_column(enum_column(ExportStatus), default=ExportStatus.PENDING)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)  # a worker's hold; past it, free
+    attempts: Mapped[int] = mapped_column(default=0)
+    rows: Mapped[int | None] = mapped_column(default=None)
+    file_id: Mapped[str | None] = mapped_column(String(32), default=None)  # Slack's, once uploaded
+    error: Mapped[str | None] = mapped_column(String(255), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
