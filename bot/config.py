@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Blank: the embedded SQLite file in DATA_DIR (filled in below, absolute).
     database_url: str = Field("", description="SQLAlchemy async URL")
     data_dir: Path = Field(default_factory=default_data_dir, description="where the SQLite file lives")
+    # PostgreSQL connections per process (as many again may overflow under a burst); a request
+    # that writes and reads can hold two. SQLite always has one writer and four readers.
+    database_pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL connections per process")
     _database_url_given: bool = PrivateAttr(False)
     _data_dir_given: bool = PrivateAttr(False)
     host: str = "0.0.0.0"

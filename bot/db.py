@@ -1,4 +1,11 @@
-"""Async engine and sessions: one unit of work per request or job, committed at the edge."""
+"""Async engines and sessions: one unit of work per request or job, committed at the edge, and
+read-only units of work that never wait for (or hold) the writer.
+
+SQLite has one writer: the writer engine has one connection and takes the write lock at BEGIN.
+Beside it, in WAL mode, a pool of read connections on the same file (deferred BEGIN, so a read
+takes a snapshot and no lock; `query_only`, so a write there fails instead of queueing for the
+lock). PostgreSQL has no single writer: reads use the same pool in READ ONLY transactions.
+"""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -36,6 +43,17 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _sqlite_begin_deferred(conn: Any) -> None:
+    """A read's snapshot spans its whole transaction (several statements agree), lock-free in WAL."""
+    conn.exec_driver_sql("BEGIN")
+
+
 def _sqlite_begin_immediate(conn: Any) -> None:
     """Take SQLite's write lock at BEGIN: a deferred transaction that reads and then writes
     fails at once (SQLITE_BUSY, no busy wait) when another writer committed in between, which
@@ -43,7 +61,17 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str) -> AsyncEngine:
+DEFAULT_POOL_SIZE = 10  # PostgreSQL connections per process (DATABASE_POOL_SIZE); as many again may overflow
+SQLITE_READERS = 4  # read connections beside SQLite's one writer
+
+
+def _is_file_sqlite(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and bool(parsed.database) and parsed.database != ":memory:"
+
+
+def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
+    """The writer engine (on PostgreSQL the only one; pool_size applies there)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -58,21 +86,46 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args={"timeout": 5}
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, connect_args={"timeout": 5}
     )
 
 
-class Database:
-    """Owns the engine; hands out sessions whose commit/rollback the caller's edge decides."""
+def create_read_engine(url: str, writer: AsyncEngine) -> AsyncEngine:
+    """Where read-only units of work run. SQLite file: its own pool of query-only connections
+    (WAL lets them read while the writer writes). PostgreSQL: the writer's pool, each
+    transaction READ ONLY. SQLite in memory: the writer itself (another connection would be
+    another, empty, database)."""
+    if writer.dialect.name == "postgresql":
+        return writer.execution_options(postgresql_readonly=True)
+    if not _is_file_sqlite(url):
+        return writer
+    engine = create_async_engine(url, connect_args={"timeout": 5}, pool_size=SQLITE_READERS, max_overflow=0,
+                                 pool_timeout=15)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", _sqlite_query_only)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
+    return engine
 
-    def __init__(self, url: str) -> None:
+
+class Database:
+    """Owns the engines; hands out sessions whose commit/rollback the caller's edge decides."""
+
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_size)
+        self.read_engine = create_read_engine(url, self.engine)
         self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.read_engine, class_=Session, expire_on_commit=False)
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def reads_beside_writer(self) -> bool:
+        """Whether a read session is a connection of its own (false only for SQLite in memory,
+        where a request must read on its writer session instead of waiting for itself)."""
+        return self.read_engine is not self.engine
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[Session]:
@@ -85,6 +138,16 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Session]:
+        """A unit of work that only reads: rolled back at the end, never the write lock, never
+        waits for a writer (a write inside it fails: query_only / READ ONLY)."""
+        async with self.read_sessions() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:
@@ -94,4 +157,6 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self.reads_beside_writer and self.backend == "sqlite":
+            await self.read_engine.dispose()
         await self.engine.dispose()

@@ -52,7 +52,7 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
         """Call from a running event loop (the shared HTTP session belongs to it)."""
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, pool_size=settings.database_pool_size)
         http = make_session()
         lookup = make_lookup_client(settings, session=http)
         return cls(settings=settings, db=db, client=make_client(settings, session=http), scheduler=Scheduler(db),
