@@ -17,6 +17,7 @@ from bot.feedback.enums import (
     TypoRef,
 )
 from bot.feedback import links
+from bot.feedback.listing import Listed
 from bot.feedback.parsing import FORM_TEXT_MAX, NUMBER, SETTABLE_STATUSES, Filters, Typo
 from bot.feedback.service import ItemView, Page, Receipt
 from bot import usertext
@@ -159,7 +160,7 @@ def link_modal(v: ItemView, launches: list[tuple[int, str, date]], more: bool = 
     return _modal(FeedbackView.LINK, f"Ship #{v.number}", blocks, meta)
 
 
-def _summary(v: ItemView) -> str:
+def _summary(v: ItemView | Listed) -> str:
     votes = plural(v.votes, "vote")
     extra = " · ".join(x for x in (
         usertext.mrkdwn(v.customer, limit=60) if v.customer else "",
@@ -189,7 +190,7 @@ def page_ref(filters: Filters, page: int) -> str:
 
 
 def list_blocks(page: Page, filters: Filters, title: str = "Feedback") -> list[Block]:
-    blocks: list[Block] = [header(title), context(describe(filters) + f" · {page.total} found")]
+    blocks: list[Block] = [header(title), context(describe(filters) + f" · {page.found} found")]
     if not page.items:
         blocks.append(section("Nothing matches. Try `/feedback list` without filters, or `/feedback help`."))
         return blocks
@@ -198,9 +199,9 @@ def list_blocks(page: Page, filters: Filters, title: str = "Feedback") -> list[B
     nav = []
     if page.page > 1:
         nav.append(button("◀ Previous", FeedbackAction.PAGE + ".prev", page_ref(filters, page.page - 1)))
-    if page.page < page.pages:
+    if page.more:
         nav.append(button("Next ▶", FeedbackAction.PAGE + ".next", page_ref(filters, page.page + 1)))
-    blocks.append(context(f"Page {page.page} of {page.pages} · `/feedback show <number>` for details"))
+    blocks.append(context(f"Page {page.page} of {page.pages}{'' if page.exact else '+'} · `/feedback show <number>` for details"))
     if nav:
         blocks.append(actions(*nav))
     return blocks
