@@ -1,6 +1,12 @@
 """The one argument every listener takes: the request's session, workspace, user, client,
 `ack`, `respond` and `defer`, so a listener reads like a sentence (`await ctx.answer(...)`).
 
+Two sessions: `session` is the request's writer, committed by the edge; its transaction opens at
+its first statement (on SQLite that BEGIN IMMEDIATE is the write lock, which every other writer
+then waits for), so a request that never uses it never takes it. `reading` is for what only
+reads (a list, a card, a home): a read-only session beside the writer that neither takes nor
+waits for the write lock (bot/db.py). A listener that only reads uses `reading` alone.
+
 Built by the edge's middleware for each request (bot/edge.py); listeners are module-level
 functions registered by their feature (bot/feature.py).
 """
@@ -27,6 +33,7 @@ from bot.workspaces import WorkspaceInfo
 class Ctx:
     rt: Runtime
     session: AsyncSession
+    reading: AsyncSession
     workspace: WorkspaceInfo
     user_id: str
     body: dict[str, Any]
@@ -84,7 +91,7 @@ class Ctx:
 
     async def shown_as_manager(self) -> bool:
         """is_manager for what only changes what is shown: no when Slack cannot tell."""
-        return await shown_as_manager(self.session, self.rt.users, self.team_id, self.user_id)
+        return await shown_as_manager(self.reading, self.rt.users, self.team_id, self.user_id)
 
     async def require_manager(self, action: str) -> None:
         await require_manager(self.session, self.rt.users, self.team_id, self.user_id, action)

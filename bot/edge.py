@@ -1,4 +1,5 @@
-"""The request edge: one unit of work per Slack request, event dedupe, workspace injection,
+"""The request edge: one unit of work per Slack request (its writer taken only when used, a
+read-only session beside it), event dedupe, workspace injection,
 and the single error handler that turns failures into one short reply.
 
 Bolt's global middleware runs in sequence (its `next()` only sets a flag), so the commit that
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -52,9 +54,10 @@ def _request_id(body: dict[str, Any]) -> str:
 class ProdOpsApp(AsyncApp):
     """AsyncApp whose dispatch wraps each request in one unit of work.
 
-    Listeners take `session` (flush only) and `defer` (work to run after the commit, off the
-    ack path). The session commits after the listener unless it failed; deferred work starts
-    only once what the request wrote is durable.
+    Listeners take `session` (flush only), `reading` (read only, beside the writer) and `defer`
+    (work to run after the commit, off the ack path). The session commits after the listener
+    unless it failed; deferred work starts only once what the request wrote is durable. A request
+    that never used `session` never took the writer (on SQLite, the write lock).
     """
 
     def __init__(self, rt: Runtime, **kwargs: Any) -> None:
@@ -69,8 +72,9 @@ class ProdOpsApp(AsyncApp):
         deferred: list[Callable[[], Awaitable[None]]] = []
         try:
             await self._warm_actor(req)
-            async with self.rt.db.sessions() as session:
+            async with self.rt.db.sessions() as session, self._reader(session) as reader:
                 req.context["session"] = session
+                req.context["reading"] = reader
                 req.context["defer"] = deferred.append
                 response = await super().async_dispatch(req)
                 # 4xx too: an event no listener took (404) must stay unrecorded for Slack's retry.
@@ -78,13 +82,21 @@ class ProdOpsApp(AsyncApp):
                     await session.rollback()
                     # A replay of a request that already ran refuses differently ("already
                     # exists"): the first run's answer stands, the replay gets nothing.
-                    if await delivered_before(session, req):
+                    if await delivered_before(reader, req):
                         log.info("replayed request ignored")
                         return BoltResponse(status=200, body="")
                     return response
+                if not _used(session):
+                    # The request only read: it never took the writer, and its record must not
+                    # take it on the ack path either. A replay of one already recorded gets
+                    # nothing; the record itself is written after the answer.
+                    if await delivered_before(reader, req):
+                        log.info("replayed request ignored")
+                        return BoltResponse(status=200, body="")
+                    deferred.insert(0, self._recorder(req))
                 # Recorded last, so the transaction starts at the listener's first statement and
                 # a Slack check the listener makes first (channel membership) runs outside it.
-                if not await first_delivery(session, req):
+                elif not await first_delivery(session, req):
                     log.info("replayed request ignored")
                     await session.rollback()
                     return BoltResponse(status=200, body="")
@@ -99,6 +111,23 @@ class ProdOpsApp(AsyncApp):
             return response
         finally:
             request_id.reset(token)
+
+    def _reader(self, session: AsyncSession) -> AbstractAsyncContextManager[AsyncSession]:
+        """The request's read-only session: a connection beside the writer, opened at its first
+        statement and released when the request ends (SQLite in memory: the writer itself)."""
+        return self.rt.db.read_sessions() if self.rt.db.reads_beside_writer else nullcontext(session)
+
+    def _recorder(self, req: AsyncBoltRequest) -> Callable[[], Awaitable[None]]:
+        """Record a read-only command's or interaction's signature in a unit of work of its own."""
+        db = self.rt.db
+
+        async def record_delivery() -> None:
+            if request_kind(req.body) in _REPLAYABLE_KINDS or not req.context.get("request_signature"):
+                return
+            async with db.unit_of_work() as session:
+                await first_delivery(session, req)
+
+        return record_delivery
 
     def _ignorable(self, req: AsyncBoltRequest) -> bool:
         """An event no feature would act on (a reaction with another emoji), told from the
@@ -127,6 +156,11 @@ class ProdOpsApp(AsyncApp):
 
 # Requests Slack never resends: a second copy of the same signed bytes is a replay.
 _REPLAYABLE_KINDS = frozenset({"event_callback", "url_verification"})
+
+
+def _used(session: AsyncSession) -> bool:
+    """Whether the request touched its writer: a statement ran, or something waits to be flushed."""
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
 
 
 async def first_delivery(session: AsyncSession, req: AsyncBoltRequest) -> bool:
@@ -227,7 +261,8 @@ def make_context_injector(rt: Runtime) -> Callable[..., Awaitable[None]]:
                              next: Callable[[], Awaitable[None]]) -> None:
         """Hand listeners one `ctx` (bot/context.py) for requests that belong to a workspace."""
         if "workspace" in context:
-            context["ctx"] = Ctx(rt=rt, session=context["session"], workspace=context["workspace"],
+            context["ctx"] = Ctx(rt=rt, session=context["session"], reading=context["reading"],
+                                 workspace=context["workspace"],
                                  user_id=context.user_id or user_of(body), body=body, client=context.client,
                                  ack=context.ack, respond=context.respond, defer=context["defer"])
         await next()

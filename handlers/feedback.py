@@ -98,14 +98,14 @@ async def _file(ctx: Ctx, request: FeedbackCommand) -> Answer:
 
 
 async def _list(ctx: Ctx, request: FeedbackCommand) -> Answer:
-    page = await service.list_items(ctx.session, ctx.team_id, request.filters)
+    page = await service.list_items(ctx.reading, ctx.team_id, request.filters)
     title = "Feedback search" if request.action == "search" else "Feedback"
     return blocks.plural(page.total, "feedback item"), blocks.list_blocks(page, request.filters, title)
 
 
 async def _show(ctx: Ctx, request: FeedbackCommand) -> Answer:
-    item = await service.get_item(ctx.session, ctx.team_id, request.numbers[0])
-    card = blocks.item_blocks(await service.view(ctx.session, item), await can_triage(ctx, item))
+    item = await service.get_item(ctx.reading, ctx.team_id, request.numbers[0])
+    card = blocks.item_blocks(await service.view(ctx.reading, item), await can_triage(ctx, item))
     return f"Feedback #{item.number}", card
 
 

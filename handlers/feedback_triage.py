@@ -68,7 +68,7 @@ async def page_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
     await ctx.answer()
     ref = read_meta(PageRef, action.get("value"))
     filters = filters_of(ref)
-    page = await service.list_items(ctx.session, ctx.team_id, filters, ref.page)
+    page = await service.list_items(ctx.reading, ctx.team_id, filters, ref.page)
     triage.answer_in_place(ctx, blocks.plural(page.total, "feedback item"), blocks.list_blocks(page, filters))
 
 
