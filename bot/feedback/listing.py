@@ -92,11 +92,14 @@ def conditions(team_id: str, filters: Filters) -> list:  # noqa: ANN001 - SQL ex
 
 
 def order(filters: Filters) -> list:  # noqa: ANN001 - SQL expressions
-    """`top`: (votes, number) descending, the (team_id, votes, number) index read backwards;
-    else newest first through (team_id, created_at) or (team_id, status, created_at)."""
+    """`top`: (votes, number) descending, the (team_id, votes, number) index read backwards.
+    Newest first is number descending, the (team_id, number) unique index read backwards:
+    numbers are given in filing order under the workspace's filing lock, so they order as
+    `created_at` does, and (team_id, created_at) alone would leave ties to a sort of every row
+    (SQLite then chose to sort the whole workspace)."""
     if filters.sort == "top":
         return [FeedbackItem.votes.desc(), FeedbackItem.number.desc()]
-    return [FeedbackItem.created_at.desc(), FeedbackItem.number.desc()]
+    return [FeedbackItem.number.desc()]
 
 
 def page_query(team_id: str, filters: Filters, page: int) -> Select:
