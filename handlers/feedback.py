@@ -16,7 +16,7 @@ from bot.blocks import Block, context as context_block
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.feedback import blocks, deletion, filing, flows, service, shipping, triage
+from bot.feedback import blocks, deletion, exports, filing, flows, service, shipping, triage
 from bot.feedback.digest import SECTION as FEEDBACK_SECTION
 from bot.feedback.enums import CaptureMeta, FeedbackAction, FeedbackShortcut, FeedbackView, TypoRef
 from bot.feedback.filing import Reaction
@@ -110,8 +110,9 @@ async def _show(ctx: Ctx, request: FeedbackCommand) -> Answer:
 
 
 async def _export(ctx: Ctx, request: FeedbackCommand) -> Answer:
-    rt, client, team_id, user = ctx.rt, ctx.client, ctx.team_id, ctx.user_id
-    ctx.later(lambda: flows.export(rt, client, team_id, user, request.filters))
+    """A durable job, stored with the request; it starts after the commit (and a restart resumes it)."""
+    job_id = await exports.request(ctx.session, ctx.team_id, ctx.user_id, request.filters)
+    ctx.later(exports.kick(ctx.rt, job_id))
     return "Preparing your CSV export; it will arrive in your DMs with me.", None
 
 
@@ -207,5 +208,5 @@ def jobs(rt: Runtime) -> None:
 
 
 FEATURE = Feature("feedback", FEEDBACK, listeners=listeners, jobs=jobs, digest_sections=(FEEDBACK_SECTION,),
-                  home_cards=HOME_CARDS, duties=(shipping.SHIP_ON_LAUNCH,), notices=shipping.NOTICES,
+                  home_cards=HOME_CARDS, duties=(shipping.SHIP_ON_LAUNCH, exports.EXPORTS), notices=shipping.NOTICES,
                   event_filters=(("reaction_added", _wants_reaction), ("reaction_removed", _wants_reaction)))

@@ -1,5 +1,5 @@
 """Feedback work that talks to Slack, run after the ack: reading the reacted message,
-confirmations, outcome DMs, CSV export. Each step opens its own unit of work."""
+confirmations, outcome DMs (the CSV export is a job: bot/feedback/exports.py). Each step opens its own unit of work."""
 from __future__ import annotations
 
 import csv
@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from bot import clock, usertext
 from bot.delivery import claim, deliver_once, send_claimed
-from bot.feedback import blocks, service
-from bot.feedback.parsing import FORM_TEXT_MAX, Filters
+from bot.feedback import blocks, exports, service
+from bot.feedback.parsing import FORM_TEXT_MAX
 from bot.feedback.enums import CaptureMeta
 from bot.feedback.service import Receipt
 from bot.runtime import Runtime
@@ -281,54 +281,14 @@ async def sweep_outcomes(rt: Runtime) -> None:
         await notify_outcome(rt, rt.client, team_id, number, reporters)
 
 
-CSV_COLUMNS = ["number", "status", "votes", "text", "customer", "product_area", "importance", "tags",
-               "owner", "reporters", "author", "source", "channel", "message_ts", "permalink", "created_at",
-               "closed_at", "outcome_note", "details", "merged"]
+# The CSV's columns and cells live with the export job (bot/feedback/exports.py): one copy.
+CSV_COLUMNS = exports.CSV_COLUMNS
 
 
 def to_csv(items: list[service.ItemView], names: dict[str, str] | None = None) -> str:
-    """User text as a spreadsheet shows it: plain characters, links as "label (url)", mentions
-    as names (`names`) or ids."""
-    def cell(text: str | None) -> str:
-        return _cell(usertext.export(text or "", names=names))
-
+    """The export's CSV of these items as one string (what a job writes to its file, row by row)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for v in items:
-        writer.writerow([
-            v.number, v.status.value, v.votes, cell(v.text), cell(v.customer), cell(v.product_area),
-            v.importance.value if v.importance else "", " ".join(v.tags), v.owner_id or "", " ".join(v.reporters),
-            v.author_id or "", v.source.value, v.channel_id or "", v.message_ts or "", v.permalink or "",
-            v.created_at.isoformat(), v.closed_at.isoformat() if v.closed_at else "", cell(v.outcome_note),
-            _cell("\n\n".join(f"{user}: {usertext.export(text, names=names)}" for user, text in v.details)),
-            " ".join(str(n) for n in v.merged_numbers),
-        ])
+    writer.writerows(exports.csv_row(v, names) for v in items)
     return out.getvalue()
-
-
-def _mentioned(items: list[service.ItemView]) -> list[str]:
-    texts = [t for v in items for t in (v.text, v.customer, v.product_area, v.outcome_note, *(d for _, d in v.details)) if t]
-    return list(dict.fromkeys(u for t in texts for u in usertext.mentioned_users(t)))
-
-
-def _cell(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: neutralise them."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
-async def export(rt: Runtime, client: AsyncWebClient, team_id: str, user: str, filters: Filters) -> None:
-    async with rt.db.unit_of_work() as session:
-        items = await service.all_items(session, team_id, filters)
-    stamp = clock.now().strftime("%Y%m%d-%H%M")
-    names = await rt.users.names(team_id, _mentioned(items))
-    try:
-        dm = (await client.conversations_open(users=user))["channel"]["id"]
-        await client.files_upload_v2(
-            channel=dm, content=to_csv(items, names), filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
-            initial_comment=f"Your feedback export: {blocks.plural(len(items), 'item')} ({blocks.describe(filters)}).",
-        )
-    except SlackApiError as exc:  # the user was told it is coming: say that it is not
-        error = exc.response.get("error", "error")
-        log.warning("export for %s failed: %s", user, error)
-        await client.chat_postMessage(channel=user, text=f"Sorry, I couldn't upload your feedback export (Slack said `{error}`). Please try again.")
