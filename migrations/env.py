@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from bot.config import load_settings
 from bot.db import create_engine
+from bot.feedback.search import include_name
 from models import Base
 
 config = context.config
@@ -30,6 +31,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=target_metadata,
         render_as_batch=is_sqlite,
         compare_type=True,
+        include_name=include_name,
         literal_binds=connection is None,
     )
 

@@ -93,6 +93,9 @@ class FeedbackItem(Timestamped, Base):
     # (migration 0014), whichever path adds, moves or removes a reporter.
     votes: Mapped[int] = mapped_column(default=0, server_default="0")
     ship_note: Mapped[str | None] = mapped_column(Text, default=None)
+    # What search finds it by (bot/feedback/search.py `document`: text, customer, area, tags,
+    # normalized in Python), indexed by FTS5 on SQLite and a GIN index on PostgreSQL (0015).
+    search_doc: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class FeedbackReporter(Timestamped, Base):

@@ -6,13 +6,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.db import create_engine
+from bot.feedback.search import include_name
 from bot.migrate import upgrade
 from models import Base
 from tests.conftest import Bot
 
 
 def _diff(connection) -> list[object]:  # noqa: ANN001 - sync connection inside run_sync
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
     return list(compare_metadata(context, Base.metadata))
 
 

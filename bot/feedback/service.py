@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.errors import NotFound, UserError
-from bot.feedback import listing
+from bot.feedback import listing, search
 from bot.feedback.links import LinkedLaunch, carry_on_merge, linked_launch
 from bot.feedback.listing import Page
 from bot.feedback.parsing import Draft, Filters
@@ -167,7 +167,8 @@ async def file_text(session: AsyncSession, team_id: str, reporter: str, channel_
     await _lock_workspace(session, team_id)
     item = await _create(session, team_id, reporter, source, text=draft.text, channel_id=channel_id,
                          customer=draft.customer, product_area=draft.product_area,
-                         importance=Importance(draft.importance) if draft.importance else None)
+                         importance=Importance(draft.importance) if draft.importance else None,
+                         search_doc=search.document(draft.text, draft.customer, draft.product_area, draft.tags))
     await _add_tags(session, item, draft.tags)
     return item
 
@@ -190,6 +191,7 @@ async def file_message(session: AsyncSession, team_id: str, reporter: str, chann
             author_id=author_id, text=draft.text if draft else "",
             capture_state=CaptureState.READY if draft else CaptureState.PENDING,
             capture_next_at=None if draft else clock.now() + PENDING_GRACE,
+            search_doc=search.document(draft.text, draft.customer, draft.product_area, draft.tags) if draft else "",
         )
         if draft:
             _apply_draft(item, draft)
@@ -201,6 +203,7 @@ async def file_message(session: AsyncSession, team_id: str, reporter: str, chann
     if draft:
         _apply_draft(item, draft)
         await _add_tags(session, item, draft.tags)
+        await search.refresh(session, [item.id])
     await session.flush()
     return Filed(item, created=False, voted=voted)
 
@@ -249,6 +252,8 @@ async def complete_capture(session: AsyncSession, team_id: str, item_id: int, *,
     result = await session.execute(query.values(**values).returning(FeedbackItem.number)
                                    .execution_options(synchronize_session=False))
     row = result.first()
+    if row:
+        await search.refresh(session, [item_id])
     return int(row[0]) if row else None
 
 
@@ -382,7 +387,10 @@ def _votes():  # noqa: ANN202 - the maintained count (bot/feedback/listing.py)
 
 
 async def list_items(session: AsyncSession, team_id: str, filters: Filters, page: int = 1) -> Page:
-    """A page of the list: one query for the rows (with a bounded count), one for their tags."""
+    """A page of the list: one query for the rows (with a bounded count), one for their tags;
+    a search (words only) is ranked by relevance through the text index (bot/feedback/search.py)."""
+    if filters.words and not (filters.status or filters.tags or filters.area or filters.sort == "top"):
+        return await search.search_page(session, team_id, filters.words, page)
     return await listing.list_page(session, team_id, filters, page)
 
 
@@ -437,7 +445,7 @@ async def merge(session: AsyncSession, team_id: str, source_number: int, target_
     source.merged_into_id = target.id
     source.status = FeedbackStatus.MERGED
     carry_on_merge(source, target)
-    await session.flush()
+    await search.refresh(session, [target.id])  # the target is found by the source's tags, customer, area
     return source, target
 
 
@@ -470,7 +478,7 @@ async def edit(session: AsyncSession, item: FeedbackItem, *, product_area: str |
     item.importance = Importance(importance) if importance else None
     await session.execute(delete(FeedbackTag).where(FeedbackTag.item_id == item.id))
     await _add_tags(session, item, tags)
-    await session.flush()
+    await search.refresh(session, [item.id])
 
 
 async def add_details(session: AsyncSession, item: FeedbackItem, user_id: str, details: str) -> None:

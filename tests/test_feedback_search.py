@@ -1,0 +1,263 @@
+"""Feedback search through the text index (issue 20): the same results in the same order on
+SQLite (FTS5) and PostgreSQL (GIN over to_tsvector), words/prefixes/phrases/accents/`R&D`/CJK,
+the index kept in step on filing, edit, merge and delete, and `/feedback search` ranked by
+relevance then recency."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from bot.config import Settings
+from bot.db import create_engine
+from bot.feedback import search
+from bot.migrate import upgrade
+from models.feedback import FeedbackItem, FeedbackSource, FeedbackStatus, FeedbackTag
+from models.workspace import Workspace
+from tests.blockkit import assert_valid_blocks
+from tests.conftest import Bot
+from tests.feedback_helpers import file_by_command
+from tests.slack_requests import block_actions, view_submission
+
+TEAM = "TSEARCH01"
+# Words the corpus is made of: plain, accented (both spellings), `R&D`, digits, CJK, a long one.
+WORDS = ["export", "exports", "exporter", "timeout", "timeouts", "time", "csv", "slow", "dashboard", "dark",
+         "mode", "café", "cafe", "Crème", "brûlée", "R&D", "naïve", "Zürich", "zurich", "100%", "v2", "ß",
+         "導出", "导出超时", "検索", "sync", "SAML", "sso", "login", "Łódź", "x-ray", "e-mail", "ＡＢＣ"]
+CUSTOMERS = [None, "Initech", "Acme & Co", "Globex", "Café Zürich"]
+AREAS = [None, "Billing", "R&D", "Exports"]
+TAGS = [(), ("perf",), ("ux", "mobile"), ("export",)]
+
+
+def corpus(size: int = 120) -> list[dict[str, Any]]:
+    """Deterministic items: text of 2..8 corpus words, some customers, areas and tags; two
+    items share a created_at (the number breaks the tie)."""
+    rows = []
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for n in range(1, size + 1):
+        words = [WORDS[(n * 7 + k * 11) % len(WORDS)] for k in range(2 + n % 7)]
+        rows.append({"number": n, "text": " ".join(words), "customer": CUSTOMERS[n % len(CUSTOMERS)],
+                     "product_area": AREAS[n % len(AREAS)], "tags": TAGS[n % len(TAGS)],
+                     "created_at": start + timedelta(minutes=n - n % 2),
+                     "status": FeedbackStatus.SHIPPED if n % 9 == 0 else FeedbackStatus.NEW})
+    return rows
+
+
+async def load(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
+    async with AsyncSession(engine) as session:
+        session.add(Workspace(team_id=TEAM))
+        await session.flush()
+        ids = dict((await session.execute(insert(FeedbackItem).returning(FeedbackItem.number, FeedbackItem.id), [
+            {"team_id": TEAM, "number": r["number"], "text": r["text"], "customer": r["customer"],
+             "product_area": r["product_area"], "source": FeedbackSource.COMMAND, "status": r["status"],
+             "created_by": "USEARCH1", "created_at": r["created_at"], "updated_at": r["created_at"],
+             "search_doc": search.document(r["text"], r["customer"], r["product_area"], r["tags"])}
+            for r in rows])).all())
+        tags = [{"team_id": TEAM, "item_id": ids[r["number"]], "tag": t} for r in rows for t in r["tags"]]
+        await session.execute(insert(FeedbackTag), tags)
+        await session.commit()
+
+
+@pytest.fixture(scope="module")
+async def twins(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, AsyncEngine]]:
+    """The same corpus in a fresh SQLite file and, with TEST_DATABASE_URL, a throwaway
+    PostgreSQL database beside it (both migrated to head)."""
+    engines: dict[str, AsyncEngine] = {}
+    path: Path = tmp_path_factory.mktemp("search") / "twin.sqlite3"
+    sqlite_url = f"sqlite+aiosqlite:///{path}"
+    await upgrade(sqlite_url)
+    engines["sqlite"] = create_engine(sqlite_url)
+    admin = None
+    name = "srch_" + uuid.uuid4().hex[:10]
+    if os.environ.get("TEST_DATABASE_URL"):
+        server = Settings.model_validate({"database_url": os.environ["TEST_DATABASE_URL"]}).database_url
+        admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        pg_url = server.rsplit("/", 1)[0] + "/" + name
+        await upgrade(pg_url)
+        engines["postgresql"] = create_engine(pg_url)
+    rows = corpus()
+    for engine in engines.values():
+        await load(engine, rows)
+    try:
+        yield engines
+    finally:
+        for engine in engines.values():
+            await engine.dispose()
+        if admin is not None:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await admin.dispose()
+
+
+def reference(typed: str) -> list[int]:
+    """What the search means, computed from the corpus alone: every term found in the item's
+    document, ranked by search.score, then newest first."""
+    terms = search.parse(typed)
+    if not terms:
+        return []
+    scored = []
+    for r in corpus():
+        doc = search.document(r["text"], r["customer"], r["product_area"], sorted(r["tags"]))
+        points = search.score(terms, r["text"], doc)
+        if points:
+            scored.append((-points, -r["created_at"].timestamp(), -r["number"], r["number"]))
+    return [s[-1] for s in sorted(scored)]
+
+
+async def results(engines: dict[str, AsyncEngine], typed: str) -> dict[str, list[int]]:
+    found = {}
+    for name, engine in engines.items():
+        async with AsyncSession(engine) as session:
+            hits, bounded = await search.ranked(session, TEAM, search.parse(typed))
+            assert not bounded
+            found[name] = [h.number for h in hits]
+    return found
+
+
+QUERY_WORD = st.sampled_from(WORDS + [c for c in CUSTOMERS if c] + ["perf", "billing", "mobile"])
+QUERY = st.one_of(
+    st.lists(QUERY_WORD, min_size=1, max_size=3).map(" ".join),  # words (the last one also a prefix)
+    QUERY_WORD.map(lambda w: w[: max(1, len(w) // 2)] + "*"),  # a prefix
+    st.lists(QUERY_WORD, min_size=2, max_size=2).map(lambda ws: '"' + " ".join(ws) + '"'),  # a phrase
+    st.tuples(QUERY_WORD, QUERY_WORD).map(lambda ws: f'"{ws[0]}" {ws[1].upper()}'),
+    st.text(alphabet="aeiouxé&*\"' -導", min_size=1, max_size=6),  # odd typing
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=QUERY)
+@example(typed="export")
+@example(typed="expo*")
+@example(typed='"export timeout"')
+@example(typed="CAFE")
+@example(typed="brulee")
+@example(typed="R&D")
+@example(typed="r&amp;d")  # as Slack sends it
+@example(typed="导出超时")
+@example(typed="導")
+@example(typed="zurich lodz")
+@example(typed="abc")  # full-width ＡＢＣ folds to abc (NFKD)
+@example(typed="ss")  # ß casefolds to ss
+@example(typed="&&&")
+async def test_both_backends_give_the_same_results_in_the_same_order(twins: dict[str, AsyncEngine],
+                                                                     typed: str) -> None:
+    expected = reference(typed)
+    found = await results(twins, typed)
+    assert all(numbers == expected for numbers in found.values()), (typed, expected, found)
+
+
+async def test_the_queries_people_type_find_what_they_mean(twins: dict[str, AsyncEngine]) -> None:
+    expected = {q: reference(q) for q in ["cafe", "CAFÉ", "R&D", "export time", '"dark mode"', "zurich"]}
+    for typed, numbers in expected.items():
+        assert all(v == numbers for v in (await results(twins, typed)).values()), typed
+
+    def meant(typed: str) -> set[int]:
+        return set(expected[typed])
+    rows = corpus()
+    docs = {r["number"]: search.document(r["text"], r["customer"], r["product_area"], r["tags"]) for r in rows}
+    assert meant("cafe") == meant("CAFÉ") == {n for n, d in docs.items() if "cafe" in d.split()}
+    assert meant("R&D") == {n for n, d in docs.items() if " r d " in f" {d} "}
+    assert meant("zurich") == {n for n, d in docs.items() if "zurich" in d.split()}
+    # A word in the text outranks one only in the customer: items whose text says "cafe" first.
+    ranked = reference("cafe")
+    in_text = [n for n in ranked if "cafe" in search.normalize(rows[n - 1]["text"]).split()]
+    assert ranked[:len(in_text)] == in_text
+
+
+def test_normalize_and_parse() -> None:
+    assert search.normalize("Café  Crème—R&D_x ＡＢＣ ß") == "cafe creme r d x abc ss"
+    assert search.normalize("R&amp;D &lt;b&gt;") == "r d b"
+    assert search.parse('export "dark mode" expo* time') == (
+        search.Term(("export",)), search.Term(("dark", "mode")), search.Term(("expo",), prefix=True),
+        search.Term(("time",), prefix=True))
+    assert search.parse("&& * \"\"") == ()
+    assert search.fts5_query(search.parse('"r&d" time')) == '"r d" "time" *'
+    assert search.tsquery(search.parse('"r&d" time')) == "('r' <-> 'd') & ('time':*)"
+
+
+# -- over the endpoint: the index follows filing, edit, merge and delete -----------------------
+
+
+async def search_for(bot: Bot, team: str, words: str) -> list[int]:
+    status, body = await bot.slack.command(team, "USEARCH1", "/feedback", "search " + words)
+    assert status == 200, body
+    if "blocks" not in body:
+        return []
+    assert_valid_blocks(body["blocks"])
+    rendered = json.dumps(body["blocks"])
+    if "Nothing" in rendered or "No feedback" in rendered:
+        return []
+    return [int(n) for n in re.findall(r"\*#(\d+)\*", rendered)]
+
+
+async def doc_of(bot: Bot, team: str, number: int) -> str:
+    async with bot.rt.db.unit_of_work() as session:
+        return await session.scalar(select(FeedbackItem.search_doc).where(
+            FeedbackItem.team_id == team, FeedbackItem.number == number)) or ""
+
+
+async def test_search_ranks_by_relevance_then_recency(bot: Bot, team: str) -> None:
+    older = await file_by_command(bot, team, "UR00001", "Exports time out on big files")
+    only_customer = await file_by_command(bot, team, "UR00001", "Slow page customer:Exports")
+    newer = await file_by_command(bot, team, "UR00001", "CSV exports time out too")
+    prefix_only = await file_by_command(bot, team, "UR00001", "Exporting is confusing")
+    await file_by_command(bot, team, "UR00001", "Dark mode")
+    assert await search_for(bot, team, "exports") == [newer, older, only_customer]  # "exporting" is not "exports…"
+    assert await search_for(bot, team, '"time out" exports') == [newer, older]
+    assert await search_for(bot, team, "expo*") == [prefix_only, newer, older, only_customer]
+    assert await search_for(bot, team, "nothing-like-this") == []
+
+
+async def test_index_follows_edit_merge_and_delete(bot: Bot, team: str) -> None:
+    boss = "UADMIN1"
+    bot.fake.add_user(boss, is_admin=True)
+    first = await file_by_command(bot, team, "UR00001", "Sync drops attachments #mobile")
+    second = await file_by_command(bot, team, "UR00002", "Attachments vanish customer:Globex")
+    assert await doc_of(bot, team, first) == "sync drops attachments mobile"
+    assert await search_for(bot, team, "mobile") == [first]
+
+    edit = {"tags": {"tags": {"type": "plain_text_input", "value": "ipad"}},
+            "area": {"area": {"type": "plain_text_input", "value": "Files"}},
+            "customer": {"customer": {"type": "plain_text_input", "value": "Initech"}}}
+    _, body = await bot.slack.interaction(view_submission(team, boss, "feedback.edit", edit,
+                                                          private_metadata=json.dumps({"number": first})))
+    assert not body or body.get("response_action") != "errors", body
+    assert await search_for(bot, team, "mobile") == []
+    assert await search_for(bot, team, "ipad initech files") == [first]
+
+    _, body = await bot.slack.command(team, boss, "/feedback", f"merge {second} {first}")
+    await bot.settle()
+    assert await search_for(bot, team, "globex") == [first]  # the target is found by the source's customer
+    assert second not in await search_for(bot, team, "vanish")  # merged away: not listed
+
+    await bot.slack.command(team, "UR00003", "/feedback", "Third one: attachments lost")
+    third = max(await search_for(bot, team, "lost"))
+    status, body = await bot.slack.command(team, "UR00003", "/feedback", f"delete {third}")
+    (button,) = [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["text"]["text"] == f"Delete #{third}"]
+    await bot.slack.interaction(block_actions(team, "UR00003", [{**button, "type": "button"}],
+                                              response_url=bot.fake.response_url("del")))
+    await bot.settle()
+    assert await search_for(bot, team, "lost") == []
+    if bot.rt.db.engine.dialect.name == "sqlite":  # the FTS rows went with the item (triggers)
+        async with bot.rt.db.unit_of_work() as session:
+            docs = set(await session.scalars(text(
+                "SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH 'lost'")))
+            assert docs == set()
+            check = await session.execute(text("INSERT INTO feedback_fts(feedback_fts, rank) VALUES "
+                                               "('integrity-check', 1)"))
+            assert check is not None
