@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.errors import NotFound, UserError
-from bot.feedback import listing, search
+from bot.feedback import listing, search, store
 from bot.feedback.links import LinkedLaunch, carry_on_merge, linked_launch
 from bot.feedback.listing import Page
 from bot.feedback.parsing import Draft, Filters
 from bot.feedback.permissions import reporters_only
+from bot.feedback.store import Stored
 from bot.sql import insert_ignore
 from models.feedback import (
     CaptureState,
@@ -43,7 +44,7 @@ GIVE_UP_MIN_ATTEMPTS = 3  # ... this many tries, so a bot back from downtime sti
 
 @dataclass(frozen=True)
 class Filed:
-    item: FeedbackItem
+    item: Stored  # what the filing needs of the item, not the loaded row
     created: bool  # a new item (False: a vote on an existing one)
     voted: bool  # this person was added as a reporter (False: they already were)
 
@@ -117,14 +118,6 @@ async def _lock_workspace(session: AsyncSession, team_id: str) -> None:
         await session.execute(select(Workspace.team_id).where(Workspace.team_id == team_id).with_for_update())
 
 
-async def _next_number(session: AsyncSession, team_id: str) -> int:
-    result = await session.execute(
-        update(Workspace).where(Workspace.team_id == team_id)
-        .values(feedback_seq=Workspace.feedback_seq + 1).returning(Workspace.feedback_seq)
-    )
-    return int(result.scalar_one())
-
-
 async def _resolve(session: AsyncSession, item: FeedbackItem) -> FeedbackItem:
     """Follow merges to the item that now stands for this one."""
     seen = {item.id}
@@ -150,27 +143,20 @@ def _apply_draft(item: FeedbackItem, draft: Draft) -> None:
         item.importance = Importance(draft.importance)
 
 
-async def _create(session: AsyncSession, team_id: str, reporter: str, source: FeedbackSource,
-                  **fields: object) -> FeedbackItem:
-    item = FeedbackItem(team_id=team_id, number=await _next_number(session, team_id), source=source,
-                        created_by=reporter, **fields)
-    session.add(item)
-    await session.flush()
-    session.add(FeedbackReporter(team_id=team_id, item_id=item.id, user_id=reporter, source=source))
-    await session.flush()
-    return item
+def _draft_fields(draft: Draft) -> dict[str, object]:
+    return {"customer": draft.customer, "product_area": draft.product_area,
+            "importance": Importance(draft.importance) if draft.importance else None}
 
 
 async def file_text(session: AsyncSession, team_id: str, reporter: str, channel_id: str | None,
                     draft: Draft, source: FeedbackSource = FeedbackSource.COMMAND) -> FeedbackItem:
-    """Typed feedback (no Slack message behind it) is always a new item."""
-    await _lock_workspace(session, team_id)
-    item = await _create(session, team_id, reporter, source, text=draft.text, channel_id=channel_id,
-                         customer=draft.customer, product_area=draft.product_area,
-                         importance=Importance(draft.importance) if draft.importance else None,
-                         search_doc=search.document(draft.text, draft.customer, draft.product_area, draft.tags))
-    await _add_tags(session, item, draft.tags)
-    return item
+    """Typed feedback (no Slack message behind it) is always a new item: its number, row,
+    reporter and tags in one step (bot/feedback/store.py), handed back as a loaded instance."""
+    item_id, values = await store.create(
+        session, team_id, reporter, source, draft.tags, text=draft.text, channel_id=channel_id,
+        search_doc=search.document(draft.text, draft.customer, draft.product_area, draft.tags),
+        **_draft_fields(draft))
+    return store.attach(session, item_id, values)
 
 
 async def file_message(session: AsyncSession, team_id: str, reporter: str, channel_id: str, message_ts: str,
@@ -179,25 +165,28 @@ async def file_message(session: AsyncSession, team_id: str, reporter: str, chann
     """A Slack message filed as feedback: one item per message, one vote per person.
 
     A reaction stores the item PENDING (the message is read after the ack); the shortcut
-    brings the text with it.
+    brings the text with it. The lookup holds the workspace's filing lock, so two filings of
+    one message never both create. A new item or a plain vote is Core statements only; the
+    ORM is used for the rare rest (a vote on a merged item, a shortcut onto an existing one).
     """
-    await _lock_workspace(session, team_id)
-    existing = await session.scalar(select(FeedbackItem).where(
-        FeedbackItem.team_id == team_id, FeedbackItem.channel_id == channel_id,
-        FeedbackItem.message_ts == message_ts))
+    existing = await store.find_message(session, team_id, channel_id, message_ts)
     if existing is None:
-        item = await _create(
-            session, team_id, reporter, source, channel_id=channel_id, message_ts=message_ts,
-            author_id=author_id, text=draft.text if draft else "",
+        fields = _draft_fields(draft) if draft else {}
+        item_id, values = await store.create(
+            session, team_id, reporter, source, draft.tags if draft else (), channel_id=channel_id,
+            message_ts=message_ts, author_id=author_id, text=draft.text if draft else "",
             capture_state=CaptureState.READY if draft else CaptureState.PENDING,
             capture_next_at=None if draft else clock.now() + PENDING_GRACE,
             search_doc=search.document(draft.text, draft.customer, draft.product_area, draft.tags) if draft else "",
-        )
-        if draft:
-            _apply_draft(item, draft)
-            await _add_tags(session, item, draft.tags)
-        return Filed(item, created=True, voted=True)
-    item = await _resolve(session, existing)
+            **fields)
+        stored = Stored(item_id, int(values["number"]), str(values["text"]), values["capture_state"])
+        return Filed(stored, created=True, voted=True)
+    if draft is None and existing.merged_into_id is None:
+        voted = await store.add_reporter(session, team_id, existing.id, reporter, source)
+        return Filed(existing, created=False, voted=voted)
+    origin = await session.get(FeedbackItem, existing.id)
+    assert origin is not None  # found under the lock this transaction holds
+    item = await _resolve(session, origin)
     voted = await insert_ignore(session, FeedbackReporter, team_id=team_id, item_id=item.id,
                                 user_id=reporter, source=source)
     if draft:
@@ -205,7 +194,7 @@ async def file_message(session: AsyncSession, team_id: str, reporter: str, chann
         await _add_tags(session, item, draft.tags)
         await search.refresh(session, [item.id])
     await session.flush()
-    return Filed(item, created=False, voted=voted)
+    return Filed(Stored(item.id, item.number, item.text, item.capture_state), created=False, voted=voted)
 
 
 async def withdraw_reaction_vote(session: AsyncSession, team_id: str, reporter: str, channel_id: str,
