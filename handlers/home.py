@@ -40,13 +40,13 @@ async def app_home_opened(ctx: Ctx, event: dict[str, Any]) -> None:
 
 
 async def publish_home(rt: Runtime, client: AsyncWebClient, team_id: str, user_id: str) -> None:
-    """Every card for this person, read in one unit of work, then published (no Slack call
-    inside the transaction)."""
+    """Every card for this person, read in one read-only unit of work (beside the writer, so
+    it neither waits for nor holds it), then published (no Slack call inside the transaction)."""
     await rt.users.warm(team_id, user_id)  # Slack first, then the transaction
     # Recorded in the people directory with their Slack zone, so "Your time" and every
     # notice to them go by their own clock, not the workspace's (once; refreshed when stale).
     await ensure_people(rt, team_id, [user_id])
-    async with rt.db.unit_of_work() as session:
+    async with rt.db.reading() as session:
         manager = await shown_as_manager(session, rt.users, team_id, user_id)
         _, zone = await local_today(team_id, user_id, session=session)
         viewer = Viewer(team_id, user_id, manager, clock.zone(zone), clock.now())

@@ -61,8 +61,9 @@ async def post(rt: Runtime, team_id: str, digest_id: int, period: str, end: date
     posted (deleted, paused, nothing to say). `turn_taken`: the duty already waited for the
     channel's turn (bot/pacing.py); `batch`: the tick's shared parts, and where attachments
     wait for the end of the tick (without one they go at once). Raises when Slack refused it: the claim is then
-    marked failed and retried while the grace lasts; a channel refusal is told to the owner."""
-    async with rt.db.unit_of_work() as session:
+    marked failed and retried while the grace lasts; a channel refusal is told to the owner.
+    Built on a read connection: a long build never holds the writer."""
+    async with rt.db.reading() as session:
         digest = await session.get(Digest, digest_id)
         if digest is None or digest.team_id != team_id:
             return "nothing posted: the digest was deleted"

@@ -107,7 +107,7 @@ async def ensure_people(rt: "Runtime", team_id: str, user_ids: Iterable[str], *,
     Call it from after-commit work or a job, never inside a request's transaction."""
     now = now or utcnow()
     wanted = [u for u in dict.fromkeys(user_ids) if u]
-    async with rt.db.unit_of_work() as session:
+    async with rt.db.reading() as session:  # beside the writer: most calls only read
         people = await get_people(session, team_id, wanted)
     stale = now - STALE_AFTER
     ask = [u for u in wanted if u not in people or (not people[u].deleted and people[u].refreshed_at < stale)]
