@@ -63,6 +63,8 @@ async def main(a: argparse.Namespace) -> None:
     from tests.fake_slack import FakeSlack
 
     fake = FakeSlack()
+    for index in range(200):  # the load generator's people (bench/loadgen.py), members as in Slack:
+        fake.add_user(f"UREACT{index:03d}")  # users.info answers, so the bot caches them as it would
     for index in range(a.messages):
         channel, ts = message_ref(index)
         fake.add_message(channel, ts, f"Customer message {index}: the export button is hard to find",
