@@ -219,7 +219,7 @@ def _long_text(blocks: list[Any]) -> int | None:
 
 class FakeSlack:
     def __init__(self) -> None:
-        self.app = web.Application()
+        self.app = web.Application(client_max_size=1024**3)  # Slack takes files up to 1 GB; aiohttp stops at 1 MiB
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/response/{key}", self._response_url)
         self.app.router.add_post("/upload/{file_id}", self._upload)
