@@ -118,8 +118,9 @@ async def add_reporter(session: AsyncSession, team_id: str, item_id: int, report
         params = _sqlite_params(session, row, FeedbackReporter.__table__)
         return await _on_sqlite_thread(session, _sqlite_vote, params)
     conn = await session.connection()
-    result = await conn.execute(_PG_VOTE, {**row, "source": source.value})
-    return bool(result.rowcount)
+    # RETURNING says whether the row went in (asyncpg's rowcount for a skipped conflict is not
+    # reliable through SQLAlchemy's text() statements).
+    return (await conn.execute(_PG_VOTE, {**row, "source": source.value})).first() is not None
 
 
 def _stored(row: Any) -> Stored:
@@ -200,7 +201,7 @@ _PG_FIND = text(
 )
 _PG_VOTE = text(
     "INSERT INTO feedback_reporters (team_id, item_id, user_id, source, created_at, updated_at) "
-    "VALUES (:team_id, :item_id, :user_id, :source, :created_at, :updated_at) ON CONFLICT DO NOTHING"
+    "VALUES (:team_id, :item_id, :user_id, :source, :created_at, :updated_at) ON CONFLICT DO NOTHING RETURNING id"
 )
 
 
