@@ -16,7 +16,7 @@ from bot.blocks import Block, context as context_block
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.feature import Feature
-from bot.feedback import blocks, deletion, exports, filing, flows, service, shipping, triage
+from bot.feedback import blocks, deletion, exports, filing, flows, service, shipping, similar, triage
 from bot.feedback.digest import SECTION as FEEDBACK_SECTION
 from bot.feedback.enums import CaptureMeta, FeedbackAction, FeedbackShortcut, FeedbackView, TypoRef
 from bot.feedback.filing import Reaction
@@ -94,6 +94,7 @@ async def _modal(ctx: Ctx, request: FeedbackCommand) -> Answer:
 async def _file(ctx: Ctx, request: FeedbackCommand) -> Answer:
     assert request.draft is not None
     item = await service.file_text(ctx.session, ctx.team_id, ctx.user_id, ctx.channel_id, request.draft)
+    similar.offer_later(ctx, item.number)
     return blocks.confirmation(Receipt.new(item))
 
 
@@ -191,6 +192,14 @@ async def typo_file_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
     answer_in_place(ctx, *(blocks.confirmation(receipt) if receipt else blocks.already_filed()))
 
 
+async def vote_instead_clicked(ctx: Ctx, action: dict[str, Any]) -> None:
+    """[Vote on #12 instead]: the new filing becomes the filer's vote there; once."""
+    await ctx.answer()
+    moved = await similar.vote_instead(ctx.session, ctx.team_id, ctx.user_id,
+                                       read_meta(similar.InsteadRef, action.get("value")))
+    answer_in_place(ctx, *blocks.voted_instead(moved.number, moved.into, moved.votes, moved.already))
+
+
 def listeners(app: ProdOpsApp) -> None:
     app.command("/feedback")(feedback_command)
     app.event("reaction_added")(reaction_added)
@@ -199,6 +208,7 @@ def listeners(app: ProdOpsApp) -> None:
     app.view(FeedbackView.CAPTURE)(capture_submitted)
     app.action(FeedbackAction.TYPO_RUN)(typo_run_clicked)
     app.action(FeedbackAction.TYPO_FILE)(typo_file_clicked)
+    app.action(similar.VOTE_INSTEAD)(vote_instead_clicked)
     feedback_triage.listeners(app)
 
 

@@ -185,6 +185,7 @@ def test_normalize_and_parse() -> None:
         search.Term(("export",)), search.Term(("dark", "mode")), search.Term(("expo",), prefix=True),
         search.Term(("time",), prefix=True))
     assert search.parse("&& * \"\"") == ()
+    assert search.parse("\u201cdark mode\u201d") == (search.Term(("dark", "mode")),)  # curly quotes, as Slack may send
     assert search.fts5_query(search.parse('"r&d" time')) == '"r d" "time" *'
     assert search.tsquery(search.parse('"r&d" time')) == "('r' <-> 'd') & ('time':*)"
 
@@ -261,3 +262,110 @@ async def test_index_follows_edit_merge_and_delete(bot: Bot, team: str) -> None:
             check = await session.execute(text("INSERT INTO feedback_fts(feedback_fts, rank) VALUES "
                                                "('integrity-check', 1)"))
             assert check is not None
+
+
+# -- "Looks like #12 — vote there instead?" ----------------------------------------------------
+
+
+def prompts(bot: Bot, user: str) -> list[list[dict[str, Any]]]:
+    """The similar-items prompts `user` was shown (ephemeral, or a DM where there is no channel)."""
+    found = []
+    for call in bot.fake.calls_to("chat.postEphemeral") + bot.fake.posted(user):
+        raw = call.args.get("blocks")
+        shown = json.loads(raw) if isinstance(raw, str) else raw
+        to = call.args.get("user") or call.args.get("channel")
+        if to == user and shown and "vote there instead" in json.dumps(shown):
+            assert_valid_blocks(shown)
+            found.append(shown)
+    return found
+
+
+def vote_buttons(shown: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {b["accessory"]["text"]["text"]: {**b["accessory"], "block_id": b.get("block_id", "b")}
+            for b in shown if b.get("accessory", {}).get("action_id") == "feedback.vote_instead"}
+
+
+async def click(bot: Bot, team: str, user: str, button: dict[str, Any], key: str) -> dict[str, Any] | None:
+    before = len(bot.fake.responses)
+    status, _ = await bot.slack.interaction(block_actions(team, user, [{**button, "type": "button"}],
+                                                         response_url=bot.fake.response_url(key)))
+    assert status == 200
+    await bot.settle()
+    new = [r for k, r in bot.fake.responses[before:] if k == key]
+    return new[0] if new else None
+
+
+async def votes_and_reporters(bot: Bot, team: str, number: int) -> tuple[int, list[str], int | None]:
+    async with bot.rt.db.unit_of_work() as session:
+        item = await session.scalar(select(FeedbackItem).where(FeedbackItem.team_id == team,
+                                                               FeedbackItem.number == number))
+        assert item is not None
+        from models.feedback import FeedbackReporter
+        users = list(await session.scalars(select(FeedbackReporter.user_id).where(
+            FeedbackReporter.item_id == item.id).order_by(FeedbackReporter.user_id)))
+        return item.votes, users, item.merged_into_id
+
+
+async def test_a_filing_like_an_open_item_offers_a_vote_there_in_one_click(bot: Bot, team: str) -> None:
+    bot.fake.reset()
+    target = await file_by_command(bot, team, "UR00001", "CSV exports time out on big workspaces")
+    shipped = await file_by_command(bot, team, "UR00002", "CSV exports time out when large")
+    bot.fake.add_user("UADMIN1", is_admin=True)
+    await bot.slack.command(team, "UADMIN1", "/feedback", f"status {shipped} shipped")
+    other = await file_by_command(bot, team, "UR00003", "Exports of big CSV files are slow")
+    await file_by_command(bot, team, "UR00004", "Dark mode please")
+    await bot.settle()
+    votes_before, _, _ = await votes_and_reporters(bot, team, target)
+
+    mine = await file_by_command(bot, team, "UR00009", "Big CSV exports time out #perf customer:Initech")
+    await bot.settle()
+    (shown,) = prompts(bot, "UR00009")
+    buttons = vote_buttons(shown)
+    assert list(buttons) == [f"Vote on #{target} instead", f"Vote on #{other} instead"]  # open ones, most alike
+    assert f"Vote on #{shipped} instead" not in buttons and f"*#{target}*" in json.dumps(shown)
+
+    # Only the filer: anyone else's click (a forged payload) changes nothing.
+    await click(bot, team, "USTRANGE", buttons[f"Vote on #{target} instead"], "stranger")
+    assert (await votes_and_reporters(bot, team, mine))[2] is None
+
+    answer = await click(bot, team, "UR00009", buttons[f"Vote on #{target} instead"], "filer")
+    assert answer is not None and answer["replace_original"] is True
+    assert f"now your vote on #{target}" in answer["text"] and f"{votes_before + 1} vote" in answer["text"]
+    votes, users, _ = await votes_and_reporters(bot, team, target)
+    assert votes == votes_before + 1 and "UR00009" in users
+    assert (await votes_and_reporters(bot, team, mine))[1:] != ([], None)
+    assert (await votes_and_reporters(bot, team, mine))[0] == 0
+    # Nothing lost: the tag, the customer and the words of #mine now find the target.
+    assert await search_for(bot, team, "initech perf") == [target]
+
+    again = await click(bot, team, "UR00009", buttons[f"Vote on #{target} instead"], "again")
+    assert again is not None and "already your vote" in again["text"]
+    assert (await votes_and_reporters(bot, team, target))[0] == votes_before + 1
+
+
+async def test_the_form_and_a_reaction_offer_it_too_and_unlike_filings_get_nothing(bot: Bot, team: str) -> None:
+    bot.fake.reset()
+    first = await file_by_command(bot, team, "UR00001", "Calendar sync drops recurring events")
+    await bot.settle()
+    assert prompts(bot, "UR00001") == []  # nothing like it yet
+
+    values = {"text": {"text": {"type": "plain_text_input", "value": "Recurring events vanish after calendar sync"}}}
+    status, _ = await bot.slack.interaction(view_submission(team, "UR00002", "feedback.capture", values,
+                                                            private_metadata="{}"))
+    assert status == 200
+    await bot.settle()
+    (shown,) = prompts(bot, "UR00002")
+    assert list(vote_buttons(shown)) == [f"Vote on #{first} instead"]
+
+    from tests.feedback_helpers import new_ts, reaction
+    ts = new_ts()
+    bot.fake.add_message("CSALES1", ts, "calendar sync keeps dropping events")
+    status, _ = await bot.slack.event(team, reaction("UR00003", "CSALES1", ts))
+    assert status == 200
+    await bot.settle()
+    (shown,) = prompts(bot, "UR00003")
+    assert f"Vote on #{first} instead" in vote_buttons(shown)
+
+    await file_by_command(bot, team, "UR00004", "Dark mode for the dashboard")
+    await bot.settle()
+    assert prompts(bot, "UR00004") == []

@@ -1,6 +1,7 @@
 """Block Kit for feedback: confirmations, items, lists, modals and outcome DMs (pure functions)."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -359,3 +360,28 @@ def _typo_label(typo: Typo) -> str:
     if typo.subcommand == "file":
         return f"File without “{typo.text.split()[0]}”"
     return TYPO_LABELS[typo.subcommand]
+
+
+def similar_prompt(number: int, found: list[Any]) -> tuple[str, list[Block]]:
+    """"Looks like #12 — vote there instead?": the open items like the new one (bot/feedback/
+    similar.py `Similar`), each with the one-click button that makes the filing a vote there."""
+    first = found[0].number
+    headline = f"Looks like #{first} — vote there instead?"
+    rows: list[Block] = [section(f"*Looks like #{first}* — vote there instead? Your *#{number}* may say the same as:")]
+    for s in found:
+        line = f"{STATUS_EMOJI[s.status]} *#{s.number}* · {s.status.value} · {plural(s.votes, 'vote')}"
+        rows.append(section(line + "\n" + _quote(" ".join(s.text.split()), PREVIEW),
+                            accessory=button(f"Vote on #{s.number} instead", "feedback.vote_instead",
+                                             json.dumps({"number": number, "into": s.number}))))
+    rows.append(context(f"Only you can see this. Nothing to do to keep #{number} as it is."))
+    return headline, rows
+
+
+def voted_instead(number: int, into: int, votes: int, already: bool) -> tuple[str, list[Block]]:
+    """The click's answer, in place of the prompt."""
+    if already:
+        text = f"#{number} is already your vote on *#{into}*; nothing changed."
+    else:
+        text = (f":ballot_box_with_ballot: Done: your feedback #{number} is now your vote on *#{into}* "
+                f"({plural(votes, 'vote')}). What #{number} said is kept there, merged.")
+    return text.replace("*", ""), [section(text)]

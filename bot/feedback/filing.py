@@ -12,7 +12,7 @@ from typing import Any
 from bot import usertext
 from bot.context import Ctx
 from bot.errors import UserError
-from bot.feedback import flows, service
+from bot.feedback import flows, service, similar
 from bot.feedback.enums import CaptureMeta
 from bot.feedback.parsing import Draft, parse_draft
 from bot.feedback.service import Receipt
@@ -71,10 +71,12 @@ async def from_form(ctx: Ctx, meta: CaptureMeta, draft: Draft, once: str) -> Non
         if filed.created:
             _complete_later(ctx, filed.item.id, meta.channel_id, meta.message_ts, draft.text,
                             (ctx.user_id, filed.receipt, once))
+            similar.offer_later(ctx, filed.item.number, meta.channel_id)
             return
         receipt = filed.receipt
     else:
         receipt = Receipt.new(await service.file_text(ctx.session, ctx.team_id, ctx.user_id, meta.channel_id, draft))
+        similar.offer_later(ctx, receipt.number, meta.channel_id)
     _confirm_later(ctx, meta.channel_id, ctx.user_id, receipt, once)
 
 

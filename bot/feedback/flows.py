@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot import clock, usertext
 from bot.delivery import claim, deliver_once, send_claimed
-from bot.feedback import blocks, exports, service
+from bot.feedback import blocks, exports, service, similar
 from bot.feedback.parsing import FORM_TEXT_MAX
 from bot.feedback.enums import CaptureMeta
 from bot.feedback.service import Receipt
@@ -169,6 +169,7 @@ async def _complete_and_confirm(rt: Runtime, client: AsyncWebClient, team_id: st
     if claimed is not None:
         send = _confirmation_sender(client, channel, reactor, Receipt(number, True, True, message.text))
         await send_claimed(rt.db, claimed, send)
+        await similar.offer(rt, client, team_id, channel, reactor, number)  # the reactor filed it
     for voter in voters:  # votes that came while the message was being read are confirmed now
         await confirm(rt, client, team_id, channel, voter, Receipt(number, False, True, message.text), CAPTURED)
 

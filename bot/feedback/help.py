@@ -11,7 +11,7 @@ FEEDBACK = CommandHelp(
         ("/feedback", "open the feedback form"),
         ("/feedback file list view is slow", "file text that starts with a command word"),
         ("/feedback list planned #exports top", "filter by status, #tag, product area; `top` = most votes first"),
-        ("/feedback search timeout", "find feedback by words in its text or customer"),
+        ("/feedback search \"export timeout\" expo*", "find feedback by words, prefixes (`expo*`) and \"phrases\"; best matches first"),
         ("/feedback show 12", "one item with votes, details and triage buttons"),
         ("/feedback status 12 shipped Released in 2.4", "set the status; shipped/declined DMs every reporter"),
         ("/feedback link 12 \"Mobile v2\" Offline mode is in 2.4",

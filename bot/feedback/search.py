@@ -83,6 +83,7 @@ def parse(typed: str) -> tuple[Term, ...]:
     """What was typed after `/feedback search`, as terms (empty when nothing searchable was
     typed, e.g. only punctuation)."""
     terms: list[Term] = []
+    typed = typed.replace("\u201c", '"').replace("\u201d", '"')  # Slack's clients may curl the quotes
     pos = 0
     pieces: list[tuple[str, bool]] = []  # (text, quoted)
     for match in _QUOTED.finditer(typed):
@@ -100,19 +101,19 @@ def parse(typed: str) -> tuple[Term, ...]:
     return tuple(dict.fromkeys(terms))  # a repeated term counts once
 
 
-def fts5_query(terms: Sequence[Term]) -> str:
-    """`"export timeout" "expo" *`: every term must match (FTS5's implicit AND)."""
-    return " ".join('"' + " ".join(t.words) + '"' + (" *" if t.prefix else "") for t in terms)
+def fts5_query(terms: Sequence[Term], any_term: bool = False) -> str:
+    """`"export timeout" "expo" *`: every term must match (FTS5's implicit AND), or any one."""
+    return (" OR " if any_term else " ").join('"' + " ".join(t.words) + '"' + (" *" if t.prefix else "") for t in terms)
 
 
-def tsquery(terms: Sequence[Term]) -> str:
-    """`'export' <-> 'timeout' & 'expo':*` for to_tsquery('simple', ...)."""
+def tsquery(terms: Sequence[Term], any_term: bool = False) -> str:
+    """`'export' <-> 'timeout' & 'expo':*` for to_tsquery('simple', ...) (`|` for any one)."""
     def one(t: Term) -> str:
         words = [f"'{w}'" for w in t.words]
         if t.prefix:
             words[-1] += ":*"
         return "(" + " <-> ".join(words) + ")"
-    return " & ".join(one(t) for t in terms)
+    return (" | " if any_term else " & ").join(one(t) for t in terms)
 
 
 class TextMatch(ColumnElement[bool]):
@@ -121,15 +122,16 @@ class TextMatch(ColumnElement[bool]):
     type = Boolean()
     inherit_cache = False
 
-    def __init__(self, terms: Sequence[Term]) -> None:
+    def __init__(self, terms: Sequence[Term], any_term: bool = False) -> None:
         self.terms = tuple(terms)
+        self.any_term = any_term  # OR instead of AND (similar items: any shared word)
 
 
 @compiles(TextMatch, "sqlite")
 def _match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
     if not element.terms:
         return "0 = 1"
-    query = compiler.process(bindparam("fts_query", fts5_query(element.terms), unique=True), **kw)
+    query = compiler.process(bindparam("fts_query", fts5_query(element.terms, element.any_term), unique=True), **kw)
     return f"feedback_items.id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH {query})"
 
 
@@ -137,7 +139,7 @@ def _match_sqlite(element: TextMatch, compiler: Any, **kw: Any) -> str:
 def _match_postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
     if not element.terms:
         return "1 = 0"
-    query = compiler.process(bindparam("ts_query", tsquery(element.terms), unique=True), **kw)
+    query = compiler.process(bindparam("ts_query", tsquery(element.terms, element.any_term), unique=True), **kw)
     # The same expression as the GIN index (migration 0015), so the planner can use it.
     return f"to_tsvector('simple', feedback_items.search_doc) @@ to_tsquery('simple', {query})"
 
