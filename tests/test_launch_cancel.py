@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
+
+from bot.feedback.search import include_name
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 
@@ -423,7 +425,8 @@ def test_help_lists_cancel_and_delete() -> None:
 
 
 def _diff(connection) -> list[object]:  # noqa: ANN001 - sync connection inside run_sync
-    return list(compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata))
+    opts = {"compare_type": True, "include_name": include_name}  # the search index's own objects aside
+    return list(compare_metadata(MigrationContext.configure(connection, opts=opts), Base.metadata))
 
 
 T0 = {"t": datetime(2026, 12, 1, tzinfo=UTC)}

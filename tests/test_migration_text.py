@@ -3,15 +3,15 @@ again over converted rows changes nothing (SQLite always, PostgreSQL in a throwa
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select, table as sa_table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import create_engine
 from bot.migrate import alembic_config, upgrade
-from models.feedback import FeedbackItem, FeedbackReporter, FeedbackSource
+from models.feedback import CaptureState, FeedbackItem, FeedbackReporter, FeedbackSource, FeedbackStatus
 from models.launch import Launch, LaunchItem, LaunchTemplate
 from models.workspace import Workspace
 
@@ -23,16 +23,21 @@ async def test_old_rows_are_converted_once(empty_database: str) -> None:
         session = AsyncSession(bind=conn)
         session.add(Workspace(team_id="TMIG"))
         await session.flush()
-        # Only the columns revision 0004 has (Core inserts): the model has grown since.
-        old = {"team_id": "TMIG", "source": FeedbackSource.COMMAND, "created_by": "U1"}
-        typed_id = (await session.execute(insert(FeedbackItem).values(
+        # The table as revision 0004 had it: the model's later columns have defaults Core would send.
+        old_items = sa_table("feedback_items", *(column(name, FeedbackItem.__table__.c[name].type) for name in (
+            "id", "team_id", "number", "text", "customer", "product_area", "outcome_note", "source", "created_by",
+            "status", "capture_state", "created_at", "updated_at")))
+        stamp = datetime.now(UTC)
+        old = {"team_id": "TMIG", "source": FeedbackSource.COMMAND, "created_by": "U1", "status": FeedbackStatus.NEW,
+               "capture_state": CaptureState.READY, "created_at": stamp, "updated_at": stamp}
+        typed_id = (await session.execute(insert(old_items).values(
             number=1, text="R&D can't open <export> <https://evil|bank> <!channel>", customer="AT&T",
-            product_area="Area <!here>", **old))).inserted_primary_key[0]
-        await session.execute(insert(FeedbackItem).values(
+            product_area="Area <!here>", **old).returning(old_items.c.id))).scalar_one()
+        await session.execute(insert(old_items).values(
             number=2, text="R&amp;D &lt;x&gt; <https://a.example|docs> <!here>", outcome_note="Fixed <b> & shipped",
             **old))
         # More rows than the migration reads at a time: every page is converted.
-        await session.execute(insert(FeedbackItem), [{"number": 100 + i, "text": f"A&B {i}", **old}
+        await session.execute(insert(old_items), [{"number": 100 + i, "text": f"A&B {i}", **old}
                                                      for i in range(1_100)])
         session.add(FeedbackReporter(team_id="TMIG", item_id=typed_id, user_id="U1", source=FeedbackSource.COMMAND,
                                      details="Needs Q&A"))

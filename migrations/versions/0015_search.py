@@ -99,7 +99,10 @@ def downgrade() -> None:
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS feedback_items_fts_{name}")
         op.execute("DROP TABLE IF EXISTS feedback_fts")
-    else:
-        op.execute("DROP INDEX IF EXISTS ix_feedback_items_search_doc")
+        # SQLite's own DROP COLUMN (3.35+), not batch mode's copy-and-rename: renaming a copy
+        # into feedback_items fails while 0014's vote triggers on feedback_reporters name it.
+        op.execute("ALTER TABLE feedback_items DROP COLUMN search_doc")
+        return
+    op.execute("DROP INDEX IF EXISTS ix_feedback_items_search_doc")
     with op.batch_alter_table('feedback_items', schema=None) as batch_op:
         batch_op.drop_column('search_doc')
