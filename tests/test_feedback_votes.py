@@ -3,7 +3,11 @@ reporter (a reaction, its removal, a merge, a delete), `feedback_items.votes` is
 reporters, on both backends."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
+
+from bot.clock import Clock
 
 from models.feedback import FeedbackItem, FeedbackReporter
 from tests.conftest import Bot
@@ -42,3 +46,18 @@ async def test_the_vote_count_follows_reactions_removals_merges_and_deletes(bot:
     # UVOTE003 reported both: one vote on the target, none left on the merged item.
     assert [(votes, counted) for _, votes, counted in await counts(bot, team)] == [(3, 3), (0, 0)]
     assert all(votes == counted for _, votes, counted in await counts(bot, team))
+
+
+async def test_a_filed_items_instant_compares_with_every_other_stored_instant(bot: Bot, team: str,
+                                                                             clock: Clock) -> None:
+    """The filing's own statements store its created_at as the ORM stores every other instant
+    (on SQLite a string): an item filed at the very instant a digest period starts is in it."""
+    at = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    clock.set(at)
+    bot.fake.add_user("UVINST01")
+    status, _ = await bot.slack.command(team, "UVINST01", "/feedback", "Filed on the dot")
+    assert status == 200
+    async with bot.rt.db.unit_of_work() as session:
+        found = await session.scalar(select(func.count(FeedbackItem.id)).where(
+            FeedbackItem.team_id == team, FeedbackItem.created_at >= at, FeedbackItem.created_at <= at))
+    assert found == 1

@@ -141,7 +141,10 @@ async def _on_sqlite_thread(session: AsyncSession, fn: Callable[..., Any], *args
 @lru_cache(maxsize=None)
 def _processors(dialect: Dialect, table: Table) -> dict[str, Callable[[Any], Any] | None]:
     """Each column's bind processor for this dialect (UTC datetimes, enums as their values)."""
-    return {c.key: c.type.bind_processor(dialect) for c in table.columns}
+    # dialect_impl: a TypeDecorator's own processor alone leaves SQLite's datetime formatting out,
+    # and an aware datetime would be stored in sqlite3's format, not the ORM's (so comparisons
+    # with every other stored instant were wrong by the format)
+    return {c.key: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns}
 
 
 def _sqlite_params(session: AsyncSession, values: dict[str, Any], table: Table = ITEMS) -> dict[str, Any]:
