@@ -1,7 +1,7 @@
 """Feedback domain logic: filing, votes, triage, merge, listing. Sessions flush only."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
@@ -183,6 +183,12 @@ async def file_message(session: AsyncSession, team_id: str, reporter: str, chann
         return Filed(stored, created=True, voted=True)
     if draft is None and existing.merged_into_id is None:
         voted = await store.add_reporter(session, team_id, existing.id, reporter, source)
+        if voted:
+            # Read again after the vote: its trigger's UPDATE waited for a capture completing
+            # meanwhile, so this sees whether that capture (which confirms the votes it reads)
+            # finished before this vote and so never saw it: then this filing confirms it.
+            state = await session.scalar(select(FeedbackItem.capture_state).where(FeedbackItem.id == existing.id))
+            existing = replace(existing, capture_state=state or existing.capture_state)
         return Filed(existing, created=False, voted=voted)
     origin = await session.get(FeedbackItem, existing.id)
     assert origin is not None  # found under the lock this transaction holds
