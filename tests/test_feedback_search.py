@@ -178,6 +178,34 @@ async def test_the_queries_people_type_find_what_they_mean(twins: dict[str, Asyn
     assert ranked[:len(in_text)] == in_text
 
 
+def tokenwise(term: search.Term, tokens: list[str]) -> int:
+    """Term.found_in's meaning, spelled out over the token list (what its substring test must equal)."""
+    n, best = len(term.words), 0
+    for start in range(len(tokens) - n + 1):
+        if tuple(tokens[start:start + n - 1]) == term.words[:-1]:
+            last = tokens[start + n - 1]
+            if last == term.words[-1]:
+                return 2
+            if term.prefix and last.startswith(term.words[-1]):
+                best = 1
+    return best
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(text=st.text(st.sampled_from("aAbB1 -_&;é\u0301ßＡ導.'\"*") | st.characters(), max_size=40),
+       typed=st.text(st.sampled_from("ab1 *\"-é"), max_size=12))
+def test_fast_paths_mean_what_the_slow_ones_do(text: str, typed: str) -> None:
+    """normalize's ASCII shortcut gives what migration 0015's frozen copy gives (stored docs and
+    typed words must agree), and the substring match of a term what the token loop gives."""
+    import importlib
+
+    frozen = importlib.import_module("migrations.versions.0015_search")._normalize
+    assert search.normalize(text) == frozen(text)
+    tokens = search.normalize(text).split()
+    for term in search.parse(typed):
+        assert term.found_in(f" {' '.join(tokens)} ") == tokenwise(term, tokens)
+
+
 def test_normalize_and_parse() -> None:
     assert search.normalize("Café  Crème—R&D_x ＡＢＣ ß") == "cafe creme r d x abc ss"
     assert search.normalize("R&amp;D &lt;b&gt;") == "r d b"
@@ -185,6 +213,9 @@ def test_normalize_and_parse() -> None:
         search.Term(("export",)), search.Term(("dark", "mode")), search.Term(("expo",), prefix=True),
         search.Term(("time",), prefix=True))
     assert search.parse("&& * \"\"") == ()
+    # A phrase still being typed (no closing quote yet) ends in a prefix; a closed one does not.
+    assert search.parse('"dark mo') == (search.Term(("dark", "mo"), prefix=True),)
+    assert search.parse('"dark mo" x') == (search.Term(("dark", "mo")), search.Term(("x",), prefix=True))
     assert search.parse("\u201cdark mode\u201d") == (search.Term(("dark", "mode")),)  # curly quotes, as Slack may send
     assert search.fts5_query(search.parse('"r&d" time')) == '"r d" "time" *'
     assert search.tsquery(search.parse('"r&d" time')) == "('r' <-> 'd') & ('time':*)"

@@ -9,10 +9,12 @@ same tokens, so the same query finds the same rows on both. The query's words go
 same `normalize`, so `Café`, `cafe` and `CAFÉ` are one word, and `R&D` is the phrase `r d`.
 
 A query (`parse`): words that must all match; `expo*` a prefix; `"export timeout"` a phrase
-(adjacent words); the last word typed, when not quoted, also matches as a prefix (people stop
-typing mid-word). Results are ranked by relevance, then recency (created_at, number: newest
-first). Relevance is computed here, in Python, over a bounded candidate set, so it is exactly
-the same on both backends (neither bm25 nor ts_rank is portable): the index finds the newest
+(adjacent words); the last word typed, unless a closing quote follows it, also matches as a
+prefix (people stop typing mid-word). Results are ranked by relevance, then recency (id, newest first: ids follow
+filing order, and both indexes hand matches over in id order, so the bound stops the read where
+ordering by created_at sorted every match of a common word). Relevance is computed here, in
+Python, over a bounded candidate set, so it is exactly the same on both backends (neither bm25
+nor ts_rank is portable): the index finds the newest
 CANDIDATES matching rows (one indexed statement), each is checked again on its `search_doc`
 (the index may over-match in edge cases, e.g. PostgreSQL caps word positions at 16,383) and
 scored per term: 3 when it matches a whole word of the item's text, 2 when a prefix of one,
@@ -27,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, select, update
+from sqlalchemy import Boolean, Integer, Select, bindparam, column, false, literal_column, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
@@ -35,6 +37,8 @@ from sqlalchemy.sql.expression import ColumnElement
 from models.feedback import CaptureState, FeedbackItem, FeedbackStatus, FeedbackTag
 
 CANDIDATES = 500  # matching rows ranked per search (the newest); more reads "500+"
+_NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
+_FTS = table("feedback_fts", column("rowid", Integer))  # SQLite's FTS5 table (migration 0015)
 
 
 def normalize(text: str | None) -> str:
@@ -43,6 +47,8 @@ def normalize(text: str | None) -> str:
     if not text:
         return ""
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")  # Slack's escapes are not words
+    if text.isascii():  # the common case, in C: NFKD and casefold change nothing but case here
+        return " ".join(_NOT_ASCII_ALNUM.sub(" ", text.lower()).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(kept.split())
@@ -62,18 +68,14 @@ class Term:
     words: tuple[str, ...]
     prefix: bool = False
 
-    def found_in(self, tokens: Sequence[str]) -> int:
-        """0: absent; 1: only as a prefix of its last word; 2: as whole words."""
-        n, best = len(self.words), 0
-        for start in range(len(tokens) - n + 1):
-            if tuple(tokens[start:start + n - 1]) != self.words[:-1]:
-                continue
-            last = tokens[start + n - 1]
-            if last == self.words[-1]:
-                return 2
-            if self.prefix and last.startswith(self.words[-1]):
-                best = 1
-        return best
+    def found_in(self, padded: str) -> int:
+        """0: absent; 1: only as a prefix of its last word; 2: as whole words. `padded` is a
+        normalized string with a space at each end, so a substring that starts (and ends) with
+        a space is a run of whole tokens: one C-level `in` instead of a loop over tokens."""
+        phrase = " " + " ".join(self.words)
+        if phrase + " " in padded:
+            return 2
+        return 1 if self.prefix and phrase in padded else 0
 
 
 _QUOTED = re.compile(r'"([^"]*)"?')
@@ -85,18 +87,19 @@ def parse(typed: str) -> tuple[Term, ...]:
     terms: list[Term] = []
     typed = typed.replace("\u201c", '"').replace("\u201d", '"')  # Slack's clients may curl the quotes
     pos = 0
-    pieces: list[tuple[str, bool]] = []  # (text, quoted)
+    pieces: list[tuple[str, bool, bool]] = []  # (text, quoted, closed)
     for match in _QUOTED.finditer(typed):
-        pieces += [(w, False) for w in typed[pos:match.start()].split()]
-        pieces.append((match.group(1), True))
+        pieces += [(w, False, False) for w in typed[pos:match.start()].split()]
+        pieces.append((match.group(1), True, match.group(0).endswith('"') and len(match.group(0)) > 1))
         pos = match.end()
-    pieces += [(w, False) for w in typed[pos:].split()]
-    for index, (piece, quoted) in enumerate(pieces):
+    pieces += [(w, False, False) for w in typed[pos:].split()]
+    for index, (piece, quoted, closed) in enumerate(pieces):
         starred = not quoted and piece.endswith("*")
         words = tuple(normalize(piece).split())
         if not words:
             continue
-        last_typed = index == len(pieces) - 1 and not quoted
+        # The last thing typed is still being typed, a phrase whose quote is not closed too.
+        last_typed = index == len(pieces) - 1 and not closed
         terms.append(Term(words, prefix=starred or last_typed))
     return tuple(dict.fromkeys(terms))  # a repeated term counts once
 
@@ -121,6 +124,9 @@ class TextMatch(ColumnElement[bool]):
 
     type = Boolean()
     inherit_cache = False
+    # A predicate already: without this SQLite's compiler writes `id IN (…) = 1`, which the
+    # planner cannot drive from the FTS5 match (it walked the workspace's rows instead).
+    _is_implicitly_boolean = True
 
     def __init__(self, terms: Sequence[Term], any_term: bool = False) -> None:
         self.terms = tuple(terms)
@@ -140,8 +146,8 @@ def _match_postgresql(element: TextMatch, compiler: Any, **kw: Any) -> str:
     if not element.terms:
         return "1 = 0"
     query = compiler.process(bindparam("ts_query", tsquery(element.terms, element.any_term), unique=True), **kw)
-    # The same expression as the GIN index (migration 0015), so the planner can use it.
-    return f"to_tsvector('simple', feedback_items.search_doc) @@ to_tsquery('simple', {query})"
+    # The stored tsvector with the GIN index (migration 0016): no to_tsvector per row looked at.
+    return f"feedback_items.search_tsv @@ to_tsquery('simple', {query})"
 
 
 def condition(words: Sequence[str]) -> ColumnElement[bool]:
@@ -164,7 +170,7 @@ class Hit:
 def score(terms: Sequence[Term], text: str | None, doc: str) -> int:
     """Relevance: per term 3 (whole words in the text), 2 (a prefix in the text), 1 (only in
     customer, area or tags); 0 when some term is missing from the item altogether."""
-    in_text, in_doc = normalize(text).split(), doc.split()
+    in_text, in_doc = f" {normalize(text)} ", f" {doc} "
     total = 0
     for term in terms:
         found = term.found_in(in_text)
@@ -177,6 +183,22 @@ def score(terms: Sequence[Term], text: str | None, doc: str) -> int:
     return total
 
 
+def newest_matches(session: AsyncSession, query: Select[Any], where: Sequence[ColumnElement[bool]],
+                   terms: Sequence[Term], any_term: bool = False) -> Select[Any]:
+    """`query` (columns of feedback_items) limited to rows matching the terms, newest (by id)
+    first, read so that a LIMIT stops the read: on SQLite driven from the FTS5 match in
+    descending rowid order (as `id IN (…)` the whole match, 95,000 rowids for a common word,
+    was collected first); on PostgreSQL the planner picks the GIN index or the primary key
+    read backwards from the stored tsvector's statistics (migration 0016)."""
+    if session.get_bind().dialect.name == "sqlite":
+        if not terms:
+            return query.where(false())
+        match = literal_column("feedback_fts").op("MATCH", is_comparison=True)(fts5_query(terms, any_term))
+        return (query.select_from(_FTS.join(FeedbackItem, FeedbackItem.id == _FTS.c.rowid))
+                .where(*where, match).order_by(_FTS.c.rowid.desc()))
+    return query.where(*where, TextMatch(terms, any_term)).order_by(FeedbackItem.id.desc())
+
+
 async def ranked(session: AsyncSession, team_id: str, terms: Sequence[Term], *, open_only: bool = False,
                  exclude_id: int | None = None) -> tuple[list[Hit], bool]:
     """The matching items, most relevant first, then newest; and whether the candidate bound was
@@ -184,16 +206,15 @@ async def ranked(session: AsyncSession, team_id: str, terms: Sequence[Term], *, 
     if not terms:
         return [], False
     where = [FeedbackItem.team_id == team_id, FeedbackItem.capture_state == CaptureState.READY,
-             FeedbackItem.merged_into_id.is_(None), TextMatch(terms)]
+             FeedbackItem.merged_into_id.is_(None)]
     if open_only:
         where.append(FeedbackItem.status.in_([FeedbackStatus.NEW, FeedbackStatus.TRIAGED, FeedbackStatus.PLANNED]))
     if exclude_id is not None:
         where.append(FeedbackItem.id != exclude_id)
-    rows = (await session.execute(
-        select(FeedbackItem.id, FeedbackItem.number, FeedbackItem.text, FeedbackItem.status, FeedbackItem.customer,
-               FeedbackItem.product_area, FeedbackItem.votes, FeedbackItem.created_at, FeedbackItem.search_doc)
-        .where(*where).order_by(FeedbackItem.created_at.desc(), FeedbackItem.number.desc())
-        .limit(CANDIDATES + 1))).all()
+    rows = (await session.execute(newest_matches(
+        session, select(FeedbackItem.id, FeedbackItem.number, FeedbackItem.text, FeedbackItem.status,
+                        FeedbackItem.customer, FeedbackItem.product_area, FeedbackItem.votes,
+                        FeedbackItem.search_doc), where, terms).limit(CANDIDATES + 1))).all()
     bounded = len(rows) > CANDIDATES
     hits = []
     for position, r in enumerate(rows[:CANDIDATES]):
@@ -247,7 +268,9 @@ async def refresh(session: AsyncSession, item_ids: Sequence[int]) -> None:
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
     """alembic autogenerate's filter: the index this module queries is not a model (FTS5's
-    table and its shadow tables on SQLite, the expression GIN index on PostgreSQL)."""
+    table and its shadow tables on SQLite; the stored tsvector and its GIN index on PostgreSQL)."""
     if type_ == "table" and name is not None and name.startswith("feedback_fts"):
         return False
-    return not (type_ == "index" and name == "ix_feedback_items_search_doc")
+    if type_ == "column" and name == "search_tsv":
+        return False
+    return not (type_ == "index" and name in ("ix_feedback_items_search_doc", "ix_feedback_items_search_tsv"))

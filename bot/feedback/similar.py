@@ -70,13 +70,12 @@ async def find(session: AsyncSession, team_id: str, item_id: int, text: str) -> 
     if not words:
         return []
     terms = [search.Term((w,)) for w in words]
-    rows = (await session.execute(
-        select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.status, FeedbackItem.votes,
-               FeedbackItem.search_doc)
-        .where(FeedbackItem.team_id == team_id, FeedbackItem.capture_state == CaptureState.READY,
-               FeedbackItem.merged_into_id.is_(None), FeedbackItem.status.in_(OPEN), FeedbackItem.id != item_id,
-               search.TextMatch(terms, any_term=True))
-        .order_by(FeedbackItem.created_at.desc(), FeedbackItem.number.desc()).limit(search.CANDIDATES))).all()
+    rows = (await session.execute(search.newest_matches(
+        session, select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.status, FeedbackItem.votes,
+                        FeedbackItem.search_doc),
+        [FeedbackItem.team_id == team_id, FeedbackItem.capture_state == CaptureState.READY,
+         FeedbackItem.merged_into_id.is_(None), FeedbackItem.status.in_(OPEN), FeedbackItem.id != item_id],
+        terms, any_term=True).limit(search.CANDIDATES))).all()
     need = min(2, len(words))
     found = []
     for position, r in enumerate(rows):
@@ -92,7 +91,7 @@ async def find(session: AsyncSession, team_id: str, item_id: int, text: str) -> 
 async def offer(rt: Runtime, client: AsyncWebClient, team_id: str, channel: str | None, user: str,
                 number: int) -> None:
     """After a filing's commit: tell the filer about similar items, if there are any."""
-    async with rt.db.unit_of_work() as session:
+    async with rt.db.reading() as session:  # a read: it must not hold the writer a burst of filings waits on
         item = await session.scalar(select(FeedbackItem).where(FeedbackItem.team_id == team_id,
                                                                FeedbackItem.number == number))
         if item is None or item.capture_state is not CaptureState.READY or item.merged_into_id is not None:
