@@ -4,7 +4,9 @@ read-only units of work that never wait for (or hold) the writer.
 SQLite has one writer: the writer engine has one connection and takes the write lock at BEGIN.
 Beside it, in WAL mode, a pool of read connections on the same file (deferred BEGIN, so a read
 takes a snapshot and no lock; `query_only`, so a write there fails instead of queueing for the
-lock). PostgreSQL has no single writer: reads use the same pool in READ ONLY transactions.
+lock). PostgreSQL has no single writer: reads use the same pool in READ ONLY transactions, and
+a request reads on its own session (bot/edge.py `_reader`): one pooled connection per request,
+so a burst larger than the pool queues instead of each holding one and waiting for a second.
 """
 from __future__ import annotations
 

@@ -113,9 +113,15 @@ class ProdOpsApp(AsyncApp):
             request_id.reset(token)
 
     def _reader(self, session: AsyncSession) -> AbstractAsyncContextManager[AsyncSession]:
-        """The request's read-only session: a connection beside the writer, opened at its first
-        statement and released when the request ends (SQLite in memory: the writer itself)."""
-        return self.rt.db.read_sessions() if self.rt.db.reads_beside_writer else nullcontext(session)
+        """The request's read-only session. On a SQLite file a connection beside the one writer,
+        opened at its first statement and released when the request ends. On PostgreSQL (and
+        SQLite in memory) the request's own session: there a read waits for no writer, and a
+        request holding one pooled connection while it waits for a second would let a burst as
+        large as the pool hold every connection and wait for ever (seen: 20 simultaneous
+        searches, each holding its read connection and waiting for one to record itself, all
+        failed after the pool's 30 s timeout, and every other request waited with them)."""
+        db = self.rt.db
+        return db.read_sessions() if db.reads_beside_writer and db.backend == "sqlite" else nullcontext(session)
 
     def _recorder(self, req: AsyncBoltRequest) -> Callable[[], Awaitable[None]]:
         """Record a read-only command's or interaction's signature in a unit of work of its own."""

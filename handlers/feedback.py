@@ -100,8 +100,7 @@ async def _file(ctx: Ctx, request: FeedbackCommand) -> Answer:
 
 async def _list(ctx: Ctx, request: FeedbackCommand) -> Answer:
     page = await service.list_items(ctx.reading, ctx.team_id, request.filters)
-    title = "Feedback search" if request.action == "search" else "Feedback"
-    return blocks.plural(page.total, "feedback item"), blocks.list_blocks(page, request.filters, title)
+    return blocks.plural(page.total, "feedback item"), blocks.list_blocks(page, request.filters)
 
 
 async def _show(ctx: Ctx, request: FeedbackCommand) -> Answer:

@@ -17,10 +17,10 @@ from tests.slack_requests import SlackSender
 
 
 @asynccontextmanager
-async def second_replica(bot: Bot) -> AsyncIterator[Bot]:
-    """Start another replica next to `bot`; its after-ack work is drained and it is stopped
-    (scheduler, HTTP server, engine) when the block ends."""
-    rt = Runtime.create(bot_settings(bot.rt.settings.database_url, bot.fake.api_url))
+async def second_replica(bot: Bot, **settings: object) -> AsyncIterator[Bot]:
+    """Start another replica next to `bot` (with these settings changed); its after-ack work is
+    drained and it is stopped (scheduler, HTTP server, engine) when the block ends."""
+    rt = Runtime.create(bot_settings(bot.rt.settings.database_url, bot.fake.api_url, **settings))
     app = build_app(rt)
     server = HttpServer(rt, app)
     await server.start()

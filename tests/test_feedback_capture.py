@@ -103,6 +103,28 @@ async def test_fifty_people_reacting_at_once_make_one_item_with_fifty_votes(bot:
     assert len(bot.fake.calls_to("chat.postEphemeral")) == 50
 
 
+async def test_people_reacting_at_once_on_many_messages_across_two_replicas_all_count(bot: Bot, team: str) -> None:
+    """Three people react to each of twelve messages at the same instant, half through each of
+    two replicas, in a workspace that already exists (so the filings race on its row lock, not
+    on creating it). Each message is one item with three votes and every event is answered 200
+    (before: on PostgreSQL the second and third reaction inserted the item again and got 500)."""
+    from tests.replicas import second_replica
+
+    await file_by_command(bot, team, "UA00001", "Makes the workspace")
+    stamps = [new_ts() for _ in range(12)]
+    for ts in stamps:
+        bot.fake.add_message("CRACE01", ts, f"Race on {ts}")
+    async with second_replica(bot) as other:
+        results = await asyncio.gather(*(
+            (bot if k % 2 else other).slack.event(team, reaction(f"UR{k:05d}", "CRACE01", ts))
+            for ts in stamps for k in range(3)))
+        await other.settle()
+    await bot.settle()
+    assert [status for status, _ in results] == [200] * 36
+    filed = [i for i in await items(bot, team) if i.number > 1]
+    assert sorted(i.votes for i in filed) == [3] * 12 and not any(i.pending for i in filed)
+
+
 async def test_other_emoji_and_the_bots_own_messages_are_ignored(bot: Bot, team: str) -> None:
     ts = new_ts()
     bot.fake.add_message("CSALES1", ts, "confirmation", user=BOT_USER_ID, bot_id=BOT_ID)

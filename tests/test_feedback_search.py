@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from bot.config import Settings
@@ -400,3 +400,45 @@ async def test_the_form_and_a_reaction_offer_it_too_and_unlike_filings_get_nothi
     await file_by_command(bot, team, "UR00004", "Dark mode for the dashboard")
     await bot.settle()
     assert prompts(bot, "UR00004") == []
+
+
+async def test_a_bounded_search_pages_to_its_last_ranked_page_and_says_how_it_is_ordered(bot: Bot, team: str) -> None:
+    """Past search.CANDIDATES matches the search says "500+" and ranks the newest 500: its last
+    page offers no Next (before: a Next to an empty page); every page is titled as a search and
+    says the order is by relevance. A forged page value is refused as stale, not a crash."""
+    await file_by_command(bot, team, "USEARCH1", "Makes the workspace")
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    async with bot.rt.db.unit_of_work() as session:
+        await session.execute(insert(FeedbackItem), [
+            {"team_id": team, "number": n, "text": f"Export slow {n}", "source": FeedbackSource.COMMAND,
+             "status": FeedbackStatus.NEW, "created_by": "UBULK01", "created_at": start, "updated_at": start,
+             "search_doc": search.document(f"Export slow {n}", None, None, ())}
+            for n in range(100, 100 + search.CANDIDATES + 5)])
+    _, body = await bot.slack.command(team, "USEARCH1", "/feedback", "search export")
+    rendered = json.dumps(body["blocks"])
+    assert "500+ found" in rendered and "most relevant first" in rendered and "newest first" not in rendered
+    last = search.CANDIDATES // 10
+    nav = next(b for b in body["blocks"] if b["type"] == "actions")
+    value = json.loads(nav["elements"][-1]["value"])
+    for page, expect_next in ((2, True), (last, False)):
+        bot.fake.responses.clear()
+        button = {**nav["elements"][-1], "value": json.dumps({**value, "page": page}), "block_id": "nav", "type": "button"}
+        status, _ = await bot.slack.interaction(block_actions(team, "USEARCH1", [button],
+                                                              response_url=bot.fake.response_url("page")))
+        await bot.settle()
+        ((_, shown),) = bot.fake.responses
+        assert shown["blocks"][0]["text"]["text"] == "Feedback search", shown["blocks"][0]
+        texts = [e["text"]["text"] for b in shown["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert any(t.startswith("Next") for t in texts) is expect_next, (page, texts)
+        assert len(re.findall(r"\*#(\d+)\*", json.dumps(shown["blocks"]))) == 10
+    for forged in ({**value, "page": 10 ** 30}, {**value, "status": "bogus"}, {**value, "sort": "x"}):
+        bot.fake.responses.clear()
+        button = {**nav["elements"][-1], "value": json.dumps(forged), "block_id": "nav", "type": "button"}
+        status, _ = await bot.slack.interaction(block_actions(team, "USEARCH1", [button],
+                                                              response_url=bot.fake.response_url("page")))
+        await bot.settle()
+        assert status == 200
+        told = json.dumps(bot.fake.responses) + json.dumps([c.args for c in bot.fake.calls_to("chat.postEphemeral")])
+        assert "went wrong" not in told, told
+    async with bot.rt.db.unit_of_work() as session:
+        await session.execute(delete(FeedbackItem).where(FeedbackItem.team_id == team))

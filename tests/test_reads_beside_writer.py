@@ -71,6 +71,28 @@ async def test_list_search_and_show_answer_while_the_writer_is_held(bot: Bot, te
     await bot.settle()
 
 
+async def test_a_burst_larger_than_the_pool_is_answered(bot: Bot, team: str) -> None:
+    """More simultaneous requests than the pool has connections (a replica with a pool of one:
+    two connections on PostgreSQL) all answer: no request holds a connection while it waits for
+    a second, so a burst cannot take every connection and wait for ever (before: on PostgreSQL
+    each waited out the pool's 30 s timeout and answered "something went wrong")."""
+    import asyncio
+
+    from tests.replicas import second_replica
+
+    await file_by_command(bot, team, "UREAD05", "Dark mode for the dashboard")
+    async with second_replica(bot, database_pool_size=1) as small:
+        answers = await asyncio.gather(
+            *[small.slack.command(team, f"UREAD{k:02d}", "/feedback", "search dark") for k in range(10, 18)],
+            *[small.slack.command(team, f"UREAD{k:02d}", "/feedback", f"Burst filing {k}") for k in range(20, 24)])
+        await small.settle()
+    for status, body in answers[:8]:
+        assert status == 200 and "Dark mode" in block_text(body["blocks"]), body
+    assert all(status == 200 for status, _ in answers[8:]), answers[8:]
+    async with bot.rt.db.reading() as session:
+        assert await count_items(session, team) == 5  # every filing stored, once
+
+
 async def test_a_home_is_drawn_while_the_writer_is_held(bot: Bot, team: str) -> None:
     user = "UREAD04"
     await file_by_command(bot, team, user, "Keyboard shortcuts")

@@ -181,7 +181,8 @@ def describe(filters: Filters) -> str:
         parts.append(f"area {usertext.mrkdwn(filters.area, limit=100)}")
     if filters.words:
         parts.append("“" + usertext.mrkdwn(" ".join(filters.words), limit=200) + "”")
-    order = "most-voted first" if filters.sort == "top" else "newest first"
+    order = ("most relevant first" if filters.ranked else
+             "most-voted first" if filters.sort == "top" else "newest first")
     return (", ".join(parts) or "all open and closed items") + f"; {order}"
 
 
@@ -190,7 +191,8 @@ def page_ref(filters: Filters, page: int) -> str:
                    area=filters.area, words=list(filters.words), sort=filters.sort, page=page).model_dump_json()
 
 
-def list_blocks(page: Page, filters: Filters, title: str = "Feedback") -> list[Block]:
+def list_blocks(page: Page, filters: Filters) -> list[Block]:
+    title = "Feedback search" if filters.ranked else "Feedback"  # on every page, not the first only
     blocks: list[Block] = [header(title), context(describe(filters) + f" · {page.found} found")]
     if not page.items:
         blocks.append(section("Nothing matches. Try `/feedback list` without filters, or `/feedback help`."))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -78,9 +79,10 @@ class CloseMeta(ItemRef):
 class PageRef(BaseModel):
     """A list page button: the filters travel with it (well under the 2,000-char value limit)."""
 
-    status: str | None = None
+    # Bounded as the buttons the bot draws are: a forged value is refused as stale, not a crash.
+    status: FeedbackStatus | None = None
     tags: list[str] = Field(default_factory=list, max_length=10)
     area: str | None = Field(default=None, max_length=100)
     words: list[str] = Field(default_factory=list, max_length=10)
-    sort: str = "new"
-    page: int = Field(1, ge=1)
+    sort: Literal["new", "top"] = "new"
+    page: int = Field(1, ge=1, le=100_000)

@@ -47,6 +47,7 @@ class Page:
     page: int
     total: int  # exact when `exact`, else a lower bound (the list goes on past it)
     exact: bool = True
+    last_counted: bool = False  # nothing past `total` is shown even when it is a bound (a search's ranked candidates)
 
     @property
     def pages(self) -> int:
@@ -55,7 +56,7 @@ class Page:
     @property
     def more(self) -> bool:
         """Another page follows this one."""
-        return self.page < self.pages or not self.exact
+        return self.page < self.pages or not (self.exact or self.last_counted)
 
     @property
     def found(self) -> str:

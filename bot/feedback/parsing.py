@@ -56,6 +56,11 @@ class Filters:
     words: tuple[str, ...] = ()
     sort: Literal["new", "top"] = "new"
 
+    @property
+    def ranked(self) -> bool:
+        """Words alone: a search, ranked by relevance through the text index (the rest are lists)."""
+        return bool(self.words) and not (self.status or self.tags or self.area or self.sort == "top")
+
 
 @dataclass(frozen=True)
 class FeedbackCommand:

@@ -237,7 +237,7 @@ async def search_page(session: AsyncSession, team_id: str, words: Sequence[str],
     tags = await listing.tags_of(session, [h.id for h in shown])
     items = [listing.Listed(h.number, h.text, h.status, h.customer, h.product_area, h.votes, tags.get(h.id, ()))
              for h in shown]
-    return listing.Page(items, page, len(hits), exact=not bounded)
+    return listing.Page(items, page, len(hits), exact=not bounded, last_counted=True)
 
 
 async def refresh(session: AsyncSession, item_ids: Sequence[int]) -> None:

@@ -384,7 +384,7 @@ def _votes():  # noqa: ANN202 - the maintained count (bot/feedback/listing.py)
 async def list_items(session: AsyncSession, team_id: str, filters: Filters, page: int = 1) -> Page:
     """A page of the list: one query for the rows (with a bounded count), one for their tags;
     a search (words only) is ranked by relevance through the text index (bot/feedback/search.py)."""
-    if filters.words and not (filters.status or filters.tags or filters.area or filters.sort == "top"):
+    if filters.ranked:
         return await search.search_page(session, team_id, filters.words, page)
     return await listing.list_page(session, team_id, filters, page)
 

@@ -6,7 +6,7 @@ reporter and its tags are Core statements whose SQL is built once per table shap
 - PostgreSQL: one statement files a new item: data-modifying CTEs take the workspace's next
   number (the UPDATE's row lock serialises filing per workspace, as `_lock_workspace` did),
   insert the item, its reporter and its tags. Looking a message's item up takes the same lock
-  in the same statement (`FOR UPDATE OF workspaces`).
+  first (`FOR UPDATE` of the workspace row), then reads in a snapshot taken after it.
 - SQLite: the statements of one filing run in one call on aiosqlite's worker thread (the
   driver's `sqlite3` connection used directly), instead of one thread hop per cursor call;
   the transaction is the request's own (BEGIN IMMEDIATE already holds the one write lock).
@@ -103,9 +103,15 @@ async def find_message(session: AsyncSession, team_id: str, channel_id: str, mes
     if _is_sqlite(session):
         return await _on_sqlite_thread(session, _sqlite_find, team_id, channel_id, message_ts)
     conn = await session.connection()
+    # Two statements: the lock first, then the look-up in a snapshot taken after it. In one
+    # statement, a filing that held the lock meanwhile and committed this message's item stayed
+    # invisible (READ COMMITTED re-reads only the locked row after the wait, not the joined
+    # ones), so two people reacting at once both inserted it and one failed on the unique key.
+    if (await conn.execute(_PG_LOCK, {"team_id": team_id})).first() is None:
+        return None
     row = (await conn.execute(_PG_FIND, {"team_id": team_id, "channel_id": channel_id,
                                          "message_ts": message_ts})).first()
-    return _stored(row[1:]) if row is not None and row[1] is not None else None
+    return _stored(row) if row is not None else None
 
 
 async def add_reporter(session: AsyncSession, team_id: str, item_id: int, reporter: str,
@@ -197,11 +203,9 @@ def _sqlite_vote(conn: sqlite3.Connection, reporter: dict[str, Any]) -> bool:
 
 # -- PostgreSQL: one round trip per step, statements compiled once --------------------------
 
-_PG_FIND = text(
-    "SELECT w.team_id, i.id, i.number, i.text, i.capture_state, i.merged_into_id FROM workspaces w "
-    "LEFT JOIN feedback_items i ON i.team_id = w.team_id AND i.channel_id = :channel_id "
-    "AND i.message_ts = :message_ts WHERE w.team_id = :team_id FOR UPDATE OF w"
-)
+_PG_LOCK = text("SELECT team_id FROM workspaces WHERE team_id = :team_id FOR UPDATE")
+_PG_FIND = text("SELECT id, number, text, capture_state, merged_into_id FROM feedback_items "
+                "WHERE team_id = :team_id AND channel_id = :channel_id AND message_ts = :message_ts")
 _PG_VOTE = text(
     "INSERT INTO feedback_reporters (team_id, item_id, user_id, source, created_at, updated_at) "
     "VALUES (:team_id, :item_id, :user_id, :source, :created_at, :updated_at) ON CONFLICT DO NOTHING RETURNING id"
