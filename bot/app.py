@@ -7,12 +7,12 @@ from bot.duties import TICK_JOB, TICK_SECONDS, Duties, tick
 from bot.edge import ProdOpsApp, dedupe_events, make_context_injector, make_error_handler, make_workspace_injector
 from bot.feature import Feature
 from bot.runtime import Runtime
-from handlers import digests, feedback, home, kpis, launches, notify, people, prodops, standups
+from handlers import agreements, digests, feedback, home, kpis, launches, notify, people, prodops, standups
 
 # Every feature the bot serves, in the order help lists them. The one list: add a feature here.
 FEATURES: tuple[Feature, ...] = (prodops.FEATURE, feedback.FEATURE, launches.FEATURE, standups.FEATURE, kpis.FEATURE, digests.FEATURE,
                                  home.FEATURE,
-                                 people.FEATURE, notify.FEATURE)
+                                 people.FEATURE, notify.FEATURE, agreements.FEATURE)
 
 
 def build_app(rt: Runtime) -> ProdOpsApp:

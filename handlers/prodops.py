@@ -17,6 +17,7 @@ from bot.prodops.parsing import ProdopsRequest, parse
 from bot.prodops.status import send_status
 from bot.text import user_mention
 from bot.workspaces import add_ops_admin, list_ops_admins, remove_ops_admin, set_timezone
+from handlers import agreements
 from handlers.calendar import calendar_command
 
 
@@ -71,7 +72,8 @@ async def _calendar(ctx: Ctx, request: ProdopsRequest) -> None:
 
 
 ACTIONS = {"help": _help, "admins_list": _admins_list, "admins_add": _admins_add,
-           "admins_remove": _admins_remove, "timezone": _timezone, "status": _status, "calendar": _calendar}
+           "admins_remove": _admins_remove, "timezone": _timezone, "status": _status, "calendar": _calendar,
+           **agreements.ACTIONS}
 
 
 def listeners(app: ProdOpsApp) -> None:

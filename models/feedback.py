@@ -83,6 +83,8 @@ class FeedbackItem(Timestamped, Base):
     owner_id: Mapped[str | None] = mapped_column(String(32), default=None)
     outcome_note: Mapped[str | None] = mapped_column(Text, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When it first left `new` (triaged, planned, closed, merged): time to triage (issue 18).
+    triaged_at: Mapped[datetime | None] = mapped_column(default=None)
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("feedback_items.id", ondelete="SET NULL"), default=None, index=True
     )

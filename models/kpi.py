@@ -27,6 +27,7 @@ class Direction(enum.StrEnum):
 class KpiSource(enum.StrEnum):
     MANUAL = "manual"  # logged with /kpi log (and pushed, when it has a token)
     HTTP = "http"  # pulled on a schedule
+    BUILTIN = "builtin"  # computed by the bot from its own data: a working agreement (models/agreement.py)
 
 
 class Kpi(Timestamped, Base):

@@ -28,6 +28,7 @@ from bot.migrate import upgrade
 from bot.pacing import Pacer
 from bot.runtime import Runtime
 from bot.server import HttpServer
+from models.agreement import Agreement
 from models.delivery import Delivery
 from models.digest import Digest
 from models.kpi import Kpi
@@ -160,6 +161,7 @@ async def stop_due_work(bot: Bot) -> None:
                               .values(next_summary_at=NEVER))
         await session.execute(update(Kpi).values(next_pull_at=NEVER, stale_at=None))
         await session.execute(update(Delivery).where(Delivery.next_at.is_not(None)).values(next_at=NEVER))
+        await session.execute(update(Agreement).where(Agreement.next_at.is_not(None)).values(next_at=NEVER))
 
 
 @pytest.fixture

@@ -141,6 +141,7 @@ async def ship(session: AsyncSession, launch: Launch, now: datetime) -> list[Shi
         reporters[item_id].append(user_id)
     for item in items:
         item.status, item.closed_at = FeedbackStatus.SHIPPED, now
+        item.triaged_at = item.triaged_at or now
         item.outcome_note = item.ship_note or item.outcome_note
     await session.flush()
     return [Shipped(item.number, tuple(reporters[item.id])) for item in items]

@@ -438,16 +438,26 @@ async def merge(session: AsyncSession, team_id: str, source_number: int, target_
     await session.execute(update(FeedbackItem).where(FeedbackItem.merged_into_id == source.id)
                           .values(merged_into_id=target.id))
     source.merged_into_id = target.id
+    mark_triaged(source)
     source.status = FeedbackStatus.MERGED
     carry_on_merge(source, target)
     await search.refresh(session, [target.id])  # the target is found by the source's tags, customer, area
     return source, target
 
 
+def mark_triaged(item: FeedbackItem) -> None:
+    """The first move away from `new` is its triage (working agreements' time to triage);
+    later moves, and a move back to `new`, keep the first instant."""
+    if item.triaged_at is None:
+        item.triaged_at = clock.now()
+
+
 async def set_status(session: AsyncSession, item: FeedbackItem, status: FeedbackStatus,
                      note: str | None) -> list[str]:
     """Change the status; returns the reporters to tell when this change closes the item."""
     closing = status in CLOSED and item.status is not status
+    if status is not FeedbackStatus.NEW:
+        mark_triaged(item)
     item.status = status
     if note is not None:
         item.outcome_note = note.strip() or None
@@ -462,6 +472,7 @@ async def set_status(session: AsyncSession, item: FeedbackItem, status: Feedback
 async def set_owner(session: AsyncSession, item: FeedbackItem, owner_id: str | None) -> None:
     item.owner_id = owner_id
     if item.status is FeedbackStatus.NEW and owner_id:
+        mark_triaged(item)
         item.status = FeedbackStatus.TRIAGED
     await session.flush()
 

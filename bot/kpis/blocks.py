@@ -99,7 +99,8 @@ def list_blocks(rows: list[Row]) -> list[Block]:
 def show_blocks(r: Row, owner_id: str, channel_id: str, history: list[tuple[datetime, float, str]],
                 source: KpiSource, launches: str | None = None) -> list[Block]:
     lines = [f"• {at.date().isoformat()}: {number(v, r.unit)} ({how})" for at, v, how in history[-15:]][::-1]
-    where = "pulled over HTTP" if source is KpiSource.HTTP else "logged by hand"
+    where = {KpiSource.HTTP: "pulled over HTTP",
+             KpiSource.BUILTIN: "computed daily by the bot (a working agreement)"}.get(source, "logged by hand")
     return [section(row_line(r)),
             context(f"owner {user_mention(owner_id)} · nudges in {channel_mention(channel_id)} · {where}"),
             section("*Recent values*\n" + ("\n".join(lines) if lines else "none yet")),

@@ -62,9 +62,17 @@ async def add_form(ctx: Ctx) -> dict[str, Any]:
                                 if ctx.channel_id and not ctx.channel_id.startswith("D") else None}, None)
 
 
+def _not_builtin(k: Kpi, action: str) -> None:
+    """A working agreement's values are the bot's own: not typed, pushed or redefined here."""
+    if k.source is KpiSource.BUILTIN:
+        raise UserError(f"`{mrkdwn(k.key)}` is a working agreement: the bot computes its values every day, so "
+                        f"it cannot {action}. Change it with `/prodops agreements edit {mrkdwn(k.key)}`.")
+
+
 async def edit_form(ctx: Ctx, key: str) -> dict[str, Any]:
     await ctx.require_manager("define KPIs")
     k = await service.get(ctx.session, ctx.team_id, key)
+    _not_builtin(k, "be edited as a KPI")
     shown = {"key": k.key, "name": plain(k.name), "unit": k.unit.value, "direction": k.direction.value,
              "target": f"{k.target:g}" if k.target is not None else None,
              "band": f"{k.band_low:g} - {k.band_high:g}" if k.band_low is not None and k.band_high is not None else None,
@@ -90,6 +98,7 @@ async def save(ctx: Ctx, d: Definition, editing: int | None) -> str:
         k = await ctx.session.get(Kpi, editing)
         if k is None or k.team_id != ctx.team_id:
             raise UserError("That KPI no longer exists.")
+        _not_builtin(k, "be edited as a KPI")
         await service.update_definition(ctx.session, k, d, now)
         verb = "Saved"
     rt, team_id, owner = ctx.rt, ctx.team_id, d.owner_id
@@ -111,6 +120,7 @@ async def _require_owner(ctx: Ctx, k: Kpi, action: str) -> None:
 
 async def log(ctx: Ctx, key: str, value: float, day: date | None) -> tuple[Kpi, KpiValue]:
     k = await service.get(ctx.session, ctx.team_id, key)
+    _not_builtin(k, "take values by hand")
     await _require_owner(ctx, k, "log its values")
     today = clock.today_in(ctx.workspace.timezone)
     if day is not None and (day - today).days > FUTURE_DAYS:
@@ -150,6 +160,7 @@ def _mark(launch: Launch) -> blocks.LaunchMark:
 
 async def token(ctx: Ctx, key: str) -> str:
     k = await service.get(ctx.session, ctx.team_id, key)
+    _not_builtin(k, "take pushed values")
     await _require_owner(ctx, k, "issue its push token")
     return blocks.token_text(k.key, await service.set_token(ctx.session, k), "https://<your bot's URL>")
 

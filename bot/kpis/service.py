@@ -318,6 +318,18 @@ async def record(session: AsyncSession, kpi: Kpi, value: float, at: datetime, so
     return Recorded(row, notices)
 
 
+async def record_history(session: AsyncSession, kpi: Kpi, at: datetime, value: float, source: str,
+                         now: datetime) -> KpiValue:
+    """A value for the past, as history: no status change, nobody nudged (a working agreement's
+    backfill, a past day recomputed). The KPI goes stale from its latest value, as `record` says."""
+    row = KpiValue(kpi_id=kpi.id, team_id=kpi.team_id, at=at, value=value, source=source, by=None, recorded_at=now)
+    session.add(row)
+    await session.flush()
+    if kpi.stale_at is None or _aware(kpi.stale_at) < _aware(at) + timedelta(days=kpi.stale_days):
+        kpi.stale_at = _aware(at) + timedelta(days=kpi.stale_days)
+    return row
+
+
 def _notice(kpi: Kpi, kind: str, period: str, to: str, what: str, row: KpiValue, previous: KpiValue | None) -> Notice:
     return Notice(kpi.team_id, kind, f"kpi:{kpi.id}", period, to, f"KPI {kpi.key} in {kpi.team_id}: {what}",
                   {"k": kpi.id, "v": row.value, "p": previous.value if previous is not None else None})

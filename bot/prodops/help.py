@@ -37,5 +37,12 @@ PRODOPS = CommandHelp(
         ("/prodops holidays country off @maria", "that person follows the workspace's country again"),
         ("/prodops budget", "nudges per person per day: the workspace's budget"),
         ("/prodops budget 5", "set it, 1–20, default 3 (admins only)"),
+        ("/prodops agree", "agree a target on a process metric the bot measures itself: time to triage, checklist "
+                           "items on time (per function), standup answers, blockers cleared, nudges acted on "
+                           "(admins only); it becomes a KPI"),
+        ("/prodops agreements", "every working agreement: its value against its target and what broke it"),
+        ("/prodops agreements edit agree-feedback-triage", "change one (admins only)"),
+        ("/prodops agreements remove agree-feedback-triage", "remove one and its history (admins only)"),
+        ("/prodops report 90d", "where is the bottleneck: `30d` (default), `90d` or `quarter` against the one before"),
     ),
 )

@@ -12,7 +12,8 @@ from bot.usertext import mrkdwn
 
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 
-Action = Literal["help", "admins_list", "admins_add", "admins_remove", "timezone", "status", "calendar"]
+Action = Literal["help", "admins_list", "admins_add", "admins_remove", "timezone", "status", "calendar", "agree",
+                 "agreements_list", "agreements_edit", "agreements_remove", "report"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class ProdopsRequest:
     calendar: CalendarRequest | None = None  # hours, away, holidays, budget (bot/calendar/parsing.py)
     unknown: str | None = None  # an unknown first word: answered with the help
     typo: str | None = None  # …and the subcommand it is one edit from
+    key: str | None = None  # a working agreement's KPI key (`agreements edit|remove <key>`)
+    period: str | None = None  # `report 30d|90d|quarter`
 
 
 def parse_user(token: str) -> str:
@@ -34,7 +37,20 @@ def parse_user(token: str) -> str:
     return match.group(1) or match.group(2)
 
 
-SUBCOMMANDS = ("help", "admins", "timezone", "status")
+SUBCOMMANDS = ("help", "admins", "timezone", "status", "agree", "agreements", "report")
+KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def _agreements(rest: list[str]) -> ProdopsRequest:
+    if not rest or (len(rest) == 1 and rest[0].lower() == "list"):
+        return ProdopsRequest("agreements_list")
+    sub = rest[0].lower()
+    if sub in {"edit", "remove"}:
+        if len(rest) != 2 or not KEY.match(rest[1].lower()):
+            raise UserError(f"Usage: `/prodops agreements {sub} <key>`, with the key `/prodops agreements` shows.")
+        return ProdopsRequest("agreements_edit" if sub == "edit" else "agreements_remove", key=rest[1].lower())
+    raise UserError(f"`{mrkdwn(rest[0])}` is not something agreements do. Use `/prodops agreements`, "
+                    "`/prodops agreements edit <key>` or `/prodops agreements remove <key>`.")
 
 
 def parse(text: str) -> ProdopsRequest:
@@ -60,6 +76,17 @@ def parse(text: str) -> ProdopsRequest:
         return ProdopsRequest("timezone", timezone=rest[0])
     if head == "status" and not rest:
         return ProdopsRequest("status")
+    if head == "agree":
+        if rest:
+            raise UserError("Usage: `/prodops agree` opens the form (no words after it). "
+                            "To change one: `/prodops agreements edit <key>`.")
+        return ProdopsRequest("agree")
+    if head == "agreements":
+        return _agreements(rest)
+    if head == "report":
+        if len(rest) > 1:
+            raise UserError("Usage: `/prodops report [30d|90d|quarter]`.")
+        return ProdopsRequest("report", period=rest[0].lower() if rest else None)
     if head in ("help", "status"):
         return ProdopsRequest("help")
     return ProdopsRequest("help", unknown=words[0], typo=did_you_mean(head, (*SUBCOMMANDS, *CALENDAR_HEADS)))

@@ -1,0 +1,171 @@
+"""`/prodops agree|agreements|report` (dispatched from handlers/prodops.py) and the agreement form.
+
+Thin: the role check, one service call (bot/agreements/service.py), the answer; the history
+of a new or changed agreement is computed after the commit (off the ack path)."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot import clock
+from bot.agreements import blocks, report, service
+from bot.agreements.duties import AGREEMENT_DAYS, backfill
+from bot.agreements.metrics import METRICS
+from bot.channels import ensure_member
+from bot.context import Ctx
+from bot.edge import ProdOpsApp
+from bot.errors import UserError
+from bot.feature import Feature
+from bot.forms import FormData
+from bot.kpis import service as kpis
+from bot.launches.parsing import FUNCTIONS
+from bot.people.directory import bots_or_gone
+from bot.prodops.parsing import ProdopsRequest
+from bot.text import escape, user_mention
+from bot.usertext import plain
+from models.standup import Standup
+
+ID_MAX = 2**31 - 1
+
+
+async def _standup_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    rows = (await ctx.session.execute(select(Standup.id, Standup.name).where(Standup.team_id == ctx.team_id)
+                                      .order_by(Standup.name).limit(100))).all()
+    return [(plain(name), str(sid)) for sid, name in rows]
+
+
+async def agree(ctx: Ctx, request: ProdopsRequest) -> None:
+    await ctx.require_manager("agree working agreements")
+    channel = ctx.channel_id if ctx.channel_id and not ctx.channel_id.startswith("D") else None
+    view = blocks.form({"owner": ctx.user_id, "channel": channel}, await _standup_choices(ctx), None)
+    await ctx.answer()
+    ctx.open_modal(view)
+
+
+async def agreements_list(ctx: Ctx, request: ProdopsRequest) -> None:
+    yesterday = clock.today_in(ctx.workspace.timezone) - timedelta(days=1)
+    rows = []
+    for agreement, kpi in await service.listed(ctx.reading, ctx.team_id):
+        days = await service.stored_days(ctx.reading, agreement.id, yesterday - timedelta(days=7), yesterday)
+        latest = max((d for d in days.values() if d.value is not None), key=lambda d: d.day, default=None)
+        reading = await service.compute(ctx.reading, agreement, yesterday)
+        rows.append(blocks.Listed(kpi.key, kpi.name, float(kpi.target or 0),
+                                  latest.value if latest else reading.value, latest.day if latest else None,
+                                  reading, agreement.window_days, kpi.owner_id))
+    await ctx.answer(f"{len(rows)} working agreement{'s' if len(rows) != 1 else ''}", blocks.list_blocks(rows))
+
+
+async def agreements_edit(ctx: Ctx, request: ProdopsRequest) -> None:
+    await ctx.require_manager("change working agreements")
+    agreement, kpi = await service.get(ctx.session, ctx.team_id, request.key or "")
+    values = {"metric": agreement.metric, "within": str(agreement.within_days), "target": f"{kpi.target or 0:g}",
+              "function": agreement.function, "standup": str(agreement.standup_id) if agreement.standup_id else None,
+              "owner": kpi.owner_id, "channel": kpi.channel_id}
+    view = blocks.form(values, await _standup_choices(ctx), agreement.id)
+    await ctx.answer()
+    ctx.open_modal(view)
+
+
+async def agreements_remove(ctx: Ctx, request: ProdopsRequest) -> None:
+    await ctx.require_manager("remove working agreements")
+    agreement, kpi = await service.get(ctx.session, ctx.team_id, request.key or "")
+    values = await kpis.remove(ctx.session, kpi)  # the agreement and its days go with its KPI
+    await ctx.answer(f"Removed the working agreement `{escape(kpi.key)}` and its {values} daily value"
+                     f"{'s' if values != 1 else ''}.")
+
+
+async def report_command(ctx: Ctx, request: ProdopsRequest) -> None:
+    today = clock.today_in(ctx.workspace.timezone)
+    report.period_of(request.period, today)  # a bad period is refused before any work
+    text, body = await report.build(ctx.reading, ctx.team_id, request.period, today)
+    await ctx.answer(text, body)
+
+
+def _number(raw: str | None, field: str, what: str, *, whole: bool) -> float | None:
+    if raw is None:
+        return None
+    cleaned = raw.strip().removesuffix("%").strip()
+    if not re.fullmatch(r"\d{1,3}" if whole else r"\d{1,3}(\.\d{1,2})?", cleaned):
+        raise UserError(f"{what}: type a number, like {'3' if whole else '90'}.", field=field)
+    return float(cleaned)
+
+
+def spec_from(view: dict[str, Any], standups: set[int]) -> service.Spec:
+    """The form's fields, each refused under itself when it is not what the field asks for."""
+    form = FormData(view)
+    metric = form.choice("metric") or ""
+    if metric not in METRICS:
+        raise UserError("Pick one of the metrics.", field="metric")
+    within = _number(form.text("within"), "within", "Working days", whole=True)
+    target = _number(form.text("target"), "target", "The target", whole=False)
+    if target is None:
+        raise UserError("Type the target share, like 90.", field="target")
+    function = form.choice("function")
+    if function is not None and function not in FUNCTIONS:
+        raise UserError("Pick one of the functions.", field="function")
+    raw_standup = form.choice("standup")
+    standup = int(raw_standup) if raw_standup and raw_standup.isdigit() and int(raw_standup) <= ID_MAX else None
+    if raw_standup and standup not in standups:
+        raise UserError("That standup no longer exists.", field="standup")
+    owner, channel = form.user("owner"), form.channel("channel")
+    if not owner:
+        raise UserError("Pick the owner.", field="owner")
+    if not channel:
+        raise UserError("Pick a channel.", field="channel")
+    return service.Spec(metric, int(within if within is not None else METRICS[metric].within), target, owner, channel,
+                        function=function, standup_id=standup)
+
+
+def _editing(metadata: str) -> int | None:
+    try:
+        raw = json.loads(metadata or "{}").get("editing")
+    except (ValueError, AttributeError):
+        return 0
+    if raw is None:
+        return None
+    return raw if isinstance(raw, int) and 0 < raw <= ID_MAX else 0
+
+
+async def agreement_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
+    editing = _editing(str(view.get("private_metadata") or ""))
+    standups = {int(v) for _, v in await _standup_choices(ctx)}
+    spec = spec_from(view, standups)
+    await ensure_member(ctx.rt.lookup or ctx.client, spec.channel_id)
+    await ctx.require_manager("agree working agreements")
+    if await bots_or_gone(ctx.session, ctx.team_id, [spec.owner_id]):
+        raise UserError("Pick a person as the owner: that one is a bot or has left the workspace.", field="owner")
+    now = clock.now()
+    if editing is None:
+        agreement, kpi = await service.create(ctx.session, ctx.team_id, spec, ctx.user_id, ctx.workspace.timezone, now)
+        verb = "Agreed"
+    else:
+        found = await service.listed(ctx.session, ctx.team_id)
+        pair = next(((a, k) for a, k in found if a.id == editing), None)
+        if pair is None:
+            raise UserError("That working agreement no longer exists.")
+        agreement, kpi = pair
+        await service.change(ctx.session, agreement, kpi, spec, now)
+        verb = "Saved"
+    await ctx.answer()
+    rt, agreement_id = ctx.rt, agreement.id
+    ctx.later(lambda: backfill(rt, agreement_id))
+    ctx.tell_later(spec.channel_id, f"{verb} the working agreement `{escape(kpi.key)}`: "
+                                    f"{service.label(spec.metric, spec.within)}, {spec.target:g}% of the time "
+                                    f"(owner {user_mention(spec.owner_id)}). Its last {service.BACKFILL_DAYS} days "
+                                    "are being computed from what the bot already holds; `/prodops agreements` "
+                                    "shows it and what broke it.")
+
+
+ACTIONS = {"agree": agree, "agreements_list": agreements_list, "agreements_edit": agreements_edit,
+           "agreements_remove": agreements_remove, "report": report_command}
+
+
+def listeners(app: ProdOpsApp) -> None:
+    app.view(blocks.FORM)(agreement_submitted)
+
+
+FEATURE = Feature("agreements", None, listeners=listeners, duties=(AGREEMENT_DAYS,))
