@@ -20,6 +20,8 @@ from bot.calendar.working import Calendar
 from bot.calendar.hours import DEFAULT_HOURS
 from models.agreement import Agreement, AgreementDay
 from models.kpi import Kpi, KpiSource, KpiValue
+from models.launch import Launch, LaunchAudit, LaunchItem
+from models.standup import StandupBlocker
 from tests.blockkit import assert_valid_blocks, block_text
 from tests.conftest import Bot
 from tests.feedback_helpers import file_by_command
@@ -164,3 +166,87 @@ async def test_the_daily_value_is_stored_once_by_two_replicas_and_late_data_reco
     # it was made, its latest day already off target), not again for the next day still off.
     posted = [c.args.get("text", "") for c in bot.fake.posted(channel_of(team)) if key in json.dumps(c.args)]
     assert sum("off target" in p.lower() for p in posted) == 1, posted
+
+
+async def test_triage_days_are_the_workspace_zone_s_across_a_dst_change(bot: Bot, team: str, clock: Clock) -> None:
+    """New York: filed Thu 29 Oct 21:00 EDT (already Friday in UTC), triaged Mon 2 Nov 10:00 EST
+    (the clocks went back on Sunday): Friday and Monday are 2 working days, so one working day's
+    agreement is broken (counted in UTC it would have looked like 1, kept)."""
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "America/New_York", "Ada", is_admin=True)
+    await command(bot, team, admin, "/prodops", "timezone America/New_York")
+    clock.set(datetime(2026, 10, 30, 1, 0, tzinfo=UTC))
+    await file_by_command(bot, team, admin, "Calendar sync drops events")
+    clock.set(datetime(2026, 11, 2, 15, 0, tzinfo=UTC))
+    await command(bot, team, admin, "/feedback", "status 1 triaged")
+    async with bot.rt.db.reading() as session:
+        one = await metrics.feedback_triage(session, team, date(2026, 11, 6), Scope(within=1))
+        two = await metrics.feedback_triage(session, team, date(2026, 11, 6), Scope(within=2))
+    assert (one.kept, one.broken, one.exceptions[0].late) == (0, 1, 1)
+    assert (two.kept, two.broken, two.spans) == (1, 0, (2,))
+
+
+async def test_checklist_items_on_time_per_function_with_slips_and_decisions_in_the_report(
+        bot: Bot, team: str, clock: Clock) -> None:
+    """Launch "Atlas" on Fri 20 Nov (moved from Mon 16 Nov, 4 days later), decided go on Thu 19:
+    legal "Terms" due Tue 17 done Wed 18 (1 working day late), legal "DPA" due Wed 18 never done
+    (2 working days late as of Fri 20), engineering "Code freeze" due Mon 16 done Mon 16 (kept).
+    A cancelled launch's items are not counted."""
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    clock.set(at("2026-11-22", 9))
+    async with bot.rt.db.unit_of_work() as session:
+        atlas = Launch(team_id=team, name="Atlas", name_key="atlas", launch_date=date(2026, 11, 20),
+                       channel_id=channel_of(team), owner_id=admin, template_name="default", created_by=admin)
+        gone = Launch(team_id=team, name="Gone", name_key="gone", launch_date=date(2026, 11, 20),
+                      channel_id=channel_of(team), owner_id=admin, template_name="default", created_by=admin,
+                      cancelled_at=at("2026-11-10"))
+        session.add_all([atlas, gone])
+        await session.flush()
+        session.add_all([
+            LaunchItem(team_id=team, launch_id=atlas.id, function="legal", title="Terms", offset_days=-3, done=True,
+                       done_at=at("2026-11-18")),
+            LaunchItem(team_id=team, launch_id=atlas.id, function="legal", title="DPA", offset_days=-2),
+            LaunchItem(team_id=team, launch_id=atlas.id, function="engineering", title="Code freeze", offset_days=-4,
+                       done=True, done_at=at("2026-11-16", 8)),
+            LaunchItem(team_id=team, launch_id=gone.id, function="legal", title="Never", offset_days=-2),
+            LaunchAudit(team_id=team, launch_id=atlas.id, actor_id=admin, action="date",
+                        detail="2026-11-16 → 2026-11-20", at=at("2026-11-12")),
+            LaunchAudit(team_id=team, launch_id=atlas.id, actor_id=admin, action="decision", detail="go",
+                        at=at("2026-11-19"))])
+    async with bot.rt.db.reading() as session:
+        every = await metrics.launch_on_time(session, team, date(2026, 11, 20), Scope())
+        legal = await metrics.launch_on_time(session, team, date(2026, 11, 20), Scope(function="legal"))
+    assert (every.kept, every.broken, every.by_group) == (1, 2, {"engineering": (1, 0), "legal": (0, 2)})
+    assert [(e.what, e.late) for e in legal.exceptions] == [("DPA — Atlas", 2), ("Terms — Atlas", 1)]
+    assert legal.value == 0.0
+    body = await command(bot, team, admin, "/prodops", "report 30d")
+    shown = block_text(body["blocks"])
+    assert "Checklist items done by their due date: *33.3%*" in shown, shown
+    assert "Most late checklist items: *legal*, 2 late (median 1.5 working days late)" in shown
+    assert "Go/no-go decided before launch day: *100%*" in shown and "Launch date moves: *1*" in shown
+    assert "+4 days on average" in shown
+
+
+async def test_blockers_count_the_blocked_person_s_away_day(bot: Bot, team: str, clock: Clock) -> None:
+    """Maria's blocker since Mon 2 Nov, cleared Thu 5 Nov, with Maria away on Tue 3: 2 working
+    days (Wed, Thu), kept within 2; Otto's, the same dates without an away day: 3, broken."""
+    from tests.standup_helpers import set_up
+
+    admin, maria, otto = uid(team, "ADM"), uid(team, "MAR"), uid(team, "OTT")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    await meet(bot, team, maria, "UTC", "Maria")
+    await meet(bot, team, otto, "UTC", "Otto")
+    clock.set(at("2026-10-26", 9))
+    standup = await set_up(bot, team, admin, "Core team", [maria, otto])
+    await command(bot, team, admin, "/prodops", f"away <@{maria}> 2026-11-03")
+    clock.set(at("2026-11-09", 9))
+    async with bot.rt.db.unit_of_work() as session:
+        for user in (maria, otto):
+            session.add(StandupBlocker(standup_id=standup.id, team_id=team, user_id=user, text="Waiting on &lt;API&gt;",
+                                       since=date(2026, 11, 2), last_day=date(2026, 11, 4),
+                                       cleared_on=date(2026, 11, 5)))
+    async with bot.rt.db.reading() as session:
+        reading = await metrics.standup_blockers(session, team, date(2026, 11, 6), Scope(within=2))
+    assert (reading.kept, reading.broken) == (1, 1)
+    assert [(e.user_id, e.late) for e in reading.exceptions] == [(otto, 1)]

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar.load import calendars_for
 from bot.calendar.working import Calendar
 from models.delivery import Delivery, DeliveryStatus
-from models.feedback import CaptureState, FeedbackItem, FeedbackStatus
-from models.launch import Launch, LaunchItem
+from models.feedback import CaptureState, FeedbackItem, FeedbackReporter, FeedbackStatus
+from models.launch import Launch, LaunchAudit, LaunchItem
 from models.standup import Standup, StandupAnswer, StandupBlocker
 
 WORKSPACE = ""  # the workspace's own calendar (a user id no person row has: the defaults)
@@ -219,6 +219,66 @@ async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: 
     reading = _judge(spans, exceptions, kept, broken)
     return Reading(reading.kept, reading.broken, reading.exceptions, reading.spans,
                    {k: (v[0], v[1]) for k, v in sorted(groups.items())})
+
+
+@dataclass(frozen=True)
+class Slips:
+    launches: int  # launches whose date moved in the window
+    moves: int
+    days: float | None  # mean days moved (later is positive)
+
+
+async def launch_slips(session: AsyncSession, team_id: str, first: date, last: date) -> Slips:
+    """Date moves recorded in the launches' audit trail within the window (`old → new`)."""
+    _, zone = await _workspace_days(session, team_id, first, first)
+    rows = (await session.execute(select(LaunchAudit.launch_id, LaunchAudit.detail).where(
+        LaunchAudit.team_id == team_id, LaunchAudit.action == "date",
+        LaunchAudit.at >= datetime.combine(first, time(0), zone), LaunchAudit.at < end_of(last, zone)))).all()
+    moved: list[int] = []
+    for _, detail in rows:
+        old, _, new = detail.partition(" → ")
+        if _is_date(old.strip()) and _is_date(new.strip()):
+            moved.append((date.fromisoformat(new.strip()) - date.fromisoformat(old.strip())).days)
+    return Slips(len({r[0] for r in rows}), len(moved), round(statistics.mean(moved), 1) if moved else None)
+
+
+async def decided_before_launch(session: AsyncSession, team_id: str, first: date, last: date) -> tuple[int, int]:
+    """Of the launches whose day fell in the window (not cancelled), how many had a go/no-go
+    decided before launch day (the first `decision` in the audit trail, local date)."""
+    _, zone = await _workspace_days(session, team_id, first, first)
+    launches = (await session.execute(select(Launch.id, Launch.launch_date).where(
+        Launch.team_id == team_id, Launch.launch_date >= first, Launch.launch_date <= last,
+        Launch.cancelled_at.is_(None)))).all()
+    decided: dict[int, datetime] = {}
+    for chunk in _chunks([i for i, _ in launches]):
+        for launch_id, at in (await session.execute(select(LaunchAudit.launch_id, LaunchAudit.at).where(
+                LaunchAudit.team_id == team_id, LaunchAudit.launch_id.in_(chunk), LaunchAudit.action == "decision")
+                .order_by(LaunchAudit.at))).all():
+            decided.setdefault(launch_id, at)
+    early = sum(1 for i, day in launches if i in decided and (local_day(decided[i], zone) or day) < day)
+    return early, len(launches)
+
+
+async def loop_closed(session: AsyncSession, team_id: str, first: date, last: date) -> tuple[int, int]:
+    """Of the items shipped in the window, how many had every reporter told (their outcome DM
+    sent, or folded into the launch-day DM that was)."""
+    _, zone = await _workspace_days(session, team_id, first, first)
+    items = (await session.execute(select(FeedbackItem.id, FeedbackItem.number).where(
+        FeedbackItem.team_id == team_id, FeedbackItem.status == FeedbackStatus.SHIPPED,
+        FeedbackItem.closed_at >= datetime.combine(first, time(0), zone),
+        FeedbackItem.closed_at < end_of(last, zone)))).all()
+    closed = 0
+    for chunk in _chunks([i for i, _ in items]):
+        numbers = {i: n for i, n in items if i in set(chunk)}
+        reporters = (await session.execute(select(FeedbackReporter.item_id, FeedbackReporter.user_id).where(
+            FeedbackReporter.item_id.in_(chunk)))).all()
+        keys = [f"{numbers[i]}:{u}" for i, u in reporters]
+        told = set((await session.scalars(select(Delivery.key).where(
+            Delivery.team_id == team_id, Delivery.kind == "feedback.outcome", Delivery.key.in_(keys),
+            Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.FOLDED])))).all()) if keys else set()
+        waiting = {i for i, u in reporters if f"{numbers[i]}:{u}" not in told}
+        closed += sum(1 for i in chunk if i not in waiting)
+    return closed, len(items)
 
 
 # -- standups -----------------------------------------------------------------------------------

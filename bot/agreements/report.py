@@ -61,6 +61,12 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
     noise_before = await metrics.nudges_per_person_week(session, team_id, before_last, days)
 
     waiting = await metrics.untriaged(session, team_id, last, 3)
+    told, shipped = await metrics.loop_closed(session, team_id, first, last)
+    told_before, shipped_before = await metrics.loop_closed(session, team_id, before_first, before_last)
+    slips = await metrics.launch_slips(session, team_id, first, last)
+    slips_before = await metrics.launch_slips(session, team_id, before_first, before_last)
+    early, launched = await metrics.decided_before_launch(session, team_id, first, last)
+    early_before, launched_before = await metrics.decided_before_launch(session, team_id, before_first, before_last)
     feedback = Area("Feedback", [
         Compared(f"Triaged within {within['feedback.triage']} working days", triage.value, triage_before.value,
                  target=targets.get("feedback.triage")),
@@ -68,6 +74,7 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
                  " working days", lower_is_better=True),
         Compared("90th percentile", metrics.p90(triage.spans), metrics.p90(triage_before.spans), " working days",
                  lower_is_better=True),
+        Compared("Shipped items whose reporters were all told", share(told, shipped), share(told_before, shipped_before)),
     ], ["Waiting longest for triage: " + ", ".join(
         f"#{n} ({d} working days)" for n, d, _ in waiting)] if waiting else [])
 
@@ -81,7 +88,10 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
     launches = Area("Launches", [
         Compared("Checklist items done by their due date", on_time.value, on_time_before.value,
                  target=targets.get("launch.on_time")),
-    ], late_notes)
+        Compared("Go/no-go decided before launch day", share(early, launched), share(early_before, launched_before)),
+        Compared("Launch date moves", float(slips.moves), float(slips_before.moves), "", lower_is_better=True),
+    ], late_notes + ([f"{slips.launches} launch{'es' if slips.launches != 1 else ''} moved, "
+                      f"{slips.days:+g} days on average"] if slips.days is not None else []))
 
     oldest = await metrics.open_blockers(session, team_id, last, 3)
     standups = Area("Standups", [
@@ -114,6 +124,10 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
                             f" ({'kept' if gap >= 0 else f'{-gap:g} points short'})")
     return (f"Report for the last {name}",
             report_blocks(name, first, last, [feedback, launches, standups, nudges], furthest))
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
 
 
 def escape_function(name: str) -> str:
