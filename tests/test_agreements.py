@@ -250,3 +250,35 @@ async def test_blockers_count_the_blocked_person_s_away_day(bot: Bot, team: str,
         reading = await metrics.standup_blockers(session, team, date(2026, 11, 6), Scope(within=2))
     assert (reading.kept, reading.broken) == (1, 1)
     assert [(e.user_id, e.late) for e in reading.exceptions] == [(otto, 1)]
+
+
+async def test_prodops_bot_tick_stores_the_day_and_a_dry_run_stores_nothing(
+        bot: Bot, team: str, clock: Clock, tmp_path) -> None:  # noqa: ANN001
+    from tests.test_duties import cli
+
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    await history(bot, team, clock, admin)
+    clock.set(at("2026-11-20", 9))
+    await command(bot, team, admin, "/prodops", "agree")
+    await submit(bot, team, admin, last_view(bot, FORM), {"metric": "feedback.triage", "target": "30",
+                                                          "channel": channel_of(team)})
+    async with bot.rt.db.reading() as session:
+        agreement_id = await session.scalar(select(Agreement.id).where(Agreement.team_id == team))
+    when = (at("2026-11-21", 0) + timedelta(minutes=12)).isoformat()
+
+    async def day_20() -> list[float | None]:
+        async with bot.rt.db.reading() as session:
+            return list((await session.scalars(select(AgreementDay.value).where(
+                AgreementDay.agreement_id == agreement_id, AgreementDay.day == date(2026, 11, 20)))).all())
+
+    code, out, err = await cli(bot, tmp_path, "--at", when, "--dry-run")
+    assert code == 0, err
+    assert f"working agreements: would send working agreement {agreement_id} in {team} for 2026-11-20" in out, out
+    assert await day_20() == []
+    code, out, err = await cli(bot, tmp_path, "--at", when)
+    assert code == 0, err
+    assert f"working agreements: sent working agreement {agreement_id} in {team} for 2026-11-20" in out, out
+    assert await day_20() == [33.3]
+    code, out, _ = await cli(bot, tmp_path, "--at", when)  # again: found no more (its next day is tomorrow)
+    assert f"working agreement {agreement_id} in {team}" not in out and await day_20() == [33.3]
