@@ -98,9 +98,9 @@ async def test_two_processes_ticking_the_same_instant_send_once(bot: Bot, team: 
     finally:
         await other.close()
     outcomes = mine(first, owner) + mine(second, owner)
-    assert [line for line in outcomes if line.startswith("launch nudges: sent")] != []
+    assert [line for line in outcomes if line.startswith("launch nudges: sent")] != [], (first, second)
     assert len([line for line in outcomes if line.startswith("launch nudges: sent")]) == 1
-    assert all(line.startswith(("launch nudges: sent", "launch nudges: skipped")) for line in outcomes)
+    assert all(line.startswith(("launch nudges: sent", "launch nudges: skipped")) for line in outcomes), outcomes
     assert len(bot.fake.posted(owner)) == 1
 
 
