@@ -50,11 +50,10 @@ async def agreements_list(ctx: Ctx, request: ProdopsRequest) -> None:
     yesterday = clock.today_in(ctx.workspace.timezone) - timedelta(days=1)
     rows = []
     for agreement, kpi in await service.listed(ctx.reading, ctx.team_id):
-        days = await service.stored_days(ctx.reading, agreement.id, yesterday - timedelta(days=7), yesterday)
-        latest = max((d for d in days.values() if d.value is not None), key=lambda d: d.day, default=None)
+        # One reading as of yesterday for the value, its counts and its exceptions alike (the
+        # stored day may predate late data; the chart shows the stored days).
         reading = await service.compute(ctx.reading, agreement, yesterday)
-        rows.append(blocks.Listed(kpi.key, kpi.name, float(kpi.target or 0),
-                                  latest.value if latest else reading.value, latest.day if latest else None,
+        rows.append(blocks.Listed(kpi.key, kpi.name, float(kpi.target or 0), reading.value, yesterday,
                                   reading, agreement.window_days, kpi.owner_id))
     await ctx.answer(f"{len(rows)} working agreement{'s' if len(rows) != 1 else ''}", blocks.list_blocks(rows))
 
@@ -90,7 +89,8 @@ def _number(raw: str | None, field: str, what: str, *, whole: bool) -> float | N
         return None
     cleaned = raw.strip().removesuffix("%").strip()
     if not re.fullmatch(r"\d{1,3}" if whole else r"\d{1,3}(\.\d{1,2})?", cleaned):
-        raise UserError(f"{what}: type a number, like {'3' if whole else '90'}.", field=field)
+        raise UserError(f"{what}: a whole number from 0 to 60, like 3." if whole else
+                        f"{what}: a number more than 0 and at most 100, like 90.", field=field)
     return float(cleaned)
 
 
@@ -116,6 +116,8 @@ def spec_from(view: dict[str, Any], standups: set[int]) -> service.Spec:
         raise UserError("Pick the owner.", field="owner")
     if not channel:
         raise UserError("Pick a channel.", field="channel")
+    if within is not None and not METRICS[metric].label.count("{within}"):
+        raise UserError("This metric has no working days to allow: leave it empty.", field="within")
     return service.Spec(metric, int(within if within is not None else METRICS[metric].within), target, owner, channel,
                         function=function, standup_id=standup)
 
@@ -127,7 +129,7 @@ def _editing(metadata: str) -> int | None:
         return 0
     if raw is None:
         return None
-    return raw if isinstance(raw, int) and 0 < raw <= ID_MAX else 0
+    return raw if type(raw) is int and 0 < raw <= ID_MAX else 0  # not True: a bool is an int
 
 
 async def agreement_submitted(ctx: Ctx, view: dict[str, Any]) -> None:

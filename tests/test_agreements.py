@@ -282,3 +282,49 @@ async def test_prodops_bot_tick_stores_the_day_and_a_dry_run_stores_nothing(
     assert await day_20() == [33.3]
     code, out, _ = await cli(bot, tmp_path, "--at", when)  # again: found no more (its next day is tomorrow)
     assert f"working agreement {agreement_id} in {team}" not in out and await day_20() == [33.3]
+
+
+async def test_duplicates_forged_edits_kpi_removal_and_catch_up_crossings(bot: Bot, team: str, clock: Clock) -> None:
+    """An identical agreement, `{"editing": true}` metadata, working days for a metric without
+    any, and `/kpi remove` of an agreement are each refused with nothing changed; after three
+    days of downtime, the day that went off target is said once (each missed day through the
+    KPI's record, in order)."""
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    clock.set(at("2026-11-02", 9))
+    await file_by_command(bot, team, admin, "Quick triage")  # #1, triaged the same day
+    clock.set(at("2026-11-02", 11))
+    await command(bot, team, admin, "/feedback", "status 1 triaged")
+    clock.set(at("2026-11-03", 9))
+    await file_by_command(bot, team, admin, "Never triaged")  # #2: its day is Thu 5 (2 working days)
+    clock.set(at("2026-11-03", 12))
+    await command(bot, team, admin, "/prodops", "agree")
+    view = last_view(bot, FORM)
+    fields = {"metric": "feedback.triage", "within": "2", "target": "60", "channel": channel_of(team)}
+    status, answer = await submit(bot, team, admin, view, fields)
+    assert not (answer or {}).get("errors"), answer
+    status, again = await submit(bot, team, admin, view, fields)
+    assert "exists already" in again["errors"]["metric"], again
+    status, forged = await submit(bot, team, admin, {**view, "private_metadata": '{"editing": true}'},
+                                  {**fields, "target": "10"})
+    status, none = await submit(bot, team, admin, view, {**fields, "metric": "standup.participation"})
+    assert "leave it empty" in none["errors"]["within"], none
+    async with bot.rt.db.reading() as session:
+        targets = (await session.scalars(select(Kpi.target).where(Kpi.team_id == team))).all()
+        key = (await session.scalars(select(Kpi.key).where(Kpi.team_id == team))).one()
+    assert list(targets) == [60.0]  # the forged edit changed nothing
+    removed = await command(bot, team, admin, "/kpi", f"remove {key}")
+    assert "/prodops agreements remove" in removed.get("text", "")
+    # Down from Tue 3 to Sat 7: one tick finds Tue 3 (100%), Wed 4 (100%), Thu 5 (50%: #2 is
+    # past its 2 working days), Fri 6 (50%), stored in order; Thu 5's crossing is said once.
+    tick_at = at("2026-11-07", 0) + timedelta(minutes=11)
+    clock.set(tick_at)
+    lines = [line for line in await duties.tick(bot.rt, tick_at) if team in line and "working agreement" in line]
+    await bot.settle()
+    assert len(lines) == 4 and all(line.startswith("working agreements: sent") for line in lines), lines
+    async with bot.rt.db.reading() as session:
+        stored = dict((await session.execute(select(AgreementDay.day, AgreementDay.value).join(Agreement).where(
+            Agreement.team_id == team))).all())
+    assert [stored[date(2026, 11, d)] for d in (3, 4, 5, 6)] == [100.0, 100.0, 50.0, 50.0], stored
+    posted = [c.args.get("text", "") for c in bot.fake.posted(channel_of(team)) if key in json.dumps(c.args)]
+    assert sum("off target" in p.lower() for p in posted) == 1, posted

@@ -5,8 +5,8 @@ tick finds the agreements due in one indexed range query; each day is claimed un
 ("agreement.day", agreement, that day), so replicas and restarts compute it once, and the
 `agreement_days` row is the database's second word on it. A run stores the day that just ended
 (through the KPI's `record`: its nudges, once per episode) and computes the RECOMPUTE_DAYS before
-it again (late data). Back after downtime, each missed day is stored when found (as history but
-the latest).
+it again (late data). Back after downtime, each missed day is stored in order, each through
+`record`, so a crossing on a missed day is said once.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ async def _due(rt: Runtime, at: datetime) -> Due:
         for day in days:
             items.append(WorkItem(team_id, KIND, str(agreement_id), day.isoformat(), service.due_at(day, zone_name),
                 f"working agreement {agreement_id} in {team_id} for {day.isoformat()}",
-                payload=(agreement_id, day, day == last), lane=f"agreement:{agreement_id}"))
+                payload=(agreement_id, day), lane=f"agreement:{agreement_id}"))
         moves.append((agreement_id, read, service.next_due(zone_name, at)))
 
     async def advance() -> None:
@@ -60,8 +60,11 @@ async def _due(rt: Runtime, at: datetime) -> Due:
 
 
 async def _send(rt: Runtime, item: WorkItem) -> str | None:
-    agreement_id, day, latest = item.payload
-    notices = await compute_days(rt, agreement_id, day, current=latest)
+    agreement_id, day = item.payload
+    # Every day through `record`, oldest first (one lane): after downtime, a crossing on a
+    # missed day is said once, as it would have been that day (as history it went unsaid, and
+    # the days after it, still off target, are no crossing).
+    notices = await compute_days(rt, agreement_id, day, current=True)
     if notices is None:
         return "the agreement was removed"
     await kpi_flows.send_notices(rt, notices)

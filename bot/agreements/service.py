@@ -119,6 +119,13 @@ def next_due(zone_name: str, after: datetime) -> datetime:
 async def create(session: AsyncSession, team_id: str, spec: Spec, actor: str, zone_name: str,
                  now: datetime) -> tuple[Agreement, Kpi]:
     validate(spec)
+    same = await session.scalar(select(Kpi.key).join(Agreement, Agreement.kpi_id == Kpi.id).where(
+        Agreement.team_id == team_id, Agreement.metric == spec.metric, Agreement.within_days == spec.within,
+        Agreement.function.is_(None) if not spec.function else Agreement.function == spec.function,
+        Agreement.standup_id.is_(None) if spec.standup_id is None else Agreement.standup_id == spec.standup_id))
+    if same is not None:
+        raise UserError(f"That agreement exists already: `{same}`. Change its target with "
+                        f"`/prodops agreements edit {same}`.", field="metric")
     name = await name_of(session, team_id, spec)
     kpi = await kpis.create(session, team_id, definition(await _free_key(session, team_id, spec), name, spec),
                             actor, now)
@@ -184,10 +191,10 @@ async def store_day(session: AsyncSession, agreement: Agreement, kpi: Kpi, day: 
             return []
         at = value_at(day, zone_name)
         if current:
-            recorded = await kpis.record(session, kpi, value, at, "builtin", None, now)
+            recorded = await kpis.record(session, kpi, value, at, "computed", None, now)
             row, notices = recorded.value, recorded.notices
         else:
-            row, notices = await kpis.record_history(session, kpi, at, value, "builtin", now), []
+            row, notices = await kpis.record_history(session, kpi, at, value, "computed", now), []
         await session.execute(update(AgreementDay).where(AgreementDay.agreement_id == agreement.id,
                                                          AgreementDay.day == day).values(kpi_value_id=row.id))
         return notices
@@ -204,7 +211,7 @@ async def store_day(session: AsyncSession, agreement: Agreement, kpi: Kpi, day: 
             await session.execute(update(KpiValue).where(KpiValue.id == stored.kpi_value_id)
                                   .values(value=value, recorded_at=now))
     elif value is not None:
-        stored.kpi_value_id = (await kpis.record_history(session, kpi, value_at(day, zone_name), value, "builtin",
+        stored.kpi_value_id = (await kpis.record_history(session, kpi, value_at(day, zone_name), value, "computed",
                                                          now)).id
     await session.flush()
     return []

@@ -110,7 +110,11 @@ async def save(ctx: Ctx, d: Definition, editing: int | None) -> str:
 
 async def remove(ctx: Ctx, key: str) -> int:
     await ctx.require_manager("remove KPIs")
-    return await service.remove(ctx.session, await service.get(ctx.session, ctx.team_id, key))
+    k = await service.get(ctx.session, ctx.team_id, key)
+    if k.source is KpiSource.BUILTIN:  # its agreement would go with it, unannounced
+        raise UserError(f"`{mrkdwn(k.key)}` is a working agreement: remove it with "
+                        f"`/prodops agreements remove {mrkdwn(k.key)}`.")
+    return await service.remove(ctx.session, k)
 
 
 async def _require_owner(ctx: Ctx, k: Kpi, action: str) -> None:
