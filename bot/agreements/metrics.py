@@ -82,6 +82,7 @@ class WorkingDays:
             self._upto[day] = count
             day += timedelta(days=1)
         self.last = last
+        self._deadlines: dict[tuple[date, int], date] = {}
 
     def _count(self, day: date) -> int:
         if day < self.first:
@@ -97,6 +98,12 @@ class WorkingDays:
     def deadline(self, start: date, within: int) -> date:
         """The last day still within `within` working days after `start`: the `within`-th working
         day after it (start itself when within is 0)."""
+        found = self._deadlines.get((start, within))
+        if found is None:
+            found = self._deadlines[(start, within)] = self._deadline(start, within)
+        return found
+
+    def _deadline(self, start: date, within: int) -> date:
         day, seen = start, 0
         while seen < within:
             day += timedelta(days=1)
@@ -268,8 +275,8 @@ async def loop_closed(session: AsyncSession, team_id: str, first: date, last: da
         FeedbackItem.closed_at >= datetime.combine(first, time(0), zone),
         FeedbackItem.closed_at < end_of(last, zone)))).all()
     closed = 0
-    for chunk in _chunks([i for i, _ in items]):
-        numbers = {i: n for i, n in items if i in set(chunk)}
+    numbers = dict(items)
+    for chunk in _chunks(list(numbers)):
         reporters = (await session.execute(select(FeedbackReporter.item_id, FeedbackReporter.user_id).where(
             FeedbackReporter.item_id.in_(chunk)))).all()
         keys = [f"{numbers[i]}:{u}" for i, u in reporters]
