@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.load import calendars_for
@@ -120,6 +120,8 @@ def window(day: date, days: int) -> tuple[date, date]:
 def local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
     if at is None:
         return None
+    if zone.key == "UTC" and (at.tzinfo is None or at.utcoffset() == timedelta(0)):
+        return at.date()  # stored instants are UTC: no conversion per row in a UTC workspace
     aware = at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo("UTC"))
     return aware.astimezone(zone).date()
 
@@ -147,15 +149,14 @@ async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope:
     days, zone = await _workspace_days(session, team_id, first - timedelta(days=1), last)
     start = datetime.combine(first, time(0), zone)
     rows = (await session.execute(
-        select(FeedbackItem.number, FeedbackItem.created_at, FeedbackItem.triaged_at, FeedbackItem.permalink,
-               FeedbackItem.text)
+        select(FeedbackItem.number, FeedbackItem.created_at, FeedbackItem.triaged_at)
         .where(FeedbackItem.team_id == team_id, FeedbackItem.created_at >= start,
                FeedbackItem.created_at < end_of(last, zone), FeedbackItem.capture_state == CaptureState.READY,
                FeedbackItem.status != FeedbackStatus.MERGED))).all()
     kept = broken = 0
     spans: list[int] = []
-    exceptions: list[Exception_] = []
-    for number, created, triaged, permalink, text in rows:
+    late_ones: list[tuple[int, int]] = []
+    for number, created, triaged in rows:
         filed = local_day(created, zone)
         assert filed is not None
         done = local_day(triaged, zone)
@@ -169,7 +170,15 @@ async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope:
             late = (taken if taken is not None else days.after(filed, day)) - scope.within
             if taken is not None:
                 spans.append(taken)
-            exceptions.append(Exception_(f"#{number}", late, text or "", permalink))
+            late_ones.append((number, late))
+    # The text and link of the exceptions kept only (a window holds thousands of items).
+    late_ones.sort(key=lambda n: (-n[1], n[0]))
+    shown = dict(late_ones[:EXCEPTIONS_KEPT])
+    found = {n: (t, p) for n, t, p in (await session.execute(
+        select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.permalink).where(
+            FeedbackItem.team_id == team_id, FeedbackItem.number.in_(list(shown))))).all()} if shown else {}
+    exceptions = [Exception_(f"#{n}", late, found.get(n, ("", None))[0] or "", found.get(n, ("", None))[1])
+                  for n, late in shown.items()]
     return _judge(spans, exceptions, kept, broken)
 
 
@@ -192,14 +201,18 @@ async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: 
     """Checklist items due in the window (launch date + offset), done by their due date."""
     first, last = window(day, scope.window)
     days, zone = await _workspace_days(session, team_id, first - timedelta(days=1), last)
-    # Due dates are launch_date + offset_days (offsets from -365 to +365 days): the launches
-    # whose dates could put an item in the window, then the items, filtered in Python.
+    # Due dates are launch_date + offset_days: the workspace's offsets bound the launches whose
+    # dates could put an item in the window (one aggregate), then the items, filtered in Python.
+    low, high = (await session.execute(select(func.min(LaunchItem.offset_days), func.max(LaunchItem.offset_days))
+                                       .where(LaunchItem.team_id == team_id))).one()
+    if low is None:
+        return Reading(0, 0)
     rows = (await session.execute(
         select(LaunchItem.id, LaunchItem.function, LaunchItem.title, LaunchItem.offset_days, LaunchItem.done,
                LaunchItem.done_at, Launch.name, Launch.launch_date)
         .join(Launch, Launch.id == LaunchItem.launch_id)
         .where(LaunchItem.team_id == team_id, Launch.team_id == team_id,
-               Launch.launch_date >= first - timedelta(days=366), Launch.launch_date <= last + timedelta(days=366),
+               Launch.launch_date >= first - timedelta(days=high), Launch.launch_date <= last - timedelta(days=low),
                or_(Launch.cancelled_at.is_(None), Launch.cancelled_at >= end_of(day, zone)),
                *([LaunchItem.function == scope.function] if scope.function else [])))).all()
     kept = broken = 0
