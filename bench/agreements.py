@@ -83,7 +83,7 @@ async def generate(url: str, seed: int, items: int, launches: int, people: int) 
                                  "search_doc": f"feedback {number} about exports"})
             await bulk(conn, FeedbackItem, feedback)
             shipped = (await conn.execute(select(FeedbackItem.id, FeedbackItem.number).where(
-                FeedbackItem.team_id == TEAM, FeedbackItem.status == "shipped"))).all()
+                FeedbackItem.team_id == TEAM, FeedbackItem.status == "shipped").order_by(FeedbackItem.id))).all()
             await bulk(conn, FeedbackReporter, [{"team_id": TEAM, "item_id": i, "user_id": "UREPORTER1",
                                                  "source": "command"} for i, _ in shipped])
             deliveries = [{"team_id": TEAM, "kind": "feedback.outcome", "key": f"{n}:UREPORTER1", "period": "shipped",
@@ -97,7 +97,9 @@ async def generate(url: str, seed: int, items: int, launches: int, people: int) 
                                     "created_by": "UOWNER0001",
                                     "cancelled_at": now if rng.random() < 0.03 else None})
             await bulk(conn, Launch, launch_rows)
-            ids = (await conn.execute(select(Launch.id, Launch.launch_date).where(Launch.team_id == TEAM))).all()
+            # Ordered: the same seed gives the same data on both backends (their unordered reads differ).
+            ids = (await conn.execute(select(Launch.id, Launch.launch_date).where(Launch.team_id == TEAM)
+                                      .order_by(Launch.id))).all()
             checklist, audit = [], []
             for launch_id, launch_date in ids:
                 for j in range(30):
@@ -116,13 +118,15 @@ async def generate(url: str, seed: int, items: int, launches: int, people: int) 
                               "detail": "go", "at": datetime.combine(launch_date - timedelta(days=rng.randint(-1, 3)),
                                                                      datetime.min.time(), UTC)})
             await bulk(conn, LaunchItem, checklist)
-            item_ids = [r[0] for r in (await conn.execute(select(LaunchItem.id).where(LaunchItem.team_id == TEAM)))]
+            item_ids = [r[0] for r in (await conn.execute(select(LaunchItem.id).where(LaunchItem.team_id == TEAM)
+                                                          .order_by(LaunchItem.id)))]
             await bulk(conn, LaunchAudit, audit)
             standups = [{"team_id": TEAM, "name": f"Team {s}", "name_key": f"team {s}", "channel_id": f"CSTAND{s:04d}",
                          "owner_id": "UOWNER0001", "questions": ["Yesterday?", "Today?", "Blockers?"],
                          "created_by": "UOWNER0001"} for s in range(max(1, people // 20))]
             await bulk(conn, Standup, standups)
-            sids = [r[0] for r in (await conn.execute(select(Standup.id).where(Standup.team_id == TEAM)))]
+            sids = [r[0] for r in (await conn.execute(select(Standup.id).where(Standup.team_id == TEAM)
+                                                      .order_by(Standup.id)))]
             members = [(sid, f"UP{p:08d}") for p in range(people) for sid in [sids[p % len(sids)]]]
             await bulk(conn, StandupMember, [{"team_id": TEAM, "standup_id": s, "user_id": u, "joined_at": START}
                                              for s, u in members])
