@@ -57,6 +57,8 @@ async def generate(url: str, seed: int, items: int, launches: int, people: int) 
     counts: dict[str, int] = {}
 
     async def bulk(conn: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+        # One executemany takes its columns from its first row: every row must name the same keys.
+        assert all(r.keys() == rows[0].keys() for r in rows), model.__tablename__
         for i in range(0, len(rows), 5000):
             await conn.execute(insert(model.__table__), rows[i:i + 5000])
         counts[model.__tablename__] = counts.get(model.__tablename__, 0) + len(rows)
@@ -87,8 +89,8 @@ async def generate(url: str, seed: int, items: int, launches: int, people: int) 
             await bulk(conn, FeedbackReporter, [{"team_id": TEAM, "item_id": i, "user_id": "UREPORTER1",
                                                  "source": "command"} for i, _ in shipped])
             deliveries = [{"team_id": TEAM, "kind": "feedback.outcome", "key": f"{n}:UREPORTER1", "period": "shipped",
-                           "status": "sent", "claim_token": "bench", "sent_at": now}
-                          for _, n in shipped if rng.random() < 0.8]
+                           "status": "sent", "claim_token": "bench", "sent_at": now, "recipient": "UREPORTER1",
+                           "nudge": False, "data": None} for _, n in shipped if rng.random() < 0.8]
             launch_rows = []
             for k in range(launches):
                 launch_rows.append({"team_id": TEAM, "name": f"Launch {k}", "name_key": f"launch {k}",
@@ -144,7 +146,8 @@ async def generate(url: str, seed: int, items: int, launches: int, people: int) 
                             deliveries.append({"team_id": TEAM, "kind": "standup.reminder", "key": f"{sid}:{user}",
                                                "period": day.isoformat(), "status": "sent", "claim_token": "bench",
                                                "sent_at": datetime.combine(day, datetime.min.time(), UTC)
-                                               + timedelta(hours=10), "recipient": user, "nudge": True})
+                                               + timedelta(hours=10), "recipient": user, "nudge": True,
+                                               "data": None})
                         if rng.random() < 0.01:
                             cleared = day + timedelta(days=rng.randint(0, 8))
                             blockers.append({"team_id": TEAM, "standup_id": sid, "user_id": user,
