@@ -328,3 +328,24 @@ async def test_duplicates_forged_edits_kpi_removal_and_catch_up_crossings(bot: B
     assert [stored[date(2026, 11, d)] for d in (3, 4, 5, 6)] == [100.0, 100.0, 50.0, 50.0], stored
     posted = [c.args.get("text", "") for c in bot.fake.posted(channel_of(team)) if key in json.dumps(c.args)]
     assert sum("off target" in p.lower() for p in posted) == 1, posted
+
+
+async def test_an_agreement_on_the_home_has_no_log_button_and_is_not_in_the_log_form(
+        bot: Bot, team: str, clock: Clock) -> None:
+    from bot.home import kpi_log
+    from bot.kpis.home import mine_blocks
+    from bot.kpis.requests import rows_of
+
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    clock.set(at("2026-11-20", 9))
+    await file_by_command(bot, team, admin, "Something")
+    await command(bot, team, admin, "/prodops", "agree")
+    await submit(bot, team, admin, last_view(bot, FORM), {"metric": "feedback.triage", "target": "90",
+                                                          "channel": channel_of(team)})
+    async with bot.rt.db.reading() as session:
+        kpis = list((await session.scalars(select(Kpi).where(Kpi.team_id == team))).all())
+        rows = await rows_of(session, kpis, clock.now())
+        options, total = await kpi_log.choices(session, team, admin, True)
+    assert [r.computed for r in rows] == [True]
+    assert "Log a value" not in json.dumps(mine_blocks(rows)) and (options, total) == ([], 0)

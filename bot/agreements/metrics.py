@@ -484,5 +484,5 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
            scoped_by="standup"),
     Metric("standup.blockers", "standups", "Blockers cleared within {within} working days", standup_blockers, 2, 80,
            scoped_by="standup"),
-    Metric("nudge.acted_on", "nudges", "Nudges acted on within {within} working day(s)", nudges_acted_on, 1, 60),
+    Metric("nudge.acted_on", "nudges", "Nudges acted on within {within} working days", nudges_acted_on, 1, 60),
 )}

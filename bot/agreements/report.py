@@ -76,7 +76,7 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
                  lower_is_better=True),
         Compared("Shipped items whose reporters were all told", share(told, shipped), share(told_before, shipped_before)),
     ], ["Waiting longest for triage: " + ", ".join(
-        f"#{n} ({d} working days)" for n, d, _ in waiting)] if waiting else [])
+        f"#{n} ({working_days(d)})" for n, d, _ in waiting)] if waiting else [])
 
     late = Counter({f: b for f, (_, b) in on_time.by_group.items() if b})
     late_notes: list[str] = []
@@ -101,10 +101,10 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
         Compared("Median blocker age", metrics.median(blockers.spans), metrics.median(blockers_before.spans),
                  " working days", lower_is_better=True),
     ], ["Oldest open blockers: " + "; ".join(
-        f"{user_mention(u)}: {mrkdwn(t, limit=80)} ({d} working days)" for u, t, d in oldest)] if oldest else [])
+        f"{user_mention(u)}: {mrkdwn(t, limit=80)} ({working_days(d)})" for u, t, d in oldest)] if oldest else [])
 
     nudges = Area("Nudges", [
-        Compared(f"Acted on within {within['nudge.acted_on']} working day(s)", nudged.value, nudged_before.value,
+        Compared(f"Acted on within {working_days(within['nudge.acted_on'])}", nudged.value, nudged_before.value,
                  target=targets.get("nudge.acted_on")),
         Compared("Nudges per person nudged per week", noise, noise_before, "", lower_is_better=True),
     ], [])
@@ -124,6 +124,10 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
                             f" ({'kept' if gap >= 0 else f'{-gap:g} points short'})")
     return (f"Report for the last {name}",
             report_blocks(name, first, last, [feedback, launches, standups, nudges], furthest))
+
+
+def working_days(n: int) -> str:
+    return f"{n} working day{'' if n == 1 else 's'}"
 
 
 def share(part: int, whole: int) -> float | None:

@@ -17,6 +17,7 @@ from bot.home.enums import HomeView
 from bot.kpis import service
 from bot.kpis.parsing import parse_value
 from bot.usertext import plain
+from models.kpi import KpiSource
 
 OPTIONS_MAX = 100  # a static_select's limit; beyond it `/kpi log` logs any of them
 VALUE_MAX = 40
@@ -38,7 +39,8 @@ class LogForm:
 async def choices(session: AsyncSession, team_id: str, user_id: str, manager: bool) -> tuple[list[tuple[str, str]], int]:
     """(label, key) of the KPIs this person may log, by key (`service.listed`, as `/kpi` lists
     them), the first OPTIONS_MAX; and how many there are."""
-    kpis = [k for k in await service.listed(session, team_id) if manager or k.owner_id == user_id]
+    kpis = [k for k in await service.listed(session, team_id)
+            if (manager or k.owner_id == user_id) and k.source is not KpiSource.BUILTIN]  # agreements: computed
     return [(f"{plain(k.name)} ({k.key})", k.key) for k in kpis[:OPTIONS_MAX]], len(kpis)
 
 

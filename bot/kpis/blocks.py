@@ -53,6 +53,7 @@ class Row:
     stale: bool
     failing: str | None  # why the pulls fail, when they do
     owner_id: str
+    computed: bool = False  # a working agreement: its values are the bot's, never logged by hand
 
 
 def target_text(unit: KpiUnit, direction: Direction, target: float | None, band: tuple[float, float] | None) -> str:

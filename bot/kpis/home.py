@@ -43,7 +43,8 @@ def _listed(rows: list[Row], log_buttons: bool = False) -> tuple[list[Block], in
         line = row_line(r)
         if blocks and used + len(line) > ROWS_CHARS:
             break
-        blocks.append(section(line, accessory=button("Log a value", HomeAction.LOG_KPI, r.key) if log_buttons else None))
+        loggable = log_buttons and not r.computed
+        blocks.append(section(line, accessory=button("Log a value", HomeAction.LOG_KPI, r.key) if loggable else None))
         used += len(line)
     return blocks, len(rows) - len(blocks)
 

@@ -49,7 +49,8 @@ def _row(k: Kpi, values: list[KpiValue], now: datetime) -> blocks.Row:
                       latest.value if latest else None, service._aware(latest.at) if latest else None,
                       previous.value if previous else None,
                       service.on_target(k, latest.value) if latest else None, [v.value for v in values],
-                      service.is_stale(k, latest, now), k.failing_reason if k.failing_since else None, k.owner_id)
+                      service.is_stale(k, latest, now), k.failing_reason if k.failing_since else None, k.owner_id,
+                      k.source is KpiSource.BUILTIN)
 
 
 async def listed(ctx: Ctx) -> list[blocks.Row]:
