@@ -15,15 +15,14 @@ from bot import clock
 from bot.agreements import blocks, report, service
 from bot.agreements.duties import AGREEMENT_DAYS, backfill
 from bot.agreements.metrics import METRICS
-from bot.channels import ensure_member
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.errors import UserError
 from bot.feature import Feature
 from bot.forms import FormData
 from bot.kpis import service as kpis
+from bot.kpis.requests import check_definer
 from bot.launches.parsing import FUNCTIONS
-from bot.people.directory import bots_or_gone
 from bot.prodops.parsing import ProdopsRequest
 from bot.text import escape, user_mention
 from bot.usertext import plain
@@ -136,10 +135,7 @@ async def agreement_submitted(ctx: Ctx, view: dict[str, Any]) -> None:
     editing = _editing(str(view.get("private_metadata") or ""))
     standups = {int(v) for _, v in await _standup_choices(ctx)}
     spec = spec_from(view, standups)
-    await ensure_member(ctx.rt.lookup or ctx.client, spec.channel_id)
-    await ctx.require_manager("agree working agreements")
-    if await bots_or_gone(ctx.session, ctx.team_id, [spec.owner_id]):
-        raise UserError("Pick a person as the owner: that one is a bot or has left the workspace.", field="owner")
+    await check_definer(ctx, spec.owner_id, spec.channel_id, "agree working agreements")
     now = clock.now()
     if editing is None:
         agreement, kpi = await service.create(ctx.session, ctx.team_id, spec, ctx.user_id, ctx.workspace.timezone, now)

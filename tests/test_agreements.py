@@ -58,6 +58,18 @@ async def history(bot: Bot, team: str, clock: Clock, admin: str) -> None:
         await command(bot, team, admin, "/feedback", f"status {number} triaged")
 
 
+async def agreed(bot: Bot, team: str, clock: Clock, target: str) -> str:
+    """The history, then on Fri 20 Nov an admin agrees triage within 3 working days, `target`%."""
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    await history(bot, team, clock, admin)
+    clock.set(at("2026-11-20", 9))
+    await command(bot, team, admin, "/prodops", "agree")
+    await submit(bot, team, admin, last_view(bot, FORM), {"metric": "feedback.triage", "target": target,
+                                                          "channel": channel_of(team)})
+    return admin
+
+
 def test_working_days_count_after_the_start_and_skip_days_off() -> None:
     cal = Calendar("T1", "", metrics.ZoneInfo("UTC"), DEFAULT_HOURS, {date(2026, 11, 16): "Offsite"}, None, (),
                    lambda country, year: {})
@@ -131,13 +143,7 @@ async def test_an_agreement_from_the_form_measures_the_history_exactly(bot: Bot,
 
 async def test_the_daily_value_is_stored_once_by_two_replicas_and_late_data_recomputes(
         bot: Bot, team: str, clock: Clock) -> None:
-    admin = uid(team, "ADM")
-    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
-    await history(bot, team, clock, admin)
-    clock.set(at("2026-11-20", 9))
-    await command(bot, team, admin, "/prodops", "agree")
-    await submit(bot, team, admin, last_view(bot, FORM), {"metric": "feedback.triage", "target": "50",
-                                                          "channel": channel_of(team)})
+    admin = await agreed(bot, team, clock, "50")
     async with bot.rt.db.reading() as session:
         agreement = await session.scalar(select(Agreement).where(Agreement.team_id == team))
         assert agreement is not None
@@ -256,13 +262,7 @@ async def test_prodops_bot_tick_stores_the_day_and_a_dry_run_stores_nothing(
         bot: Bot, team: str, clock: Clock, tmp_path) -> None:  # noqa: ANN001
     from tests.test_duties import cli
 
-    admin = uid(team, "ADM")
-    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
-    await history(bot, team, clock, admin)
-    clock.set(at("2026-11-20", 9))
-    await command(bot, team, admin, "/prodops", "agree")
-    await submit(bot, team, admin, last_view(bot, FORM), {"metric": "feedback.triage", "target": "30",
-                                                          "channel": channel_of(team)})
+    await agreed(bot, team, clock, "30")
     async with bot.rt.db.reading() as session:
         agreement_id = await session.scalar(select(Agreement.id).where(Agreement.team_id == team))
     when = (at("2026-11-21", 0) + timedelta(minutes=12)).isoformat()

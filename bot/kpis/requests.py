@@ -86,11 +86,17 @@ async def edit_form(ctx: Ctx, key: str) -> dict[str, Any]:
     return blocks.define_modal(shown, k.id)
 
 
-async def save(ctx: Ctx, d: Definition, editing: int | None) -> str:
-    await ensure_member(ctx.rt.lookup or ctx.client, d.channel_id)
-    await ctx.require_manager("define KPIs")
-    if await bots_or_gone(ctx.session, ctx.team_id, [d.owner_id]):
+async def check_definer(ctx: Ctx, owner_id: str, channel_id: str, action: str) -> None:
+    """The channel takes the bot's posts (asked before the transaction), the asker may define,
+    the owner is a person: for a KPI and for a working agreement alike."""
+    await ensure_member(ctx.rt.lookup or ctx.client, channel_id)
+    await ctx.require_manager(action)
+    if await bots_or_gone(ctx.session, ctx.team_id, [owner_id]):
         raise UserError("Pick a person as the owner: that one is a bot or has left the workspace.", field="owner")
+
+
+async def save(ctx: Ctx, d: Definition, editing: int | None) -> str:
+    await check_definer(ctx, d.owner_id, d.channel_id, "define KPIs")
     now = clock.now()
     if editing is None:
         k = await service.create(ctx.session, ctx.team_id, d, ctx.user_id, now)
