@@ -51,6 +51,7 @@ class Message:
     bot_id: str | None = None
     thread_ts: str | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)  # a file share's message carries its files
 
 
 @dataclass
@@ -508,6 +509,8 @@ class FakeSlack:
             out["user"] = m.user
         if m.bot_id:
             out["bot_id"] = m.bot_id
+        if m.files:
+            out["files"], out["upload"] = m.files, True
         replies = [r for r in self.messages.get(m.channel, []) if r.thread_ts == m.ts and r.ts != m.ts]
         if m.thread_ts:
             out["thread_ts"] = m.thread_ts
@@ -638,4 +641,8 @@ class FakeSlack:
             upload.channel, upload.thread_ts = channel, args.get("thread_ts") or None
             upload.initial_comment = args.get("initial_comment")
             answer.append({"id": upload.id, "title": upload.title})
+        if channel is not None:  # shared: a message of the bot's in the conversation, with its files
+            share = self.add_message(channel, self._new_ts(), args.get("initial_comment") or "", user=BOT_USER_ID,
+                                     bot_id=BOT_ID, thread_ts=args.get("thread_ts") or None)
+            share.files = [{"id": u.id, "name": u.filename, "title": u.title} for u in uploads if u is not None]
         return {"files": answer}

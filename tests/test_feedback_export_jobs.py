@@ -246,3 +246,48 @@ async def test_a_page_is_one_statement(bot: Bot, team: str, monkeypatch: pytest.
             rows = await exports.page(session, team, Filters(), 0, merged, limit=3)
             more = await exports.page(session, team, Filters(), rows[-1].number, merged, limit=100)
     assert len(seen) == 2 and len(rows) == 3 and len(more) == 4
+
+
+async def test_a_worker_killed_after_slack_shared_the_file_delivers_it_once(
+        bot: Bot, team: str, clock: Clock, tmp_path: Path) -> None:
+    """The worker records the file's id before Slack shares it; killed after the share and
+    before its own record, the next worker finds the file in the person's DM and marks the job
+    done instead of sharing a second file (the probe's finding: two files for one request)."""
+    for i in range(3):
+        await file_by_command(bot, team, "UR00001", f"Item {i}")
+    start = datetime.fromisoformat("2031-07-08T10:00:00+00:00")
+    clock.set(start)
+    bot.fake.fail("files.getUploadURLExternal", "internal_error")  # the kick's try passes the job on
+    await export(bot, team, "UR00009")
+    await bot.settle()
+    shared, never = asyncio.Event(), asyncio.get_running_loop().create_future()
+
+    async def share_then_hang(args: dict[str, object]) -> None:
+        assert "files" in bot.fake.m_files_completeUploadExternal(dict(args))  # Slack shared it...
+        shared.set()
+        await never  # ...and its answer never reaches the worker, which is killed
+
+    bot.fake.before["files.completeUploadExternal"] = share_then_hang
+    at = start + exports.LEASE + timedelta(minutes=1)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "tick", "--at", at.isoformat(), cwd=str(tmp_path),
+        env=bot_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=bot.fake.api_url,
+                    DATABASE_URL=bot.rt.settings.database_url),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    waiting, exited = asyncio.ensure_future(shared.wait()), asyncio.ensure_future(worker.wait())
+    await asyncio.wait({waiting, exited}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    assert shared.is_set(), (await worker.communicate())
+    worker.send_signal(signal.SIGKILL)
+    await worker.wait()
+    never.set_result(None)  # (the hook was used up: Slack answers normally from here on)
+    (file_id,) = delivered(bot)
+    (job,) = await jobs_of(bot, team)
+    assert (job.status, job.file_id) == (ExportStatus.RUNNING, file_id)  # reserved and recorded, not done
+
+    clock.set(at + exports.LEASE + timedelta(minutes=1))
+    lines = [line for line in await duties.tick(bot.rt, clock.now()) if "feedback export" in line]
+    assert lines == [f"feedback exports: sent feedback export {job.id} for UR00009 in {team} "
+                     "(delivered by an earlier attempt)"], lines
+    assert delivered(bot) == [file_id] and [r["text"] for r in rows_of(bot, file_id)] == [f"Item {i}" for i in range(3)]
+    (job,) = await jobs_of(bot, team)
+    assert (job.status, job.file_id) == (ExportStatus.DONE, file_id)

@@ -11,9 +11,10 @@ read-only transaction (never the writer): the item's columns, its maintained `vo
 tags and reporters (with details) aggregated as JSON by the database. Items merged into others
 are read once per job (there is no index on merged_into_id to serve a per-page lookup, and
 there are few of them). Rows go to a temporary file, so memory does not grow with the
-workspace; the file is uploaded with the files upload v2 flow, and the job is marked done with
-Slack's file id in the transaction right after the upload. A job found with a file id is never
-uploaded again.
+workspace; the file is uploaded with the files upload v2 flow step by step: the file id Slack
+reserves is recorded on the job before the share, and the job is marked done right after it.
+A worker taking over a job with a recorded id first looks for that file in the person's DM: an
+attempt stopped between Slack's share and its own record is done, not shared twice.
 
 Failure: Slack refusing the upload (an error code) fails the job and tells the person why;
 anything that may pass (the network, Slack's outages, the database, a restart) leaves the job
@@ -33,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
+import httpx
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import and_, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,7 +56,14 @@ MAX_ATTEMPTS = 3  # runs a job gets before it is given up (each restart or passi
 GRACE = timedelta(days=366)  # a job found late (the bot was down) still runs: the person is waiting
 # Slack errors that may pass: the job is left for the next worker rather than failed.
 PASSING = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-TRANSIENT = (SlackClientError, aiohttp.ClientError, TimeoutError, OSError)
+UPLOAD_TIMEOUT = 120.0  # seconds for the bytes to reach Slack's upload URL
+
+
+class UploadFailed(Exception):
+    """The upload URL did not take the bytes: passing (the next worker tries again)."""
+
+
+TRANSIENT = (SlackClientError, aiohttp.ClientError, httpx.HTTPError, UploadFailed, TimeoutError, OSError)
 
 REFUSED = "Sorry, I couldn't upload your feedback export (Slack said `{error}`). Please try again."
 GAVE_UP = ("Sorry, I couldn't finish your feedback export: it was interrupted {attempts} times "
@@ -168,6 +177,7 @@ class Held:
     filters: Filters
     attempt: int
     created_at: datetime
+    file_id: str | None = None  # reserved by an earlier attempt, which may have shared it
 
 
 def _free(now: datetime):  # noqa: ANN202 - SQL expression
@@ -197,7 +207,7 @@ async def run(rt: Runtime, job_id: int, seen: int | None = None) -> str:
                 .values(status=ExportStatus.RUNNING, lease_until=now + LEASE, attempts=job.attempts + 1,
                         updated_at=now).execution_options(synchronize_session=False))
             held = (Held(job.id, job.team_id, job.user_id, filters_of(job.filters or {}), job.attempts + 1,
-                         job.created_at) if taken.rowcount == 1 else None)
+                         job.created_at, job.file_id) if taken.rowcount == 1 else None)
         attempts, error, user = job.attempts, job.error, job.user_id
     if given_up:
         await _tell(rt, user, GAVE_UP.format(attempts=attempts, error=escape(error or "the bot restarted")))
@@ -223,25 +233,76 @@ async def run(rt: Runtime, job_id: int, seen: int | None = None) -> str:
 
 
 async def _work(rt: Runtime, held: Held) -> str:
+    dm = (await rt.client.conversations_open(users=held.user_id))["channel"]["id"]
+    if held.file_id is not None and await _shared(rt, dm, held):
+        # An earlier attempt completed the upload and was stopped before it said so.
+        await _done(rt, held, held.file_id, None)
+        return "delivered by an earlier attempt"
     fd, path = tempfile.mkstemp(prefix=f"feedback-export-{held.id}-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
             count = await write_csv(rt, held, out)
         await _renew(rt, held)  # still ours: nobody else is uploading it
-        stamp = held.created_at.strftime("%Y%m%d-%H%M")
-        dm = (await rt.client.conversations_open(users=held.user_id))["channel"]["id"]
-        uploaded = await rt.client.files_upload_v2(
-            channel=dm, file=path, filename=f"feedback-{stamp}.csv", title=f"Feedback export {stamp}",
-            initial_comment=f"Your feedback export: {blocks.plural(count, 'item')} ({blocks.describe(held.filters)}).",
-        )
+        file_id = await _upload(rt, held, dm, path, count)
     finally:
         os.unlink(path)
-    file_id = str((uploaded.get("file") or {}).get("id") or "")
-    async with rt.db.unit_of_work() as session:  # right after the upload: this file is never sent again
+    await _done(rt, held, file_id, count)  # right after the upload: this file is never sent again
+    return f"delivered {blocks.plural(count, 'item')}"
+
+
+async def _upload(rt: Runtime, held: Held, dm: str, path: str, count: int) -> str:
+    """The files upload v2 flow step by step, so the file's id is on the job BEFORE Slack
+    shares it: a worker stopped after the share finds it (`_shared`) instead of sharing a
+    second file. The bytes are streamed from the file (memory stays flat)."""
+    stamp = held.created_at.strftime("%Y%m%d-%H%M")
+    reserved = await rt.client.files_getUploadURLExternal(filename=f"feedback-{stamp}.csv",
+                                                          length=os.path.getsize(path))
+    file_id, url = str(reserved["file_id"]), str(reserved["upload_url"])
+    await _reserve(rt, held, file_id)
+    # The Web API client's proxy, if it has one, and not the environment's (as slack_sdk does).
+    async with httpx.AsyncClient(timeout=UPLOAD_TIMEOUT, proxy=rt.client.proxy or None, trust_env=False) as http:
+        posted = await http.post(url, content=_read_chunks(path),
+                                 headers={"Content-Type": "application/octet-stream"})
+    if posted.status_code != 200:
+        raise UploadFailed(f"HTTP {posted.status_code} from the upload URL")
+    await rt.client.files_completeUploadExternal(
+        files=[{"id": file_id, "title": f"Feedback export {stamp}"}], channel_id=dm,
+        initial_comment=f"Your feedback export: {blocks.plural(count, 'item')} ({blocks.describe(held.filters)}).")
+    return file_id
+
+
+async def _read_chunks(path: str, size: int = 256 * 1024):  # noqa: ANN202 - an async iterator of bytes
+    with open(path, "rb") as source:
+        while chunk := source.read(size):
+            yield chunk
+
+
+async def _shared(rt: Runtime, dm: str, held: Held) -> bool:
+    """Whether the file this job reserved is in the person's DM with the bot (shared by the
+    attempt that reserved it): the DM's newest 200 messages (a job is taken over within minutes
+    of the attempt that shared, and the DM is the bot's own conversation with them)."""
+    try:
+        history = await rt.client.conversations_history(channel=dm, limit=200)
+    except SlackApiError as exc:  # cannot tell: upload again (a second file rather than none)
+        log.warning("export %s: could not read the DM to find its file: %s", held.id, exc.response.get("error"))
+        return False
+    return any(f.get("id") == held.file_id for m in history.get("messages") or [] for f in m.get("files") or [])
+
+
+async def _reserve(rt: Runtime, held: Held, file_id: str) -> None:
+    now = clock.now()
+    async with rt.db.unit_of_work() as session:
+        kept = await session.execute(update(ExportJob).where(_mine(held)).values(
+            file_id=file_id[:32], lease_until=now + LEASE, updated_at=now).execution_options(synchronize_session=False))
+    if kept.rowcount != 1:
+        raise LeaseLost(held.id)
+
+
+async def _done(rt: Runtime, held: Held, file_id: str, count: int | None) -> None:
+    async with rt.db.unit_of_work() as session:
         await session.execute(update(ExportJob).where(ExportJob.id == held.id).values(
             status=ExportStatus.DONE, file_id=file_id[:32] or None, rows=count, lease_until=None,
             finished_at=clock.now(), error=None, updated_at=clock.now()).execution_options(synchronize_session=False))
-    return f"delivered {blocks.plural(count, 'item')}"
 
 
 async def write_csv(rt: Runtime, held: Held, out: Any) -> int:
@@ -340,6 +401,7 @@ async def _fail(rt: Runtime, held: Held, error: str) -> bool:
     async with rt.db.unit_of_work() as session:
         failed = await session.execute(update(ExportJob).where(_mine(held)).values(
             status=ExportStatus.FAILED, error=error[:255], lease_until=None, finished_at=clock.now(),
+            file_id=None,  # Slack refused it: a file reserved but never shared
             updated_at=clock.now()).execution_options(synchronize_session=False))
     return failed.rowcount == 1
 
