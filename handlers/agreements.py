@@ -5,16 +5,20 @@ of a new or changed agreement is computed after the commit (off the ack path).""
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.agreements import blocks, report, service
 from bot.agreements.duties import AGREEMENT_DAYS, backfill
 from bot.agreements.metrics import METRICS
+from bot.blocks import Block
 from bot.context import Ctx
 from bot.edge import ProdOpsApp
 from bot.errors import UserError
@@ -29,6 +33,7 @@ from bot.usertext import plain
 from models.standup import Standup
 
 ID_MAX = 2**31 - 1
+log = logging.getLogger(__name__)
 
 
 async def _standup_choices(ctx: Ctx) -> list[tuple[str, str]]:
@@ -46,15 +51,39 @@ async def agree(ctx: Ctx, request: ProdopsRequest) -> None:
 
 
 async def agreements_list(ctx: Ctx, request: ProdopsRequest) -> None:
-    yesterday = clock.today_in(ctx.workspace.timezone) - timedelta(days=1)
+    await ctx.answer("Measuring the working agreements…")
+    ctx.later(_answer_later(ctx, _listed))
+
+
+async def _listed(session: AsyncSession, team_id: str, zone_name: str) -> tuple[str, list[Block]]:
+    yesterday = clock.today_in(zone_name) - timedelta(days=1)
     rows = []
-    for agreement, kpi in await service.listed(ctx.reading, ctx.team_id):
+    for agreement, kpi in await service.listed(session, team_id):
         # One reading as of yesterday for the value, its counts and its exceptions alike (the
         # stored day may predate late data; the chart shows the stored days).
-        reading = await service.compute(ctx.reading, agreement, yesterday)
+        reading = await service.compute(session, agreement, yesterday)
         rows.append(blocks.Listed(kpi.key, kpi.name, float(kpi.target or 0), reading.value, yesterday,
                                   reading, agreement.window_days, kpi.owner_id))
-    await ctx.answer(f"{len(rows)} working agreement{'s' if len(rows) != 1 else ''}", blocks.list_blocks(rows))
+    return f"{len(rows)} working agreement{'s' if len(rows) != 1 else ''}", blocks.list_blocks(rows)
+
+
+def _answer_later(ctx: Ctx, build: Callable[[AsyncSession, str, str], Awaitable[tuple[str, list[Block]]]]
+                  ) -> Callable[[], Awaitable[None]]:
+    """Reading a workspace's history takes seconds at size: after the ack, on a read-only unit
+    of work, answered through the command's response_url."""
+    rt, respond, team_id, zone_name = ctx.rt, ctx.respond, ctx.team_id, ctx.workspace.timezone
+
+    async def answer() -> None:
+        try:
+            async with rt.db.reading() as session:
+                text, body = await build(session, team_id, zone_name)
+        except Exception:
+            log.exception("working agreements: could not measure for %s", team_id)
+            text, body = "Sorry, I couldn't measure that just now. Please try again in a minute.", []
+        if respond is not None:
+            await respond(text=text, blocks=body or None, response_type="ephemeral")
+
+    return answer
 
 
 async def agreements_edit(ctx: Ctx, request: ProdopsRequest) -> None:
@@ -77,10 +106,14 @@ async def agreements_remove(ctx: Ctx, request: ProdopsRequest) -> None:
 
 
 async def report_command(ctx: Ctx, request: ProdopsRequest) -> None:
-    today = clock.today_in(ctx.workspace.timezone)
-    report.period_of(request.period, today)  # a bad period is refused before any work
-    text, body = await report.build(ctx.reading, ctx.team_id, request.period, today)
-    await ctx.answer(text, body)
+    name = report.period_of(request.period, clock.today_in(ctx.workspace.timezone))[0]  # a bad period: refused now
+    await ctx.answer(f"Working out the report for the last {name}…")
+    period = request.period
+
+    async def build(session: AsyncSession, team_id: str, zone_name: str) -> tuple[str, list[Block]]:
+        return await report.build(session, team_id, period, clock.today_in(zone_name))
+
+    ctx.later(_answer_later(ctx, build))
 
 
 def _number(raw: str | None, field: str, what: str, *, whole: bool) -> float | None:

@@ -40,6 +40,19 @@ async def command(bot: Bot, team: str, user: str, name: str, text: str) -> dict:
     return body or {}
 
 
+async def answered_later(bot: Bot, team: str, user: str, text: str) -> dict:
+    """`/prodops agreements` and `report` answer at once that they are on it, then through the
+    command's response_url once the history is read (off the ack path)."""
+    bot.fake.responses.clear()
+    status, body = await bot.slack.command(team, user, "/prodops", text, channel_id=channel_of(team),
+                                           response_url=bot.fake.response_url("later"))
+    assert status == 200 and "…" in body["text"], body
+    await bot.settle()
+    ((key, reply),) = bot.fake.responses
+    assert key == "later" and reply["response_type"] == "ephemeral", reply
+    return reply
+
+
 async def history(bot: Bot, team: str, clock: Clock, admin: str) -> None:
     """Mon 2 Nov 2026 onwards, UTC, Mon-Fri, Mon 16 Nov a workspace holiday:
     #1 filed Fri 6, triaged Mon 9: 1 working day, kept;
@@ -125,14 +138,14 @@ async def test_an_agreement_from_the_form_measures_the_history_exactly(bot: Bot,
     assert days[date(2026, 11, 20)] == 33.3 and days[date(2026, 11, 11)] == 100.0 and days[date(2026, 11, 12)] == 50.0 and days[date(2026, 11, 1)] is None
     assert len(values) == sum(v is not None for v in days.values())  # one KPI value per measured day
 
-    listed = await command(bot, team, other, "/prodops", "agreements")
+    listed = await answered_later(bot, team, other, "agreements")
     text = block_text(listed["blocks"])
     assert "33.3%" in text and "90%" in text and "#3" in text and "4 working days late" in text
     assert "SSO for Okta" in text
     refused = await command(bot, team, admin, "/kpi", f"log {key} 50")
     assert "working agreement" in refused.get("text", "")
 
-    report = await command(bot, team, other, "/prodops", "report 30d")
+    report = await answered_later(bot, team, other, "report 30d")
     assert_valid_blocks(report["blocks"])
     shown = block_text(report["blocks"])
     assert "Triaged within 3 working days: *33.3%* (agreed: 90%)" in shown, shown
@@ -226,7 +239,7 @@ async def test_checklist_items_on_time_per_function_with_slips_and_decisions_in_
     assert (every.kept, every.broken, every.by_group) == (1, 2, {"engineering": (1, 0), "legal": (0, 2)})
     assert [(e.what, e.late) for e in legal.exceptions] == [("DPA — Atlas", 2), ("Terms — Atlas", 1)]
     assert legal.value == 0.0
-    body = await command(bot, team, admin, "/prodops", "report 30d")
+    body = await answered_later(bot, team, admin, "report 30d")
     shown = block_text(body["blocks"])
     assert "Checklist items done by their due date: *33.3%*" in shown, shown
     assert "Most late checklist items: *legal*, 2 late (median 1.5 working days late)" in shown
