@@ -74,8 +74,16 @@ async def _send(rt: Runtime, item: WorkItem) -> str | None:
 async def compute_days(rt: Runtime, agreement_id: int, day: date, *, current: bool,
                        back: int = service.RECOMPUTE_DAYS) -> list | None:
     """Store `day` (the latest day: through `record`, with nudges) and compute the `back` days
-    before it again; the notices, stored with the values; None when the agreement is gone."""
+    before it again; the notices, stored with the values; None when the agreement is gone.
+    The readings are taken on a read-only unit of work first (at size, a reading is tens of
+    milliseconds: SQLite's one writer is not held for them), then stored in a short one."""
     now = clock.now()
+    days = [day - timedelta(days=n) for n in range(back, -1, -1)]  # oldest first, `day` last
+    async with rt.db.reading() as session:
+        agreement = await session.get(Agreement, agreement_id)
+        if agreement is None:
+            return None
+        readings = [(d, await service.compute(session, agreement, d)) for d in days]
     async with rt.db.unit_of_work() as session:
         row = (await session.execute(select(Agreement, Kpi, Workspace.timezone)
                                      .join(Kpi, Kpi.id == Agreement.kpi_id)
@@ -84,12 +92,10 @@ async def compute_days(rt: Runtime, agreement_id: int, day: date, *, current: bo
         if row is None:
             return None
         agreement, kpi, zone_name = row
-        for n in range(back, 0, -1):
-            past = day - timedelta(days=n)
-            await service.store_day(session, agreement, kpi, past, await service.compute(session, agreement, past),
-                                    zone_name, now, current=False)
-        notices = await service.store_day(session, agreement, kpi, day, await service.compute(session, agreement, day),
-                                          zone_name, now, current=current)
+        notices: list = []
+        for d, reading in readings:
+            notices = await service.store_day(session, agreement, kpi, d, reading, zone_name, now,
+                                              current=current and d == day)
         await kpi_flows.store_notices(session, rt, notices, now)
     return notices
 
