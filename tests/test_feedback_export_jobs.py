@@ -129,6 +129,21 @@ async def test_the_job_is_stored_before_the_answer_and_the_tick_runs_a_lost_kick
     assert not [line for line in await duties.tick(bot.rt, clock.now() + timedelta(hours=1)) if f"export {job_id} " in line]
 
 
+async def kill_worker_at(bot: Bot, tmp_path: Path, at: datetime, reached: asyncio.Event) -> None:
+    """`prodops-bot tick --at` in another process, SIGKILLed once the fake's hook says it got
+    where the test wants it (the hook itself holds the worker there)."""
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "tick", "--at", at.isoformat(), cwd=str(tmp_path),
+        env=bot_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=bot.fake.api_url,
+                    DATABASE_URL=bot.rt.settings.database_url),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    waiting, exited = asyncio.ensure_future(reached.wait()), asyncio.ensure_future(worker.wait())
+    await asyncio.wait({waiting, exited}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    assert reached.is_set(), (await worker.communicate())
+    worker.send_signal(signal.SIGKILL)
+    await worker.wait()
+
+
 async def test_an_export_killed_mid_way_is_resumed_and_delivered_once(
         bot: Bot, team: str, clock: Clock, tmp_path: Path) -> None:
     for i in range(5):
@@ -151,17 +166,7 @@ async def test_an_export_killed_mid_way_is_resumed_and_delivered_once(
 
     bot.fake.before["files.getUploadURLExternal"] = hold
     at = start + exports.LEASE + timedelta(minutes=1)
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "tick", "--at", at.isoformat(), cwd=str(tmp_path),
-        env=bot_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=bot.fake.api_url,
-                    DATABASE_URL=bot.rt.settings.database_url),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    waiting = asyncio.ensure_future(uploading.wait())
-    exited = asyncio.ensure_future(worker.wait())
-    await asyncio.wait({waiting, exited}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
-    assert uploading.is_set(), (await worker.communicate())
-    worker.send_signal(signal.SIGKILL)
-    await worker.wait()
+    await kill_worker_at(bot, tmp_path, at, uploading)
     never.set_result(None)
     (job,) = await jobs_of(bot, team)
     assert (job.status, job.attempts) == (ExportStatus.RUNNING, 2)
@@ -269,16 +274,7 @@ async def test_a_worker_killed_after_slack_shared_the_file_delivers_it_once(
 
     bot.fake.before["files.completeUploadExternal"] = share_then_hang
     at = start + exports.LEASE + timedelta(minutes=1)
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "tick", "--at", at.isoformat(), cwd=str(tmp_path),
-        env=bot_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=bot.fake.api_url,
-                    DATABASE_URL=bot.rt.settings.database_url),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    waiting, exited = asyncio.ensure_future(shared.wait()), asyncio.ensure_future(worker.wait())
-    await asyncio.wait({waiting, exited}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
-    assert shared.is_set(), (await worker.communicate())
-    worker.send_signal(signal.SIGKILL)
-    await worker.wait()
+    await kill_worker_at(bot, tmp_path, at, shared)
     never.set_result(None)  # (the hook was used up: Slack answers normally from here on)
     (file_id,) = delivered(bot)
     (job,) = await jobs_of(bot, team)
