@@ -62,8 +62,8 @@ async def _listed(session: AsyncSession, team_id: str, zone_name: str) -> tuple[
         # One reading as of yesterday for the value, its counts and its exceptions alike (the
         # stored day may predate late data; the chart shows the stored days).
         reading = await service.compute(session, agreement, yesterday)
-        rows.append(blocks.Listed(kpi.key, kpi.name, float(kpi.target or 0), reading.value, yesterday,
-                                  reading, agreement.window_days, kpi.owner_id))
+        rows.append(blocks.Listed(kpi.key, kpi.name, float(kpi.target or 0), reading.value, reading,
+                                  agreement.window_days, kpi.owner_id))
     return f"{len(rows)} working agreement{'s' if len(rows) != 1 else ''}", blocks.list_blocks(rows)
 
 

@@ -48,7 +48,6 @@ class Listed:
     name: str  # stored user text
     target: float
     latest: float | None
-    latest_day: date | None
     reading: Reading  # as of yesterday: what broke it in the window
     window: int
     owner_id: str

@@ -83,7 +83,7 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
     if late:
         worst, count = late.most_common(1)[0]
         days_late = [e.late for e in on_time.exceptions if e.detail == worst]
-        late_notes.append(f"Most late checklist items: *{escape_function(worst)}*, {count} late "
+        late_notes.append(f"Most late checklist items: *{mrkdwn(worst, limit=40)}*, {count} late "
                           f"(median {metrics.median(days_late) or 0:g} working days late)")
     launches = Area("Launches", [
         Compared("Checklist items done by their due date", on_time.value, on_time_before.value,
@@ -132,7 +132,3 @@ def working_days(n: int) -> str:
 
 def share(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
-
-
-def escape_function(name: str) -> str:
-    return mrkdwn(name, limit=40)

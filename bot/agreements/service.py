@@ -215,9 +215,3 @@ async def store_day(session: AsyncSession, agreement: Agreement, kpi: Kpi, day: 
                                                          now)).id
     await session.flush()
     return []
-
-
-async def stored_days(session: AsyncSession, agreement_id: int, first: date, last: date) -> dict[date, AgreementDay]:
-    rows = await session.scalars(select(AgreementDay).where(AgreementDay.agreement_id == agreement_id,
-                                                            AgreementDay.day >= first, AgreementDay.day <= last))
-    return {r.day: r for r in rows.all()}
