@@ -9,6 +9,8 @@ import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import duties
@@ -362,3 +364,19 @@ async def test_an_agreement_on_the_home_has_no_log_button_and_is_not_in_the_log_
         options, total = await kpi_log.choices(session, team, admin, True)
     assert [r.computed for r in rows] == [True]
     assert "Log a value" not in json.dumps(mine_blocks(rows)) and (options, total) == ([], 0)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(head=st.sampled_from(["agree", "agreements", "agreements edit", "agreements remove", "report"]),
+       rest=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+async def test_whatever_follows_the_agreement_commands_is_answered_and_changes_nothing(
+        bot: Bot, team: str, head: str, rest: str) -> None:
+    """Typed text through the endpoint, from someone who is not an admin: a clear answer (a
+    usage line, a refusal, or the list and report themselves), never an error, no rows."""
+    status, body = await bot.slack.command(team, "UTYPIST1", "/prodops", f"{head} {rest}",
+                                           channel_id=channel_of(team), response_url=bot.fake.response_url("t"))
+    await bot.settle()
+    assert status == 200 and body.get("text"), body
+    assert "went wrong" not in body["text"] and "went wrong" not in json.dumps(bot.fake.responses)
+    async with bot.rt.db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(Agreement).where(Agreement.team_id == team)) == 0
