@@ -380,3 +380,46 @@ async def test_whatever_follows_the_agreement_commands_is_answered_and_changes_n
     assert "went wrong" not in body["text"] and "went wrong" not in json.dumps(bot.fake.responses)
     async with bot.rt.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(Agreement).where(Agreement.team_id == team)) == 0
+
+
+async def test_nudges_acted_on_count_what_each_nudge_asked_for(bot: Bot, team: str, clock: Clock) -> None:
+    """Mon 2 Nov: Maria's standup reminder, answered Tue 3 (1 working day: kept); Otto's,
+    never answered (broken once Tue 3 is over); a launch nudge to Ada whose overdue item was
+    done Wed 4 (2 working days: broken); a failed delivery is no nudge."""
+    from models.delivery import Delivery, DeliveryStatus
+    from models.standup import StandupAnswer
+    from tests.standup_helpers import set_up
+
+    admin, maria, otto = uid(team, "ADM"), uid(team, "MAR"), uid(team, "OTT")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    await meet(bot, team, maria, "UTC", "Maria")
+    await meet(bot, team, otto, "UTC", "Otto")
+    clock.set(at("2026-10-26", 9))
+    standup = await set_up(bot, team, admin, "Core team", [maria, otto])
+    async with bot.rt.db.unit_of_work() as session:
+        launch = Launch(team_id=team, name="Atlas", name_key="atlas", launch_date=date(2026, 11, 20),
+                        channel_id=channel_of(team), owner_id=admin, template_name="default", created_by=admin)
+        session.add(launch)
+        await session.flush()
+        item = LaunchItem(team_id=team, launch_id=launch.id, function="legal", title="Terms", offset_days=-20,
+                          done=True, done_at=at("2026-11-04"))
+        session.add(item)
+        await session.flush()
+        sent = at("2026-11-02", 10)
+        for user, status in ((maria, DeliveryStatus.SENT), (otto, DeliveryStatus.SENT), (admin, DeliveryStatus.FAILED)):
+            session.add(Delivery(team_id=team, kind="standup.reminder", key=f"{standup.id}:{user}", period="2026-11-02",
+                                 status=status, claim_token="t", sent_at=sent, recipient=user, nudge=True))
+        session.add(Delivery(team_id=team, kind="launch.nudge", key=admin, period="2026-11-02", status=DeliveryStatus.SENT,
+                             claim_token="t", sent_at=sent, recipient=admin, nudge=True,
+                             data={"day": "2026-11-02", "overdue": [[item.id, "2026-10-31"]]}))
+        session.add(StandupAnswer(standup_id=standup.id, team_id=team, user_id=maria, day=date(2026, 11, 2),
+                                  answers=["a", "b", "none"], late=True, unposted=False, created_at=at("2026-11-03", 9),
+                                  updated_at=at("2026-11-03", 9)))
+    async with bot.rt.db.reading() as session:
+        early = await metrics.nudges_acted_on(session, team, date(2026, 11, 2), Scope(within=1))
+        later = await metrics.nudges_acted_on(session, team, date(2026, 11, 6), Scope(within=1))
+        noise = await metrics.nudges_per_person_week(session, team, date(2026, 11, 6), 7)
+    assert (early.kept, early.broken) == (0, 0)  # as of Mon 2 nothing is due yet
+    assert (later.kept, later.broken) == (1, 2), later
+    assert sorted((e.what, e.user_id) for e in later.exceptions) == [("launch nudge", admin), ("standup reminder", otto)]
+    assert noise == 1.0  # three people nudged once each in a week

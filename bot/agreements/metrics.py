@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar.load import calendars_for
@@ -387,13 +387,16 @@ async def nudges_acted_on(session: AsyncSession, team_id: str, day: date, scope:
     reminders = [(int(k.split(":")[0]), k.split(":", 1)[1], date.fromisoformat(p)) for kind, k, p, *_ in sent
                  if kind == "standup.reminder" and ":" in k and k.split(":")[0].isdigit() and _is_date(p)]
     if reminders:
+        # The answers of the reminded standups over the reminders' days, one range read
+        # (ix_standup_answers_standup_id_day), matched to the reminders here: however many.
+        wanted = set(reminders)
         for sid, user, d, created in (await session.execute(
                 select(StandupAnswer.standup_id, StandupAnswer.user_id, StandupAnswer.day, StandupAnswer.created_at)
-                .where(StandupAnswer.team_id == team_id, or_(*[and_(StandupAnswer.standup_id == s,
-                                                                    StandupAnswer.user_id == u,
-                                                                    StandupAnswer.day == d)
-                                                               for s, u, d in reminders[:500]])))).all():
-            answers[(sid, user, d)] = created
+                .where(StandupAnswer.standup_id.in_(sorted({s for s, _, _ in wanted})),
+                       StandupAnswer.day >= min(d for *_, d in wanted), StandupAnswer.day <= max(d for *_, d in wanted),
+                       StandupAnswer.team_id == team_id))).all():
+            if (sid, user, d) in wanted:
+                answers[(sid, user, d)] = created
     item_ids = {int(i) for kind, *_, data in sent if kind == "launch.nudge"
                 for i, *_ in (data or {}).get("overdue", []) if str(i).isdigit()}
     done: dict[int, datetime] = {}
