@@ -423,3 +423,34 @@ async def test_nudges_acted_on_count_what_each_nudge_asked_for(bot: Bot, team: s
     assert (later.kept, later.broken) == (1, 2), later
     assert sorted((e.what, e.user_id) for e in later.exceptions) == [("launch nudge", admin), ("standup reminder", otto)]
     assert noise == 1.0  # three people nudged once each in a week
+
+
+ZONES = ("UTC", "America/New_York", "Europe/Berlin", "Australia/Adelaide", "Australia/Lord_Howe", "Asia/Kathmandu",
+         "Pacific/Chatham", "America/St_Johns")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(zone=st.sampled_from(ZONES), first=st.dates(date(2025, 1, 1), date(2027, 12, 1)),
+       at=st.integers(0, 120 * 86400 - 1))
+async def test_the_database_s_local_date_is_python_s_in_every_zone(bot: Bot, zone: str, first: date, at: int) -> None:
+    """The metrics group rows by the local date the database computes (bot/sql.local_date):
+    the same date as zoneinfo's, to the second around every DST change (half-hour zones, Lord
+    Howe's half-hour DST), for instants of the 120 days from `first`."""
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import literal
+
+    from bot.sql import local_date, offsets
+    from models.base import UTCDateTime
+
+    tz = ZoneInfo(zone)
+    instant = datetime.combine(first, time(0), UTC) + timedelta(seconds=at)
+    # Each transition's own second and the one before it, as well as the drawn instant.
+    last = first + timedelta(days=120)
+    moments = [instant] + [m for t, _ in offsets(tz, first, last)[1:] for m in (t, t - timedelta(seconds=1))]
+    async with bot.rt.db.reading() as session:
+        dialect = session.get_bind().dialect.name
+        for moment in moments:
+            found = await session.scalar(select(local_date(literal(moment, UTCDateTime), tz, dialect, first, last)))
+            assert found == moment.astimezone(tz).date(), (zone, moment)

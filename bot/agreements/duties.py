@@ -83,7 +83,7 @@ async def compute_days(rt: Runtime, agreement_id: int, day: date, *, current: bo
         agreement = await session.get(Agreement, agreement_id)
         if agreement is None:
             return None
-        readings = [(d, await service.compute(session, agreement, d)) for d in days]
+        readings = [(d, await service.compute(session, agreement, d, exceptions=False)) for d in days]
     async with rt.db.unit_of_work() as session:
         row = (await session.execute(select(Agreement, Kpi, Workspace.timezone)
                                      .join(Kpi, Kpi.id == Agreement.kpi_id)

@@ -15,16 +15,19 @@ triaged" as of D), and a deadline of D or earlier has passed.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Awaitable, Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.calendar.load import calendars_for
 from bot.calendar.working import Calendar
+from bot.sql import add_days, date_text, local_date
 from models.delivery import Delivery, DeliveryStatus
 from models.feedback import CaptureState, FeedbackItem, FeedbackReporter, FeedbackStatus
 from models.launch import Launch, LaunchAudit, LaunchItem
@@ -62,6 +65,7 @@ class Reading:
     exceptions: tuple[Exception_, ...] = ()
     spans: tuple[int, ...] = ()  # working days each decided thing took (medians, p90)
     by_group: dict[str, tuple[int, int]] = field(default_factory=dict)  # function -> (kept, broken)
+    late_by_group: dict[str, tuple[int, ...]] = field(default_factory=dict)  # function -> working days late
 
     @property
     def value(self) -> float | None:
@@ -137,49 +141,98 @@ def _judge(spans: list[int], exceptions: list[Exception_], kept: int, broken: in
 
 
 async def _workspace_days(session: AsyncSession, team_id: str, first: date, last: date) -> tuple[WorkingDays, ZoneInfo]:
-    cal = (await calendars_for(session, team_id, [WORKSPACE], from_day=first))[WORKSPACE]
+    """The workspace's working days from `first` to `last`. Its calendar is read once per
+    session (from a year before, so the next metric's earlier window finds it too): a report
+    reads a dozen metrics."""
+    key = ("agreements.workspace_calendar", team_id)
+    cached = session.info.get(key)
+    if cached is None or cached[0] > first:
+        loaded_from = first - timedelta(days=400)
+        cached = session.info[key] = (loaded_from, (await calendars_for(
+            session, team_id, [WORKSPACE], from_day=loaded_from))[WORKSPACE])
+    cal = cached[1]
     return WorkingDays(cal, first, last), cal.zone
 
 
 # -- feedback -----------------------------------------------------------------------------------
 
-async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope: Scope) -> Reading:
-    """Items filed in the window, triaged (first moved from `new`) within `within` working days."""
+async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope: Scope, *,
+                          exceptions: bool = True) -> Reading:
+    """Items filed in the window, triaged (first moved from `new`) within `within` working days.
+    Counted per (day filed, day triaged) in SQL: a window holds tens of thousands of items but a
+    few thousand such pairs, each judged once here."""
     first, last = window(day, scope.window)
     days, zone = await _workspace_days(session, team_id, first - timedelta(days=1), last)
-    start = datetime.combine(first, time(0), zone)
-    rows = (await session.execute(
-        select(FeedbackItem.number, FeedbackItem.created_at, FeedbackItem.triaged_at)
-        .where(FeedbackItem.team_id == team_id, FeedbackItem.created_at >= start,
-               FeedbackItem.created_at < end_of(last, zone), FeedbackItem.capture_state == CaptureState.READY,
-               FeedbackItem.status != FeedbackStatus.MERGED))).all()
+    dialect = session.get_bind().dialect.name
+    filed = local_date(FeedbackItem.created_at, zone, dialect, first, day).label("filed")
+    done = local_date(FeedbackItem.triaged_at, zone, dialect, first, day).label("done")
+    in_window = (FeedbackItem.team_id == team_id, FeedbackItem.created_at >= datetime.combine(first, time(0), zone),
+                 FeedbackItem.created_at < end_of(last, zone), FeedbackItem.capture_state == CaptureState.READY,
+                 FeedbackItem.status != FeedbackStatus.MERGED)
+    pairs = select(filed, done).where(*in_window).subquery()
     kept = broken = 0
     spans: list[int] = []
-    late_ones: list[tuple[int, int]] = []
-    for number, created, triaged in rows:
-        filed = local_day(created, zone)
-        assert filed is not None
-        done = local_day(triaged, zone)
-        done = done if done is not None and done <= day else None  # as of `day`
-        taken = days.after(filed, done) if done is not None else None
+    late_pairs: list[tuple[int, tuple[date, date | None], int]] = []
+    for filed_on, done_on, count in (await session.execute(
+            select(pairs.c.filed, pairs.c.done, func.count()).group_by(pairs.c.filed, pairs.c.done))).all():
+        done_on = done_on if done_on is not None and done_on <= day else None  # as of `day`
+        taken = days.after(filed_on, done_on) if done_on is not None else None
         if taken is not None and taken <= scope.within:
-            kept += 1
-            spans.append(taken)
-        elif days.deadline(filed, scope.within) <= day or taken is not None:
-            broken += 1
-            late = (taken if taken is not None else days.after(filed, day)) - scope.within
+            kept += count
+            spans.extend([taken] * count)
+        elif days.deadline(filed_on, scope.within) <= day or taken is not None:
+            broken += count
             if taken is not None:
-                spans.append(taken)
-            late_ones.append((number, late))
-    # The text and link of the exceptions kept only (a window holds thousands of items).
-    late_ones.sort(key=lambda n: (-n[1], n[0]))
-    shown = dict(late_ones[:EXCEPTIONS_KEPT])
-    found = {n: (t, p) for n, t, p in (await session.execute(
-        select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.permalink).where(
-            FeedbackItem.team_id == team_id, FeedbackItem.number.in_(list(shown))))).all()} if shown else {}
-    exceptions = [Exception_(f"#{n}", late, found.get(n, ("", None))[0] or "", found.get(n, ("", None))[1])
-                  for n, late in shown.items()]
-    return _judge(spans, exceptions, kept, broken)
+                spans.extend([taken] * count)
+            late = (taken if taken is not None else days.after(filed_on, day)) - scope.within
+            late_pairs.append((late, (filed_on, done_on), count))
+
+    def in_pair(pair: tuple[date, date | None]) -> ColumnElement[bool]:
+        filed_on, done_on = pair
+        return and_(*_on_day(FeedbackItem.created_at, filed_on, zone), *(
+            _on_day(FeedbackItem.triaged_at, done_on, zone) if done_on is not None else
+            [or_(FeedbackItem.triaged_at.is_(None), FeedbackItem.triaged_at >= end_of(day, zone))]))
+
+    # The exceptions kept only, the latest first and by number: every item of the pairs later
+    # than the 50th one, then the first of the pairs as late as it, by number.
+    above, at, room = _worst(late_pairs, EXCEPTIONS_KEPT) if exceptions else ([], [], 0)
+    late_of = {pair: late for late, pair, _ in late_pairs}
+    shown: list[Exception_] = []
+    for pairs_, limit in ((above, None), (at, room)):
+        if not pairs_ or limit == 0:
+            continue
+        for number, text, link, created, triaged in (await session.execute(
+                select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.permalink, FeedbackItem.created_at,
+                       FeedbackItem.triaged_at).where(*in_window, or_(*[in_pair(p) for p in pairs_]))
+                .order_by(FeedbackItem.number).limit(limit))).all():
+            triaged_on = local_day(triaged, zone)
+            pair = (local_day(created, zone), triaged_on if triaged_on is not None and triaged_on <= day else None)
+            shown.append(Exception_(f"#{number}", late_of[pair], text or "", link))  # type: ignore[index]
+    shown.sort(key=lambda e: (-e.late, int(e.what[1:])))
+    return Reading(kept, broken, tuple(shown), tuple(spans))
+
+
+def _on_day(column: Any, day: date, zone: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """An instant column within local date `day`."""
+    return column >= datetime.combine(day, time(0), zone), column < end_of(day, zone)
+
+
+Key = TypeVar("Key")
+
+
+def _worst(groups: list[tuple[int, Key, int]], limit: int) -> tuple[list[Key], list[Key], int]:
+    """Of (late, group, items) rows, the groups whose every item is among the `limit` latest,
+    the groups as late as the last of those (only some of their items fit), and how many fit."""
+    groups = sorted(groups, key=lambda g: -g[0])
+    above: list[Key] = []
+    taken = 0
+    for i, (late, key, count) in enumerate(groups):
+        if taken + count > limit:
+            above = [k for lat, k, _ in groups[:i] if lat > late]
+            return above, [k for lat, k, _ in groups if lat == late], limit - sum(c for lat, _, c in groups[:i] if lat > late)
+        taken += count
+        above.append(key)
+    return above, [], 0
 
 
 async def untriaged(session: AsyncSession, team_id: str, day: date, limit: int = 5) -> list[tuple[int, int, str]]:
@@ -197,48 +250,74 @@ async def untriaged(session: AsyncSession, team_id: str, day: date, limit: int =
 
 # -- launches -----------------------------------------------------------------------------------
 
-async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: Scope) -> Reading:
-    """Checklist items due in the window (launch date + offset), done by their due date."""
+async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: Scope, *,
+                         exceptions: bool = True) -> Reading:
+    """Checklist items due in the window (launch date + offset), done by their due date. Counted
+    per (function, due date, day done) in SQL; the titles are read for the exceptions kept."""
     first, last = window(day, scope.window)
     days, zone = await _workspace_days(session, team_id, first - timedelta(days=1), last)
     # Due dates are launch_date + offset_days: the workspace's offsets bound the launches whose
-    # dates could put an item in the window (one aggregate), then the items, filtered in Python.
+    # dates could put an item in the window (one aggregate, so the launch date index is used).
     low, high = (await session.execute(select(func.min(LaunchItem.offset_days), func.max(LaunchItem.offset_days))
                                        .where(LaunchItem.team_id == team_id))).one()
     if low is None:
         return Reading(0, 0)
-    rows = (await session.execute(
-        select(LaunchItem.id, LaunchItem.function, LaunchItem.title, LaunchItem.offset_days, LaunchItem.done,
-               LaunchItem.done_at, Launch.name, Launch.launch_date)
-        .join(Launch, Launch.id == LaunchItem.launch_id)
-        .where(LaunchItem.team_id == team_id, Launch.team_id == team_id,
-               Launch.launch_date >= first - timedelta(days=high), Launch.launch_date <= last - timedelta(days=low),
-               or_(Launch.cancelled_at.is_(None), Launch.cancelled_at >= end_of(day, zone)),
-               *([LaunchItem.function == scope.function] if scope.function else [])))).all()
+    dialect = session.get_bind().dialect.name
+    due = add_days(Launch.launch_date, LaunchItem.offset_days, dialect)
+    finished = local_date(LaunchItem.done_at, zone, dialect, first, day)
+    in_window = (LaunchItem.team_id == team_id, Launch.team_id == team_id,
+                 Launch.launch_date >= first - timedelta(days=high), Launch.launch_date <= last - timedelta(days=low),
+                 due >= first, due <= last,
+                 or_(Launch.cancelled_at.is_(None), Launch.cancelled_at >= end_of(day, zone)),
+                 *([LaunchItem.function == scope.function] if scope.function else []))
+    rows = select(LaunchItem.function.label("function"), due.label("due"),
+                  case((LaunchItem.done.is_(True), finished)).label("finished")
+                  ).join(Launch, Launch.id == LaunchItem.launch_id).where(*in_window).subquery()
     kept = broken = 0
     spans: list[int] = []
-    exceptions: list[Exception_] = []
     groups: dict[str, list[int]] = {}
-    for _, function, title, offset, done, done_at, launch, launch_date in rows:
-        due = launch_date + timedelta(days=offset)
-        if not first <= due <= last:
-            continue
-        finished = local_day(done_at, zone) if done else None
-        finished = finished if finished is not None and finished <= day else None
+    lateness: dict[str, list[int]] = {}
+    late_ones: list[tuple[int, tuple[str, date, date | None], int]] = []
+    for function, due_on, finished_on, count in (await session.execute(
+            select(rows.c.function, rows.c.due, rows.c.finished, func.count())
+            .group_by(rows.c.function, rows.c.due, rows.c.finished))).all():
+        finished_on = finished_on if finished_on is not None and finished_on <= day else None  # as of `day`
         group = groups.setdefault(function, [0, 0])
-        if finished is not None and finished <= due:
-            kept += 1
-            group[0] += 1
-            spans.append(0)
+        if finished_on is not None and finished_on <= due_on:
+            kept += count
+            group[0] += count
+            spans.extend([0] * count)
         else:
-            broken += 1
-            group[1] += 1
-            late = days.after(due, finished if finished is not None else day)
-            spans.append(late)
-            exceptions.append(Exception_(f"{title} — {launch}", late, function))
+            broken += count
+            group[1] += count
+            late = days.after(due_on, finished_on if finished_on is not None else day)
+            spans.extend([late] * count)
+            lateness.setdefault(function, []).extend([late] * count)
+            late_ones.append((late, (function, due_on, finished_on), count))
+
+    def in_group(key: tuple[str, date, date | None]) -> ColumnElement[bool]:
+        function, due_on, finished_on = key
+        return and_(LaunchItem.function == function, due == due_on, *(
+            [LaunchItem.done.is_(True), *_on_day(LaunchItem.done_at, finished_on, zone)] if finished_on is not None
+            else [or_(LaunchItem.done.is_(False), LaunchItem.done_at.is_(None),
+                      LaunchItem.done_at >= end_of(day, zone))]))
+
+    above, at, room = _worst(late_ones, EXCEPTIONS_KEPT) if exceptions else ([], [], 0)
+    late_of = {key: late for late, key, _ in late_ones}
+    exceptions: list[Exception_] = []
+    for keys, limit in ((above, None), (at, room)):
+        if not keys or limit == 0:
+            continue
+        for function, title, launch, due_on, done, done_at in (await session.execute(
+                select(LaunchItem.function, LaunchItem.title, Launch.name, due, LaunchItem.done, LaunchItem.done_at)
+                .join(Launch, Launch.id == LaunchItem.launch_id).where(*in_window, or_(*[in_group(k) for k in keys]))
+                .order_by(LaunchItem.title, Launch.name, LaunchItem.id).limit(limit))).all():
+            finished_on = local_day(done_at, zone) if done else None
+            key = (function, due_on, finished_on if finished_on is not None and finished_on <= day else None)
+            exceptions.append(Exception_(f"{title} — {launch}", late_of[key], function))
     reading = _judge(spans, exceptions, kept, broken)
     return Reading(reading.kept, reading.broken, reading.exceptions, reading.spans,
-                   {k: (v[0], v[1]) for k, v in sorted(groups.items())})
+                   {k: (v[0], v[1]) for k, v in sorted(groups.items())}, {k: tuple(v) for k, v in lateness.items()})
 
 
 @dataclass(frozen=True)
@@ -281,24 +360,20 @@ async def decided_before_launch(session: AsyncSession, team_id: str, first: date
 
 async def loop_closed(session: AsyncSession, team_id: str, first: date, last: date) -> tuple[int, int]:
     """Of the items shipped in the window, how many had every reporter told (their outcome DM
-    sent, or folded into the launch-day DM that was)."""
+    sent, or folded into the launch-day DM that was). One statement: no reporter without a
+    delivery of their outcome (uq_deliveries_team_id_kind_key_period finds each)."""
     _, zone = await _workspace_days(session, team_id, first, first)
-    items = (await session.execute(select(FeedbackItem.id, FeedbackItem.number).where(
+    told = select(Delivery.id).where(
+        Delivery.team_id == team_id, Delivery.kind == "feedback.outcome",
+        Delivery.key == cast(FeedbackItem.number, String) + ":" + FeedbackReporter.user_id,
+        Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.FOLDED])).correlate(FeedbackItem, FeedbackReporter)
+    waiting = select(FeedbackReporter.id).where(FeedbackReporter.item_id == FeedbackItem.id, ~told.exists())
+    closed, shipped = (await session.execute(select(
+        func.coalesce(func.sum(case((~waiting.exists(), 1), else_=0)), 0), func.count()).where(
         FeedbackItem.team_id == team_id, FeedbackItem.status == FeedbackStatus.SHIPPED,
         FeedbackItem.closed_at >= datetime.combine(first, time(0), zone),
-        FeedbackItem.closed_at < end_of(last, zone)))).all()
-    closed = 0
-    numbers = dict(items)
-    for chunk in _chunks(list(numbers)):
-        reporters = (await session.execute(select(FeedbackReporter.item_id, FeedbackReporter.user_id).where(
-            FeedbackReporter.item_id.in_(chunk)))).all()
-        keys = [f"{numbers[i]}:{u}" for i, u in reporters]
-        told = set((await session.scalars(select(Delivery.key).where(
-            Delivery.team_id == team_id, Delivery.kind == "feedback.outcome", Delivery.key.in_(keys),
-            Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.FOLDED])))).all()) if keys else set()
-        waiting = {i for i, u in reporters if f"{numbers[i]}:{u}" not in told}
-        closed += sum(1 for i in chunk if i not in waiting)
-    return closed, len(items)
+        FeedbackItem.closed_at < end_of(last, zone)))).one()
+    return int(closed), int(shipped)
 
 
 # -- standups -----------------------------------------------------------------------------------
@@ -309,7 +384,8 @@ async def _standups(session: AsyncSession, team_id: str, scope: Scope) -> list[S
         .order_by(Standup.id))).all())
 
 
-async def standup_participation(session: AsyncSession, team_id: str, day: date, scope: Scope) -> Reading:
+async def standup_participation(session: AsyncSession, team_id: str, day: date, scope: Scope, *,
+                                exceptions: bool = True) -> Reading:
     """Answers given against answers asked for (each participant's standup days, their calendar)."""
     from bot.standups import service as standups
 
@@ -318,7 +394,7 @@ async def standup_participation(session: AsyncSession, team_id: str, day: date, 
     members = await standups.participants_of(session, [s.id for s in found])
     users = {u for m in members.values() for u in m}
     calendars = await calendars_for(session, team_id, users, from_day=first - timedelta(days=1))
-    zone = (await calendars_for(session, team_id, [WORKSPACE], from_day=first))[WORKSPACE].zone
+    _, zone = await _workspace_days(session, team_id, first, first)
     start, end = datetime.combine(first, time(0), zone), end_of(last, zone)
     counts = await standups.participation(session, found, members, calendars, start, end)
     answered = sum(c.answered for c in counts.values())
@@ -328,7 +404,8 @@ async def standup_participation(session: AsyncSession, team_id: str, day: date, 
     return _judge([], missed, min(answered, expected), max(0, expected - answered))
 
 
-async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope: Scope) -> Reading:
+async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope: Scope, *,
+                           exceptions: bool = True) -> Reading:
     """Blockers first reported in the window, cleared within `within` working days (the
     blocked person's calendar)."""
     first, last = window(day, scope.window)
@@ -338,7 +415,9 @@ async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope
         .where(StandupBlocker.team_id == team_id, StandupBlocker.since >= first, StandupBlocker.since <= last,
                *([StandupBlocker.standup_id == scope.standup_id] if scope.standup_id else [])))).all()
     calendars = await calendars_for(session, team_id, {r[0] for r in rows}, from_day=first - timedelta(days=1))
-    spans_of = {u: WorkingDays(c, first - timedelta(days=1), last) for u, c in calendars.items()}
+    shared: dict[tuple[object, ...], WorkingDays] = {}  # one per calendar shape, not per person
+    spans_of = {u: shared.get(c.shape()) or shared.setdefault(c.shape(), WorkingDays(c, first - timedelta(days=1), last))
+                for u, c in calendars.items()}
     kept = broken = 0
     spans: list[int] = []
     exceptions: list[Exception_] = []
@@ -373,7 +452,8 @@ async def open_blockers(session: AsyncSession, team_id: str, day: date, limit: i
 NUDGE_KINDS = ("standup.reminder", "launch.nudge")
 
 
-async def nudges_acted_on(session: AsyncSession, team_id: str, day: date, scope: Scope) -> Reading:
+async def nudges_acted_on(session: AsyncSession, team_id: str, day: date, scope: Scope, *,
+                          exceptions: bool = True) -> Reading:
     """Nudges sent in the window followed within `within` working days by what they asked for:
     a standup reminder by that day's answer, a launch nudge by one of its overdue items done."""
     first, last = window(day, scope.window)
@@ -387,16 +467,21 @@ async def nudges_acted_on(session: AsyncSession, team_id: str, day: date, scope:
     reminders = [(int(k.split(":")[0]), k.split(":", 1)[1], date.fromisoformat(p)) for kind, k, p, *_ in sent
                  if kind == "standup.reminder" and ":" in k and k.split(":")[0].isdigit() and _is_date(p)]
     if reminders:
-        # The answers of the reminded standups over the reminders' days, one range read
-        # (ix_standup_answers_standup_id_day), matched to the reminders here: however many.
-        wanted = set(reminders)
+        # The answers of the reminded standups over the reminders' days
+        # (ix_standup_answers_standup_id_day) that a reminder asked for: the database matches
+        # each to its reminder (uq_deliveries_team_id_kind_key_period), so only those come back.
+        dialect = session.get_bind().dialect.name
+        reminded = select(Delivery.id).where(
+            Delivery.team_id == team_id, Delivery.kind == "standup.reminder",
+            Delivery.key == cast(StandupAnswer.standup_id, String) + ":" + StandupAnswer.user_id,
+            Delivery.period == date_text(StandupAnswer.day, dialect), Delivery.status == DeliveryStatus.SENT)
         for sid, user, d, created in (await session.execute(
                 select(StandupAnswer.standup_id, StandupAnswer.user_id, StandupAnswer.day, StandupAnswer.created_at)
-                .where(StandupAnswer.standup_id.in_(sorted({s for s, _, _ in wanted})),
-                       StandupAnswer.day >= min(d for *_, d in wanted), StandupAnswer.day <= max(d for *_, d in wanted),
-                       StandupAnswer.team_id == team_id))).all():
-            if (sid, user, d) in wanted:
-                answers[(sid, user, d)] = created
+                .where(StandupAnswer.standup_id.in_(sorted({s for s, _, _ in reminders})),
+                       StandupAnswer.day >= min(d for *_, d in reminders),
+                       StandupAnswer.day <= max(d for *_, d in reminders),
+                       StandupAnswer.team_id == team_id, reminded.exists()))).all():
+            answers[(sid, user, d)] = created
     item_ids = {int(i) for kind, *_, data in sent if kind == "launch.nudge"
                 for i, *_ in (data or {}).get("overdue", []) if str(i).isdigit()}
     done: dict[int, datetime] = {}
@@ -448,7 +533,7 @@ def _is_date(text: str) -> bool:
         return False
 
 
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+def _chunks(ids: list[Key], size: int = 500) -> Iterable[list[Key]]:
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
 
@@ -465,7 +550,12 @@ def p90(values: Iterable[int]) -> float | None:
     return float(found[min(len(found) - 1, int(round(0.9 * (len(found) - 1))))])
 
 
-Compute = Callable[[AsyncSession, str, date, Scope], Awaitable[Reading]]
+class Compute(Protocol):
+    """A metric's reading as of a day; without `exceptions` its counts and spans only (the
+    daily values and the report show no items, and reading their texts is most of the cost)."""
+
+    def __call__(self, session: AsyncSession, team_id: str, day: date, scope: Scope, *,
+                 exceptions: bool = True) -> Awaitable[Reading]: ...
 
 
 @dataclass(frozen=True)

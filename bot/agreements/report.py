@@ -50,7 +50,8 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
     async def both(metric: str) -> tuple[metrics.Reading, metrics.Reading]:
         scope = Scope(within=within.get(metric, 0), window=days)
         compute = metrics.METRICS[metric].compute
-        return (await compute(session, team_id, last, scope), await compute(session, team_id, before_last, scope))
+        return (await compute(session, team_id, last, scope, exceptions=False),
+                await compute(session, team_id, before_last, scope, exceptions=False))
 
     triage, triage_before = await both("feedback.triage")
     on_time, on_time_before = await both("launch.on_time")
@@ -82,7 +83,7 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
     late_notes: list[str] = []
     if late:
         worst, count = late.most_common(1)[0]
-        days_late = [e.late for e in on_time.exceptions if e.detail == worst]
+        days_late = on_time.late_by_group.get(worst, ())
         late_notes.append(f"Most late checklist items: *{mrkdwn(worst, limit=40)}*, {count} late "
                           f"(median {metrics.median(days_late) or 0:g} working days late)")
     launches = Area("Launches", [
@@ -110,14 +111,16 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
     ], [])
 
     furthest: list[str] = []
+    stored = await service.values_on(session, [a.id for a, _ in agreements], last)
     for area in ("feedback", "launches", "standups", "nudges"):
         gaps = []
         for a, k in agreements:
             if metrics.METRICS[a.metric].area != area or k.target is None:
                 continue
-            reading = await service.compute(session, a, last)
-            if reading.value is not None:
-                gaps.append((reading.value - float(k.target), mrkdwn(k.name, limit=120), reading.value, k.target))
+            # The agreement's own daily value for that day, as stored (computed when missing).
+            value = stored[a.id] if a.id in stored else (await service.compute(session, a, last, exceptions=False)).value
+            if value is not None:
+                gaps.append((value - float(k.target), mrkdwn(k.name, limit=120), value, k.target))
         if gaps:
             gap, label, value, target = min(gaps)
             furthest.append(f"• {area.title()}: {label}: {percent(value)} against {percent(target)}"

@@ -171,8 +171,17 @@ async def listed(session: AsyncSession, team_id: str) -> list[tuple[Agreement, K
     return [(a, k) for a, k in rows.all()]
 
 
-async def compute(session: AsyncSession, agreement: Agreement, day: date) -> Reading:
-    return await METRICS[agreement.metric].compute(session, agreement.team_id, day, scope_of(agreement))
+async def values_on(session: AsyncSession, agreement_ids: list[int], day: date) -> dict[int, float | None]:
+    """The stored daily values of these agreements for `day` (those stored; None: nothing measured)."""
+    if not agreement_ids:
+        return {}
+    return {i: v for i, v in (await session.execute(select(AgreementDay.agreement_id, AgreementDay.value).where(
+        AgreementDay.agreement_id.in_(agreement_ids), AgreementDay.day == day))).all()}
+
+
+async def compute(session: AsyncSession, agreement: Agreement, day: date, *, exceptions: bool = True) -> Reading:
+    return await METRICS[agreement.metric].compute(session, agreement.team_id, day, scope_of(agreement),
+                                                   exceptions=exceptions)
 
 
 def value_at(day: date, zone_name: str) -> datetime:

@@ -53,6 +53,12 @@ class Calendar:
     away: Sequence[Away] = ()
     country_days: Callable[[str, int], Mapping[date, str]] | None = None  # bot/calendar/holidays.public_holidays
 
+    def shape(self) -> tuple[object, ...]:
+        """What every answer of this calendar depends on, as a key: people who share it share
+        their answers (the calendar holds a dict, so it is not hashable itself)."""
+        return (self.zone.key, self.hours, tuple(sorted(self.holidays.items())), self.country, self.country_days,
+                tuple(self.away))
+
     # -- days ---------------------------------------------------------------------------------
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()

@@ -494,15 +494,31 @@ def due_in(cal: Calendar, t: Times, joined: datetime, start: datetime, end: date
     person's clock) in (start, end] and after they joined, and a working day for them (the
     notifier never prompted them on a day off). Counting by deadline puts each day in exactly
     one of two back-to-back stretches."""
-    days: list[date] = []
-    day, last = cal.local_date(start) - timedelta(days=1), cal.local_date(end)
-    while day <= last:
-        if t.is_day(day):
-            deadline = schedule.deadline_at(cal, t, day)
-            if start < deadline <= end and joined < deadline and _off(cal, t, day) is None:
-                days.append(day)
-        day += timedelta(days=1)
-    return days
+    stretch = _Stretch.of(cal, t, start, end)
+    return [day for day in stretch.asked if joined < stretch.deadlines[day]]
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """One calendar's standup days between two instants: each day's deadline, and the days they
+    were asked for (working days whose hours meet the prompt window). People who share a
+    calendar (zone, hours, holidays, away) share this, so a team of 200 on one calendar costs
+    one walk over the days, not 200."""
+
+    deadlines: dict[date, datetime]  # standup days whose deadline is in (start, end]
+    asked: list[date]
+
+    @staticmethod
+    def of(cal: Calendar, t: Times, start: datetime, end: datetime) -> _Stretch:
+        deadlines: dict[date, datetime] = {}
+        day, last = cal.local_date(start) - timedelta(days=1), cal.local_date(end)
+        while day <= last:
+            if t.is_day(day):
+                deadline = schedule.deadline_at(cal, t, day)
+                if start < deadline <= end:
+                    deadlines[day] = deadline
+            day += timedelta(days=1)
+        return _Stretch(deadlines, [day for day in deadlines if _off(cal, t, day) is None])
 
 
 async def participation(session: AsyncSession, standups: Sequence[Standup],
@@ -524,6 +540,7 @@ async def participation(session: AsyncSession, standups: Sequence[Standup],
     for standup_id, user, day, was_late in rows:
         given.setdefault((standup_id, user), {})[day] = bool(was_late)
     found: dict[int, Participation] = {}
+    stretches: dict[tuple[object, ...], _Stretch] = {}  # by calendar, times and end: standups share them
     for s in standups:
         t = times(s)
         until = min(end, _aware(s.paused_at)) if s.paused_at is not None else end
@@ -532,9 +549,13 @@ async def participation(session: AsyncSession, standups: Sequence[Standup],
             cal = calendars.get(user)
             if cal is None or until <= start:
                 continue
-            due = set(due_in(cal, t, joined, start, until))
+            key = (cal.shape(), t, until)
+            stretch = stretches.get(key)
+            if stretch is None:
+                stretch = stretches[key] = _Stretch.of(cal, t, start, until)
+            due = {day for day in stretch.asked if joined < stretch.deadlines[day]}
             mine = {day: was_late for day, was_late in given.get((s.id, user), {}).items()
-                    if t.is_day(day) and start < schedule.deadline_at(cal, t, day) <= until}
+                    if day in stretch.deadlines}
             expected += len(due | set(mine))
             answered += len(mine)
             late += sum(mine.values())
