@@ -46,7 +46,10 @@ def local_date(column: Any, zone: ZoneInfo, dialect: str, first: date, last: dat
     if dialect == "postgresql":
         return cast(func.timezone(zone.key, column), Date)
     stretches = offsets(zone, first, last)
-    shifted = [type_coerce(func.date(column, f"{seconds:+d} seconds"), Date) for _, seconds in stretches]
+    # SQLite stores instants as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text: at offset 0 the date is
+    # its first ten characters (cheaper than parsing it with date()).
+    shifted = [type_coerce(func.substr(column, 1, 10) if seconds == 0 else func.date(column, f"{seconds:+d} seconds"),
+                           Date) for _, seconds in stretches]
     if len(shifted) == 1:
         return shifted[0]
     return case(*[(column < until, expr) for (until, _), expr in zip(stretches[1:], shifted)], else_=shifted[-1])
@@ -78,7 +81,7 @@ def add_days(day: Any, days: Any, dialect: str) -> ColumnElement[date]:
     """A date column plus an integer column of days, as a date (a checklist item's due date)."""
     if dialect == "postgresql":
         return cast(day + days, Date)
-    return type_coerce(func.date(day, func.printf("%+d days", days)), Date)
+    return type_coerce(func.date(func.julianday(day) + days), Date)  # a third cheaper than a '+N days' modifier
 
 
 def date_text(day: Any, dialect: str) -> ColumnElement[str]:
@@ -86,3 +89,15 @@ def date_text(day: Any, dialect: str) -> ColumnElement[str]:
     if dialect == "postgresql":
         return func.to_char(day, "YYYY-MM-DD")
     return cast(day, String)  # SQLite stores dates as that text
+
+
+def dates_agg(day: Any, dialect: str) -> ColumnElement[str]:
+    """An aggregate: a group's dates as one comma-separated ISO text (NULLs left out), so a
+    group of a hundred days comes back as one row, not a hundred (read with `split_dates`)."""
+    if dialect == "postgresql":
+        return func.string_agg(func.to_char(day, "YYYY-MM-DD"), ",")
+    return func.group_concat(day, ",")
+
+
+def split_dates(text: str | None) -> set[date]:
+    return {date.fromisoformat(d) for d in text.split(",")} if text else set()

@@ -140,17 +140,21 @@ def _judge(spans: list[int], exceptions: list[Exception_], kept: int, broken: in
     return Reading(kept, broken, tuple(exceptions[:EXCEPTIONS_KEPT]), tuple(spans))
 
 
+async def _calendars(session: AsyncSession, team_id: str, users: Iterable[str], from_day: date) -> dict[str, Calendar]:
+    """People's calendars, read once per session (a report reads a dozen metrics over two
+    periods): each is loaded from a year before the day asked, so an earlier window finds it."""
+    cache: dict[tuple[str, str], tuple[date, Calendar]] = session.info.setdefault("agreements.calendars", {})
+    wanted = set(users)
+    missing = {u for u in wanted if (team_id, u) not in cache or cache[(team_id, u)][0] > from_day}
+    if missing:
+        loaded_from = from_day - timedelta(days=400)
+        for user, cal in (await calendars_for(session, team_id, missing, from_day=loaded_from)).items():
+            cache[(team_id, user)] = (loaded_from, cal)
+    return {u: cache[(team_id, u)][1] for u in wanted}
+
+
 async def _workspace_days(session: AsyncSession, team_id: str, first: date, last: date) -> tuple[WorkingDays, ZoneInfo]:
-    """The workspace's working days from `first` to `last`. Its calendar is read once per
-    session (from a year before, so the next metric's earlier window finds it too): a report
-    reads a dozen metrics."""
-    key = ("agreements.workspace_calendar", team_id)
-    cached = session.info.get(key)
-    if cached is None or cached[0] > first:
-        loaded_from = first - timedelta(days=400)
-        cached = session.info[key] = (loaded_from, (await calendars_for(
-            session, team_id, [WORKSPACE], from_day=loaded_from))[WORKSPACE])
-    cal = cached[1]
+    cal = (await _calendars(session, team_id, [WORKSPACE], first))[WORKSPACE]
     return WorkingDays(cal, first, last), cal.zone
 
 
@@ -267,7 +271,7 @@ async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: 
     finished = local_date(LaunchItem.done_at, zone, dialect, first, day)
     in_window = (LaunchItem.team_id == team_id, Launch.team_id == team_id,
                  Launch.launch_date >= first - timedelta(days=high), Launch.launch_date <= last - timedelta(days=low),
-                 due >= first, due <= last,
+                 due.between(first, last),
                  or_(Launch.cancelled_at.is_(None), Launch.cancelled_at >= end_of(day, zone)),
                  *([LaunchItem.function == scope.function] if scope.function else []))
     rows = select(LaunchItem.function.label("function"), due.label("due"),
@@ -393,7 +397,7 @@ async def standup_participation(session: AsyncSession, team_id: str, day: date, 
     found = await _standups(session, team_id, scope)
     members = await standups.participants_of(session, [s.id for s in found])
     users = {u for m in members.values() for u in m}
-    calendars = await calendars_for(session, team_id, users, from_day=first - timedelta(days=1))
+    calendars = await _calendars(session, team_id, users, first - timedelta(days=1))
     _, zone = await _workspace_days(session, team_id, first, first)
     start, end = datetime.combine(first, time(0), zone), end_of(last, zone)
     counts = await standups.participation(session, found, members, calendars, start, end)
@@ -414,7 +418,7 @@ async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope
         .join(Standup, Standup.id == StandupBlocker.standup_id)
         .where(StandupBlocker.team_id == team_id, StandupBlocker.since >= first, StandupBlocker.since <= last,
                *([StandupBlocker.standup_id == scope.standup_id] if scope.standup_id else [])))).all()
-    calendars = await calendars_for(session, team_id, {r[0] for r in rows}, from_day=first - timedelta(days=1))
+    calendars = await _calendars(session, team_id, {r[0] for r in rows}, first - timedelta(days=1))
     shared: dict[tuple[object, ...], WorkingDays] = {}  # one per calendar shape, not per person
     spans_of = {u: shared.get(c.shape()) or shared.setdefault(c.shape(), WorkingDays(c, first - timedelta(days=1), last))
                 for u, c in calendars.items()}
@@ -443,7 +447,7 @@ async def open_blockers(session: AsyncSession, team_id: str, day: date, limit: i
         .where(StandupBlocker.team_id == team_id, StandupBlocker.since <= day,
                or_(StandupBlocker.cleared_on.is_(None), StandupBlocker.cleared_on > day))
         .order_by(StandupBlocker.since, StandupBlocker.id).limit(limit))).all()
-    calendars = await calendars_for(session, team_id, {r[0] for r in rows}, from_day=day - timedelta(days=400))
+    calendars = await _calendars(session, team_id, {r[0] for r in rows}, day - timedelta(days=400))
     return [(u, t, calendars[u].working_days_between(s + timedelta(days=1), day)) for u, t, s in rows]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
@@ -20,7 +20,7 @@ from bot.standups import blocks, schedule
 from bot.names import name_key
 from bot.standups.parsing import blocker_question, is_blocker
 from bot.standups.schedule import Times
-from bot.sql import insert_ignore
+from bot.sql import dates_agg, insert_ignore, split_dates
 from bot.usertext import mrkdwn
 from models.person import Person
 from models.standup import PostMode, Standup, StandupAnswer, StandupBlocker, StandupDay, StandupMember
@@ -533,12 +533,15 @@ async def participation(session: AsyncSession, standups: Sequence[Standup],
     if not ids:
         return {}
     first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
-    rows = await session.execute(select(StandupAnswer.standup_id, StandupAnswer.user_id, StandupAnswer.day,
-                                        StandupAnswer.late).where(
-        StandupAnswer.standup_id.in_(ids), StandupAnswer.day >= first, StandupAnswer.day <= last))
-    given: dict[tuple[int, str], dict[date, bool]] = {}
-    for standup_id, user, day, was_late in rows:
-        given.setdefault((standup_id, user), {})[day] = bool(was_late)
+    # Each person's answered days (and the late ones) as one row per person and standup.
+    dialect = session.get_bind().dialect.name
+    rows = await session.execute(
+        select(StandupAnswer.standup_id, StandupAnswer.user_id, dates_agg(StandupAnswer.day, dialect),
+               dates_agg(case((StandupAnswer.late.is_(True), StandupAnswer.day)), dialect))
+        .where(StandupAnswer.standup_id.in_(ids), StandupAnswer.day >= first, StandupAnswer.day <= last)
+        .group_by(StandupAnswer.standup_id, StandupAnswer.user_id))
+    given: dict[tuple[int, str], tuple[set[date], set[date]]] = {
+        (standup_id, user): (split_dates(days), split_dates(late_days)) for standup_id, user, days, late_days in rows}
     found: dict[int, Participation] = {}
     stretches: dict[tuple[object, ...], _Stretch] = {}  # by calendar, times and end: standups share them
     for s in standups:
@@ -554,11 +557,11 @@ async def participation(session: AsyncSession, standups: Sequence[Standup],
             if stretch is None:
                 stretch = stretches[key] = _Stretch.of(cal, t, start, until)
             due = {day for day in stretch.asked if joined < stretch.deadlines[day]}
-            mine = {day: was_late for day, was_late in given.get((s.id, user), {}).items()
-                    if day in stretch.deadlines}
-            expected += len(due | set(mine))
+            days, late_days = given.get((s.id, user), (set(), set()))
+            mine = days & stretch.deadlines.keys()
+            expected += len(due | mine)
             answered += len(mine)
-            late += sum(mine.values())
+            late += len(late_days & mine)
         found[s.id] = Participation(expected, answered, late)
     return found
 
