@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import clock
 from bot.agreements import blocks, report, service
+from bot.agreements.digest import SECTION as REPORT_SECTION
 from bot.agreements.duties import AGREEMENT_DAYS, backfill
 from bot.agreements.metrics import METRICS
 from bot.blocks import Block
@@ -199,4 +200,4 @@ def listeners(app: ProdOpsApp) -> None:
     app.view(blocks.FORM)(agreement_submitted)
 
 
-FEATURE = Feature("agreements", None, listeners=listeners, duties=(AGREEMENT_DAYS,))
+FEATURE = Feature("agreements", None, listeners=listeners, duties=(AGREEMENT_DAYS,), digest_sections=(REPORT_SECTION,))

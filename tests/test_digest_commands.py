@@ -55,7 +55,8 @@ async def test_the_setup_form_starts_from_this_channel_and_the_workspace_zone(bo
     by_id = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     assert by_id["channel"]["element"]["initial_conversation"] == channel_of(team)
     assert by_id["timezone"]["element"]["initial_value"] == "Europe/Berlin"
-    assert {o["value"] for o in by_id["sections"]["element"]["options"]} == {"feedback", "launches", "standups", "kpis"}
+    assert {o["value"] for o in by_id["sections"]["element"]["options"]} == {"feedback", "launches", "standups", "kpis",
+                                                                           "report"}
     other = "COTHER" + team[-4:]
     view = await open_setup(bot, team, admin, f"setup <#{other}|other>")
     assert {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}["channel"]["element"][

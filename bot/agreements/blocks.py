@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -116,6 +116,7 @@ class Area:
     title: str
     measures: list[Compared]
     notes: list[str]  # already mrkdwn
+    named: list[str] = field(default_factory=list)  # mrkdwn lines that mention people: the command's answer only
 
 
 def report_blocks(period: str, first: date, last: date, areas: list[Area], furthest: list[str]) -> list[Block]:
@@ -124,7 +125,7 @@ def report_blocks(period: str, first: date, last: date, areas: list[Area], furth
     if furthest:
         out.append(section("*Furthest from its agreement*\n" + "\n".join(furthest)))
     for area in areas:
-        lines = [f"*{area.title}*", *[f"• {m.line()}" for m in area.measures], *area.notes]
+        lines = [f"*{area.title}*", *[f"• {m.line()}" for m in area.measures], *area.notes, *area.named]
         out.append(section("\n".join(lines)[:2900]))
     out.append(divider())
     out.append(context("Agree targets with `/prodops agree`; see them with `/prodops agreements`."))

@@ -518,7 +518,7 @@ async def nudges_acted_on(session: AsyncSession, team_id: str, day: date, scope:
     return _judge(spans, exceptions, kept, broken)
 
 
-async def nudges_per_person_week(session: AsyncSession, team_id: str, day: date, days_back: int) -> float:
+async def nudges_per_person_week(session: AsyncSession, team_id: str, day: date, days_back: int) -> float | None:
     """Nudges sent per person nudged per week over the window (is the bot noisy?)."""
     first, last = window(day, days_back)
     _, zone = await _workspace_days(session, team_id, first, first)
@@ -526,7 +526,7 @@ async def nudges_per_person_week(session: AsyncSession, team_id: str, day: date,
         Delivery.team_id == team_id, Delivery.nudge.is_(True), Delivery.status == DeliveryStatus.SENT,
         Delivery.sent_at >= datetime.combine(first, time(0), zone), Delivery.sent_at < end_of(last, zone)))).all()
     people = {r[0] for r in rows}
-    return round(len(rows) / len(people) / (days_back / 7), 2) if people else 0.0
+    return round(len(rows) / len(people) / (days_back / 7), 2) if people else None  # nobody nudged
 
 
 def _is_date(text: str) -> bool:

@@ -4,6 +4,7 @@ last day with the period's length as the window. Ends yesterday (a finished day)
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +37,26 @@ def period_of(word: str | None, today: date) -> tuple[str, date, date, date, dat
     return word, first, last, first - timedelta(days=days), first - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Report:
+    name: str  # 30d | 90d | quarter
+    first: date
+    last: date
+    areas: list[Area]
+    furthest: list[str]  # mrkdwn, one per area with an agreement
+
+    @property
+    def empty(self) -> bool:
+        return not self.furthest and all(m.now is None and m.before is None for a in self.areas for m in a.measures)
+
+
 async def build(session: AsyncSession, team_id: str, word: str | None, today: date) -> tuple[str, list[Block]]:
+    """`/prodops report`: its notification text and blocks."""
+    r = await gather(session, team_id, word, today)
+    return f"Report for the last {r.name}", report_blocks(r.name, r.first, r.last, r.areas, r.furthest)
+
+
+async def gather(session: AsyncSession, team_id: str, word: str | None, today: date) -> Report:
     name, first, last, before_first, before_last = period_of(word, today)
     days = (last - first).days + 1
     agreements = await service.listed(session, team_id)
@@ -90,7 +110,8 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
         Compared("Checklist items done by their due date", on_time.value, on_time_before.value,
                  target=targets.get("launch.on_time")),
         Compared("Go/no-go decided before launch day", share(early, launched), share(early_before, launched_before)),
-        Compared("Launch date moves", float(slips.moves), float(slips_before.moves), "", lower_is_better=True),
+        Compared("Launch date moves", float(slips.moves) if slips.moves or launched else None,
+                 float(slips_before.moves) if slips_before.moves or launched_before else None, "", lower_is_better=True),
     ], late_notes + ([f"{slips.launches} launch{'es' if slips.launches != 1 else ''} moved, "
                       f"{slips.days:+g} days on average"] if slips.days is not None else []))
 
@@ -101,7 +122,7 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
                  blockers_before.value, target=targets.get("standup.blockers")),
         Compared("Median blocker age", metrics.median(blockers.spans), metrics.median(blockers_before.spans),
                  " working days", lower_is_better=True),
-    ], ["Oldest open blockers: " + "; ".join(
+    ], [], ["Oldest open blockers: " + "; ".join(
         f"{user_mention(u)}: {mrkdwn(t, limit=80)} ({working_days(d)})" for u, t, d in oldest)] if oldest else [])
 
     nudges = Area("Nudges", [
@@ -125,8 +146,7 @@ async def build(session: AsyncSession, team_id: str, word: str | None, today: da
             gap, label, value, target = min(gaps)
             furthest.append(f"• {area.title()}: {label}: {percent(value)} against {percent(target)}"
                             f" ({'kept' if gap >= 0 else f'{-gap:g} points short'})")
-    return (f"Report for the last {name}",
-            report_blocks(name, first, last, [feedback, launches, standups, nudges], furthest))
+    return Report(name, first, last, [feedback, launches, standups, nudges], furthest)
 
 
 def working_days(n: int) -> str:

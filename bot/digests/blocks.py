@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks import Block, context, divider, header, input_block, modal, section, text_chars
 from bot.digests.enums import DeleteMeta, DigestView, Field_, SetupMeta
 from bot.digests.parsing import days_text, time_text
-from bot.digests.sections import PART_BLOCKS, PART_CHARS, Part
+from bot.digests.sections import MESSAGE_PART_CHARS, PART_BLOCKS, PART_CHARS, Part
 from bot.forms import channel_select, checkboxes, radio_buttons, text_input, time_picker, users_select
 from bot.standups.parsing import DAY_NAMES
 from bot.text import MESSAGE_BLOCKS_MAX, channel_mention, escape, user_mention
@@ -49,15 +49,15 @@ class Framed:
     included: list[str] = field(default_factory=list)  # labels of the sections the digest has (said when empty)
 
 
-def _fit(part: Part) -> list[Block]:
-    """A part held to its share of the message: PART_BLOCKS blocks, PART_CHARS characters; what
-    is cut says so."""
+def _fit(part: Part, room: int = PART_BLOCKS, chars: int = PART_CHARS) -> list[Block]:
+    """A part held to its share of the message: `room` blocks and `chars` characters
+    (PART_BLOCKS and PART_CHARS, less when five sections share them); what is cut says so."""
     kept: list[Block] = []
     used = 0
     for i, block in enumerate(part.blocks):
         size = text_chars(block)
-        last_room = len(kept) == PART_BLOCKS - 1 and len(part.blocks) > PART_BLOCKS
-        if kept and (used + size > PART_CHARS or last_room):
+        last_room = len(kept) == room - 1 and len(part.blocks) > room
+        if kept and (used + size > chars or last_room):
             return [*kept, context(CUT_NOTE)]
         kept.append(block)
         used += size
@@ -73,11 +73,15 @@ def digest_message(f: Framed) -> tuple[str, list[Block]]:
     if not f.parts:
         blocks.append(section(f"Nothing new in {_listed(f.included)} since {local(f.since, f.zone)}."))
         return escape(f"{title}: nothing new since {local(f.since, f.zone)}"), blocks
+    # Each part's share of Slack's 50 blocks, after the header, the period, and each part's
+    # label and the divider before it: PART_BLOCKS for four parts, fewer for five.
+    room = min(PART_BLOCKS, (MESSAGE_BLOCKS_MAX - len(blocks) - 2 * len(f.parts) + 1) // len(f.parts))
+    chars = min(PART_CHARS, MESSAGE_PART_CHARS // len(f.parts))
     for i, (label, part) in enumerate(f.parts):
         if i:
             blocks.append(divider())
         blocks.append(section(f"*{label}*"))
-        blocks.extend(_fit(part))
+        blocks.extend(_fit(part, room, chars))
     # The notification text is mrkdwn too (Slack turns `<!channel>` in it into a ping): the names
     # in it are escaped like every other user text, from the plain lines the parts give.
     text = f"{title}: " + "; ".join(part.text for _, part in f.parts)

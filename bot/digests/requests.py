@@ -47,6 +47,8 @@ async def _form(ctx: Ctx, defaults: blocks.SetupDefaults, current: dict[str, Any
                 meta: SetupMeta) -> dict[str, Any]:
     sections = _sections(ctx)
     filters = [b for s in sections for b in await s.inputs(ctx.session, ctx.team_id, (current or {}).get(s.name))]
+    if not defaults.sections:  # a new digest: the sections checked by default
+        defaults = replace(defaults, sections=[s.name for s in sections if s.default])
     return blocks.setup_modal(defaults, [(s.label, s.name) for s in sections], filters, meta)
 
 

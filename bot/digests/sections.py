@@ -27,6 +27,7 @@ PART_BLOCKS = 10  # blocks one section may add (four sections and the frame stay
 # Characters of text one section may add: four of them stay under the ~13,000 characters of
 # blocks Slack takes in one message (msg_blocks_too_long). The digest cuts a part that exceeds it.
 PART_CHARS = 2500
+MESSAGE_PART_CHARS = 4 * PART_CHARS  # what all the parts together may hold (five share it)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class DigestSection:
     # channel"). One that does not is built once per workspace, filter and period in a tick and
     # shared by every digest that asks for the same (a minute of 200 digests reads it once).
     per_channel: Callable[[Filter], bool] = lambda _f: True
+    # Checked on a new digest's setup form (a section a team opts into is not).
+    default: bool = True
 
 
 def registered(features: tuple[Any, ...]) -> tuple[DigestSection, ...]:
