@@ -454,3 +454,31 @@ async def test_the_database_s_local_date_is_python_s_in_every_zone(bot: Bot, zon
         for moment in moments:
             found = await session.scalar(select(local_date(literal(moment, UTCDateTime), tz, dialect, first, last)))
             assert found == moment.astimezone(tz).date(), (zone, moment)
+
+
+async def test_a_weekly_digest_can_include_the_report_as_a_section(bot: Bot, team: str, clock: Clock) -> None:
+    """Opt-in on the setup form (not checked for a new digest), its period chosen there; posted
+    through `/digest now` as of the digest's local day: the agreed measure first, the item
+    waiting longest, nobody mentioned in the channel, the whole report one command away."""
+    from tests.digest_helpers import blocks_of, digest, digest_posts, open_setup, set_up
+
+    admin = await agreed(bot, team, clock, "90")
+    clock.set(at("2026-11-21", 8))  # Saturday: the report ends Fri 20
+    view = await open_setup(bot, team, admin)
+    sections = next(b for b in view["blocks"] if b.get("block_id") == "sections")["element"]
+    assert "report" in {o["value"] for o in sections["options"]}
+    assert "report" not in {o["value"] for o in sections.get("initial_options", [])}
+    saved = await set_up(bot, team, admin, "Ops weekly", cadence="weekly", days=["0"], time="09:00", timezone="UTC",
+                         sections=["report"], **{"report.period": "30d"})
+    assert saved.sections == {"report": {"period": "30d"}}
+    listed = json.dumps(await digest(bot, team, admin, "list"))
+    assert "the last 30 days against the 30 before" in listed, listed
+
+    await digest(bot, team, admin, "now Ops weekly")
+    [post] = digest_posts(bot, channel_of(team))
+    assert_valid_blocks(blocks_of(post))
+    shown = block_text(blocks_of(post))
+    assert "*Where is the bottleneck?*" in shown and "2026-10-22 to 2026-11-20" in shown, shown
+    assert "*Feedback*: Triaged within 3 working days: *33.3%* (agreed: 90%)" in shown, shown
+    assert "Waiting longest for triage: #3" in shown and "`/prodops report 30d`" in shown, shown
+    assert "<@" not in json.dumps(blocks_of(post)) + post.args.get("text", "")
