@@ -126,7 +126,19 @@ def report_blocks(period: str, first: date, last: date, areas: list[Area], furth
         out.append(section("*Furthest from its agreement*\n" + "\n".join(furthest)))
     for area in areas:
         lines = [f"*{area.title}*", *[f"• {m.line()}" for m in area.measures], *area.notes, *area.named]
-        out.append(section("\n".join(lines)[:2900]))
+        out.append(section(whole_lines("\n".join(lines), 2900)))
     out.append(divider())
     out.append(context("Agree targets with `/prodops agree`; see them with `/prodops agreements`."))
     return out
+
+
+def whole_lines(text: str, limit: int) -> str:
+    """Whole lines while they fit, then an ellipsis: a cut never splits an escape or a link."""
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if len("\n".join([*kept, line])) > limit - 2:
+            break
+        kept.append(line)
+    return "\n".join([*kept, "…"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agreements import report
+from bot.agreements.blocks import whole_lines
 from bot.agreements.report import Report
 from bot.blocks import Block, context, input_block, section
 from bot.digests.sections import PART_CHARS, DigestSection, Filter, Part, Period
@@ -51,29 +52,17 @@ def render(r: Report) -> Part | None:
     blocks: list[Block] = [context(f"{r.first.isoformat()} to {r.last.isoformat()}, compared with the {r.name} "
                                    f"before · all of it: `/prodops report {r.name}`")]
     if r.furthest:
-        blocks.append(section(_cut("*Furthest from its agreement*\n" + "\n".join(r.furthest), LINE_CHARS * 2)))
+        blocks.append(section(whole_lines("*Furthest from its agreement*\n" + "\n".join(r.furthest), LINE_CHARS * 2)))
     lines = []
     for area in r.areas:
         shown = [m.line() for m in area.measures if m.now is not None][:1]
         if shown or area.notes:
             lines.append(_joined(f"*{area.title}*: ", [*shown, *area.notes], LINE_CHARS))
     if lines:
-        blocks.append(section(_cut("\n".join(lines), PART_CHARS - LINE_CHARS * 2 - 200)))
+        blocks.append(section(whole_lines("\n".join(lines), PART_CHARS - LINE_CHARS * 2 - 200)))
     worse = sum(1 for a in r.areas for m in a.measures if m.moved().startswith("worse"))
     better = sum(1 for a in r.areas for m in a.measures if m.moved().startswith("better"))
     return Part(blocks, f"Where is the bottleneck? {better} measures better, {worse} worse than the {r.name} before")
-
-
-def _cut(text: str, limit: int) -> str:
-    """Whole lines while they fit, then an ellipsis (never half an escape or a link)."""
-    if len(text) <= limit:
-        return text
-    kept: list[str] = []
-    for line in text.split("\n"):
-        if len("\n".join([*kept, line])) > limit - 1:
-            break
-        kept.append(line)
-    return "\n".join(kept) + "\n…" if kept else "…"
 
 
 def _joined(head: str, pieces: list[str], limit: int) -> str:
