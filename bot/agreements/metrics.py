@@ -197,14 +197,10 @@ async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope:
             _on_day(FeedbackItem.triaged_at, done_on, zone) if done_on is not None else
             [or_(FeedbackItem.triaged_at.is_(None), FeedbackItem.triaged_at >= end_of(day, zone))]))
 
-    # The exceptions kept only, the latest first and by number: every item of the pairs later
-    # than the 50th one, then the first of the pairs as late as it, by number.
-    above, at, room = _worst(late_pairs, EXCEPTIONS_KEPT) if exceptions else ([], [], 0)
+    # The exceptions kept only, the latest first and by number.
     late_of = {pair: late for late, pair, _ in late_pairs}
     shown: list[Exception_] = []
-    for pairs_, limit in ((above, None), (at, room)):
-        if not pairs_ or limit == 0:
-            continue
+    for pairs_, limit in _batches(late_pairs, exceptions):
         for number, text, link, created, triaged in (await session.execute(
                 select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.permalink, FeedbackItem.created_at,
                        FeedbackItem.triaged_at).where(*in_window, or_(*[in_pair(p) for p in pairs_]))
@@ -222,6 +218,15 @@ def _on_day(column: Any, day: date, zone: ZoneInfo) -> tuple[ColumnElement[bool]
 
 
 Key = TypeVar("Key")
+
+
+def _batches(groups: list[tuple[int, Key, int]], wanted: bool) -> list[tuple[list[Key], int | None]]:
+    """The groups to read the kept exceptions from, each batch with its LIMIT: every item of
+    the groups later than the EXCEPTIONS_KEPT-th, then the first of those as late as it."""
+    if not wanted:
+        return []
+    above, at, room = _worst(groups, EXCEPTIONS_KEPT)
+    return [(keys, limit) for keys, limit in ((above, None), (at, room)) if keys and limit != 0]
 
 
 def _worst(groups: list[tuple[int, Key, int]], limit: int) -> tuple[list[Key], list[Key], int]:
@@ -306,20 +311,17 @@ async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: 
             else [or_(LaunchItem.done.is_(False), LaunchItem.done_at.is_(None),
                       LaunchItem.done_at >= end_of(day, zone))]))
 
-    above, at, room = _worst(late_ones, EXCEPTIONS_KEPT) if exceptions else ([], [], 0)
     late_of = {key: late for late, key, _ in late_ones}
-    exceptions: list[Exception_] = []
-    for keys, limit in ((above, None), (at, room)):
-        if not keys or limit == 0:
-            continue
+    found: list[Exception_] = []
+    for keys, limit in _batches(late_ones, exceptions):
         for function, title, launch, due_on, done, done_at in (await session.execute(
                 select(LaunchItem.function, LaunchItem.title, Launch.name, due, LaunchItem.done, LaunchItem.done_at)
                 .join(Launch, Launch.id == LaunchItem.launch_id).where(*in_window, or_(*[in_group(k) for k in keys]))
                 .order_by(LaunchItem.title, Launch.name, LaunchItem.id).limit(limit))).all():
             finished_on = local_day(done_at, zone) if done else None
             key = (function, due_on, finished_on if finished_on is not None and finished_on <= day else None)
-            exceptions.append(Exception_(f"{title} — {launch}", late_of[key], function))
-    reading = _judge(spans, exceptions, kept, broken)
+            found.append(Exception_(f"{title} — {launch}", late_of[key], function))
+    reading = _judge(spans, found, kept, broken)
     return Reading(reading.kept, reading.broken, reading.exceptions, reading.spans,
                    {k: (v[0], v[1]) for k, v in sorted(groups.items())}, {k: tuple(v) for k, v in lateness.items()})
 
@@ -424,7 +426,7 @@ async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope
                 for u, c in calendars.items()}
     kept = broken = 0
     spans: list[int] = []
-    exceptions: list[Exception_] = []
+    broke: list[Exception_] = []
     for user, text, since, cleared in rows:
         days = spans_of[user]
         cleared = cleared if cleared is not None and cleared <= day else None
@@ -436,8 +438,8 @@ async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope
             broken += 1
             open_for = taken if taken is not None else days.after(since, day)
             spans.append(open_for)
-            exceptions.append(Exception_("blocker", open_for - scope.within, text, user_id=user))
-    return _judge(spans, exceptions, kept, broken)
+            broke.append(Exception_("blocker", open_for - scope.within, text, user_id=user))
+    return _judge(spans, broke, kept, broken)
 
 
 async def open_blockers(session: AsyncSession, team_id: str, day: date, limit: int = 5) -> list[tuple[str, str, int]]:
@@ -495,7 +497,7 @@ async def nudges_acted_on(session: AsyncSession, team_id: str, day: date, scope:
             done[item_id] = done_at
     kept = broken = 0
     spans: list[int] = []
-    exceptions: list[Exception_] = []
+    broke: list[Exception_] = []
     for kind, key, period, recipient, sent_at, data in sent:
         nudged = local_day(sent_at, zone)
         assert nudged is not None
@@ -513,9 +515,9 @@ async def nudges_acted_on(session: AsyncSession, team_id: str, day: date, scope:
             spans.append(taken)
         elif taken is not None or days.deadline(nudged, scope.within) <= day:
             broken += 1
-            exceptions.append(Exception_(what, (taken if taken is not None else days.after(nudged, day)) - scope.within,
+            broke.append(Exception_(what, (taken if taken is not None else days.after(nudged, day)) - scope.within,
                                          nudged.isoformat(), user_id=recipient))
-    return _judge(spans, exceptions, kept, broken)
+    return _judge(spans, broke, kept, broken)
 
 
 async def nudges_per_person_week(session: AsyncSession, team_id: str, day: date, days_back: int) -> float | None:
