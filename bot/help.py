@@ -8,6 +8,9 @@ from bot.usertext import mrkdwn
 from bot.blocks import Block, context, header, section
 
 
+SECTION_CHARS = 2900  # of a section's 3,000, with room to spare
+
+
 @dataclass(frozen=True)
 class CommandHelp:
     command: str
@@ -19,8 +22,15 @@ def help_blocks(commands: list[CommandHelp]) -> list[Block]:
     """Every listed command with its examples: `/prodops help`, and each command's own `help`."""
     blocks: list[Block] = [header("ProdOps Bot commands")]
     for cmd in commands:
-        lines = "\n".join(f"• `{example}`: {what}" for example, what in cmd.usage)
-        blocks.append(section(f"*{cmd.command}*: {cmd.summary}\n{lines}"))
+        text = f"*{cmd.command}*: {cmd.summary}"
+        for example, what in cmd.usage:  # a section holds 3,000 characters: a long list takes two
+            line = f"• `{example}`: {what}"
+            if len(text) + 1 + len(line) > SECTION_CHARS:
+                blocks.append(section(text))
+                text = line
+            else:
+                text += "\n" + line
+        blocks.append(section(text))
     blocks.append(context("Every command also answers `help`, e.g. `/prodops help`."))
     return blocks
 

@@ -90,7 +90,8 @@ def _answer_later(ctx: Ctx, build: Callable[[AsyncSession, str, str], Awaitable[
 async def agreements_edit(ctx: Ctx, request: ProdopsRequest) -> None:
     await ctx.require_manager("change working agreements")
     agreement, kpi = await service.get(ctx.session, ctx.team_id, request.key or "")
-    values = {"metric": agreement.metric, "within": str(agreement.within_days), "target": f"{kpi.target or 0:g}",
+    within = str(agreement.within_days) if "{within}" in METRICS[agreement.metric].label else None
+    values = {"metric": agreement.metric, "within": within, "target": f"{kpi.target or 0:g}",
               "function": agreement.function, "standup": str(agreement.standup_id) if agreement.standup_id else None,
               "owner": kpi.owner_id, "channel": kpi.channel_id}
     view = blocks.form(values, await _standup_choices(ctx), agreement.id)
@@ -149,7 +150,7 @@ def spec_from(view: dict[str, Any], standups: set[int]) -> service.Spec:
         raise UserError("Pick the owner.", field="owner")
     if not channel:
         raise UserError("Pick a channel.", field="channel")
-    if within is not None and not METRICS[metric].label.count("{within}"):
+    if within and not METRICS[metric].label.count("{within}"):  # 0 is "none allowed": the same
         raise UserError("This metric has no working days to allow: leave it empty.", field="within")
     return service.Spec(metric, int(within if within is not None else METRICS[metric].within), target, owner, channel,
                         function=function, standup_id=standup)

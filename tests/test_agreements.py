@@ -132,6 +132,7 @@ async def test_an_agreement_from_the_form_measures_the_history_exactly(bot: Bot,
     async with bot.rt.db.reading() as session:
         kpi = await session.scalar(select(Kpi).where(Kpi.team_id == team))
         assert kpi is not None and kpi.source is KpiSource.BUILTIN and kpi.target == 90
+        assert kpi.stale_at is None  # its values are the bot's: it never goes stale waiting for one
         key = kpi.key
         days = {d.day: d.value for d in (await session.scalars(select(AgreementDay).join(Agreement).where(
             Agreement.kpi_id == kpi.id))).all()}
@@ -482,3 +483,37 @@ async def test_a_weekly_digest_can_include_the_report_as_a_section(bot: Bot, tea
     assert "*Feedback*: Triaged within 3 working days: *33.3%* (agreed: 90%)" in shown, shown
     assert "Waiting longest for triage: #3" in shown and "`/prodops report 30d`" in shown, shown
     assert "<@" not in json.dumps(blocks_of(post)) + post.args.get("text", "")
+
+
+async def test_an_edit_keeps_the_key_refuses_a_duplicate_and_re_saves_unchanged(bot: Bot, team: str,
+                                                                                 clock: Clock) -> None:
+    """The probe's findings: the edit form of a metric without working days opened with "0"
+    that its own submit refused; an edit could turn one agreement into another's twin, and
+    re-keyed the KPI (digests and `/kpi show` name it)."""
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    clock.set(at("2026-11-03", 12))
+    legal = {"metric": "launch.on_time", "function": "legal", "target": "80", "channel": channel_of(team)}
+    every = {"metric": "launch.on_time", "target": "70", "channel": channel_of(team)}
+    for fields in (legal, every):
+        await command(bot, team, admin, "/prodops", "agree")
+        status, answer = await submit(bot, team, admin, last_view(bot, FORM), fields)
+        assert status == 200 and not (answer or {}).get("errors"), answer
+    async with bot.rt.db.reading() as session:
+        keys = dict((await session.execute(select(Agreement.function, Kpi.key).join(Kpi, Kpi.id == Agreement.kpi_id)
+                                            .where(Agreement.team_id == team))).all())
+    await command(bot, team, admin, "/prodops", f"agreements edit {keys['legal']}")
+    view = last_view(bot, FORM)
+    within = next(b for b in view["blocks"] if b.get("block_id") == "within")["element"]
+    assert not within.get("initial_value"), within
+    status, unchanged = await submit(bot, team, admin, view, {**legal, "within": "0"})
+    assert not (unchanged or {}).get("errors"), unchanged
+    status, twin = await submit(bot, team, admin, view, {**legal, "function": None})
+    assert f"`{keys[None]}`" in twin["errors"]["metric"], twin
+    status, moved = await submit(bot, team, admin, view, {**legal, "function": "marketing", "target": "75"})
+    assert not (moved or {}).get("errors"), moved
+    async with bot.rt.db.reading() as session:
+        rows = (await session.execute(select(Agreement.function, Kpi.key, Kpi.target, Kpi.stale_at)
+                                      .join(Kpi, Kpi.id == Agreement.kpi_id).where(Agreement.team_id == team))).all()
+    assert sorted((f or "", k, t) for f, k, t, _ in rows) == sorted(
+        [("marketing", keys["legal"], 75.0), ("", keys[None], 70.0)])  # the key kept, the twin refused

@@ -219,3 +219,17 @@ async def test_the_digests_card_says_whose_clock_its_times_are_on(bot: Bot, team
     text = block_text(shown)
     assert "times in your zone, America/New_York" in text and "• *Weekly*" in text, text
     assert "04:00" in text, text  # 09:00 UTC on a New York clock, as labelled
+
+
+async def test_prodops_help_shows_every_command_s_every_line_in_full(bot: Bot, team: str) -> None:
+    """A command with many lines takes two sections rather than being cut at a section's 3,000
+    characters (the probe found `/prodops`'s cut after `report`)."""
+    status, body = await bot.slack.command(team, uid(team, "HLP"), "/prodops", "help")
+    assert status == 200
+    assert_valid_blocks(body["blocks"])
+    shown = block_text(body["blocks"])
+    for cmd in bot.rt.commands:
+        for shown_as, what in cmd.usage:
+            line = next((x for x in shown.splitlines() if x.startswith(f"• `{shown_as}`: ")), None)
+            assert line is not None, shown_as
+            assert line.endswith(what.split()[-1].replace("<", "&lt;").replace(">", "&gt;")), (line, what)

@@ -336,7 +336,7 @@ async def test_forms_opened_from_the_home_redraw_it_once_after_their_submission(
     assert last_opened(bot)["blocks"][0]["element"]["options"][0]["value"] == "activation"
     await meet(bot, team, uid(team, "OTT"), BERLIN, "Otto")
     await click(bot, team, uid(team, "OTT"), HomeAction.LOG_KPI)
-    assert "You own no KPI" in block_text(last_opened(bot)["blocks"])
+    assert "You own no KPI that takes values by hand" in block_text(last_opened(bot)["blocks"])
 
     # The same form opened by a command (not from the home) draws no home when submitted.
     status, _ = await bot.slack.command(team, olga, "/feedback", "", channel_id=channel_of(team))

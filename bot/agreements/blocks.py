@@ -20,7 +20,7 @@ BLOCKS_MAX = 48  # Slack allows 50 in a message
 
 def form(values: dict[str, Any], standups: list[tuple[str, str]], editing: int | None) -> dict[str, Any]:
     """`/prodops agree`: the metric, its scope and days, the target, the owner and channel."""
-    metrics = [(METRICS[k].label.format(within="N"), k) for k in METRICS]
+    metrics = [(METRICS[k].label.format(within="N working days"), k) for k in METRICS]
     fields = [
         input_block("metric", "Metric", static_select(metrics, values.get("metric"), "Choose a metric")),
         input_block("within", "Working days allowed", text_input(values.get("within"), max_length=3),
@@ -99,14 +99,18 @@ class Compared:
     lower_is_better: bool = False
     target: float | None = None
 
+    def _of(self, value: float) -> str:
+        unit = self.unit[:-1] if value == 1 and self.unit.endswith("days") else self.unit  # "1 working day"
+        return f"{value:g}{unit}"
+
     def moved(self) -> str:
         if self.now is None or self.before is None or self.now == self.before:
             return "no change" if self.now is not None and self.now == self.before else "no earlier figure"
         better = (self.now < self.before) if self.lower_is_better else (self.now > self.before)
-        return f"{'better ▲' if better else 'worse ▼'} from {self.before:g}{self.unit}"
+        return f"{'better ▲' if better else 'worse ▼'} from {self._of(self.before)}"
 
     def line(self) -> str:
-        shown = "—" if self.now is None else f"{self.now:g}{self.unit}"
+        shown = "—" if self.now is None else self._of(self.now)
         target = f" (agreed: {self.target:g}{self.unit})" if self.target is not None else ""
         return f"{self.label}: *{shown}*{target}, {self.moved()}"
 

@@ -207,7 +207,8 @@ async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope:
                 .order_by(FeedbackItem.number).limit(limit))).all():
             triaged_on = local_day(triaged, zone)
             pair = (local_day(created, zone), triaged_on if triaged_on is not None and triaged_on <= day else None)
-            shown.append(Exception_(f"#{number}", late_of[pair], text or "", link))  # type: ignore[index]
+            if pair in late_of:  # (an instant stored in another text form may match a neighbour's range)
+                shown.append(Exception_(f"#{number}", late_of[pair], text or "", link))  # type: ignore[index]
     shown.sort(key=lambda e: (-e.late, int(e.what[1:])))
     return Reading(kept, broken, tuple(shown), tuple(spans))
 
@@ -320,7 +321,8 @@ async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: 
                 .order_by(LaunchItem.title, Launch.name, LaunchItem.id).limit(limit))).all():
             finished_on = local_day(done_at, zone) if done else None
             key = (function, due_on, finished_on if finished_on is not None and finished_on <= day else None)
-            found.append(Exception_(f"{title} — {launch}", late_of[key], function))
+            if key in late_of:
+                found.append(Exception_(f"{title} — {launch}", late_of[key], function))
     reading = _judge(spans, found, kept, broken)
     return Reading(reading.kept, reading.broken, reading.exceptions, reading.spans,
                    {k: (v[0], v[1]) for k, v in sorted(groups.items())}, {k: tuple(v) for k, v in lateness.items()})
@@ -568,7 +570,7 @@ class Compute(Protocol):
 class Metric:
     key: str
     area: str  # feedback | launches | standups | nudges (the report's sections)
-    label: str  # "{within}" is the agreement's working days
+    label: str  # "{within}": the agreement's working days, "3 working days"
     compute: Compute
     within: int  # the default
     target: float  # the default, percent kept
@@ -576,12 +578,12 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {m.key: m for m in (
-    Metric("feedback.triage", "feedback", "Feedback triaged within {within} working days", feedback_triage, 3, 90),
+    Metric("feedback.triage", "feedback", "Feedback triaged within {within}", feedback_triage, 3, 90),
     Metric("launch.on_time", "launches", "Checklist items done by their due date", launch_on_time, 0, 80,
            scoped_by="function"),
     Metric("standup.participation", "standups", "Standup answers given", standup_participation, 0, 85,
            scoped_by="standup"),
-    Metric("standup.blockers", "standups", "Blockers cleared within {within} working days", standup_blockers, 2, 80,
+    Metric("standup.blockers", "standups", "Blockers cleared within {within}", standup_blockers, 2, 80,
            scoped_by="standup"),
-    Metric("nudge.acted_on", "nudges", "Nudges acted on within {within} working days", nudges_acted_on, 1, 60),
+    Metric("nudge.acted_on", "nudges", "Nudges acted on within {within}", nudges_acted_on, 1, 60),
 )}

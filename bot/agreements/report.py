@@ -89,7 +89,7 @@ async def gather(session: AsyncSession, team_id: str, word: str | None, today: d
     early, launched = await metrics.decided_before_launch(session, team_id, first, last)
     early_before, launched_before = await metrics.decided_before_launch(session, team_id, before_first, before_last)
     feedback = Area("Feedback", [
-        Compared(f"Triaged within {within['feedback.triage']} working days", triage.value, triage_before.value,
+        Compared(f"Triaged within {working_days(within['feedback.triage'])}", triage.value, triage_before.value,
                  target=targets.get("feedback.triage")),
         Compared("Median time to triage", metrics.median(triage.spans), metrics.median(triage_before.spans),
                  " working days", lower_is_better=True),
@@ -118,7 +118,7 @@ async def gather(session: AsyncSession, team_id: str, word: str | None, today: d
     oldest = await metrics.open_blockers(session, team_id, last, 3)
     standups = Area("Standups", [
         Compared("Answers given", answers.value, answers_before.value, target=targets.get("standup.participation")),
-        Compared(f"Blockers cleared within {within['standup.blockers']} working days", blockers.value,
+        Compared(f"Blockers cleared within {working_days(within['standup.blockers'])}", blockers.value,
                  blockers_before.value, target=targets.get("standup.blockers")),
         Compared("Median blocker age", metrics.median(blockers.spans), metrics.median(blockers_before.spans),
                  " working days", lower_is_better=True),

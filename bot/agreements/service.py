@@ -53,7 +53,7 @@ def scope_of(a: Agreement) -> Scope:
 
 
 def label(metric: str, within: int) -> str:
-    return METRICS[metric].label.format(within=within)
+    return METRICS[metric].label.format(within=f"{within} working day{'' if within == 1 else 's'}")
 
 
 async def name_of(session: AsyncSession, team_id: str, spec: Spec) -> str:
@@ -69,7 +69,7 @@ async def name_of(session: AsyncSession, team_id: str, spec: Spec) -> str:
     return name
 
 
-async def _free_key(session: AsyncSession, team_id: str, spec: Spec, keep: str | None = None) -> str:
+async def _free_key(session: AsyncSession, team_id: str, spec: Spec) -> str:
     base = "agree-" + re.sub(r"[^a-z0-9-]", "-", spec.metric.replace(".", "-").replace("_", "-"))
     if spec.function:
         base += "-" + spec.function
@@ -77,7 +77,7 @@ async def _free_key(session: AsyncSession, team_id: str, spec: Spec, keep: str |
         base += f"-s{spec.standup_id}"
     base = base[:34]
     taken = set((await session.scalars(select(Kpi.key).where(Kpi.team_id == team_id,
-                                                             Kpi.key.like(base + "%")))).all()) - {keep}
+                                                             Kpi.key.like(base + "%")))).all())
     key, n = base, 2
     while key in taken:
         key, n = f"{base}-{n}", n + 1
@@ -119,13 +119,7 @@ def next_due(zone_name: str, after: datetime) -> datetime:
 async def create(session: AsyncSession, team_id: str, spec: Spec, actor: str, zone_name: str,
                  now: datetime) -> tuple[Agreement, Kpi]:
     validate(spec)
-    same = await session.scalar(select(Kpi.key).join(Agreement, Agreement.kpi_id == Kpi.id).where(
-        Agreement.team_id == team_id, Agreement.metric == spec.metric, Agreement.within_days == spec.within,
-        Agreement.function.is_(None) if not spec.function else Agreement.function == spec.function,
-        Agreement.standup_id.is_(None) if spec.standup_id is None else Agreement.standup_id == spec.standup_id))
-    if same is not None:
-        raise UserError(f"That agreement exists already: `{same}`. Change its target with "
-                        f"`/prodops agreements edit {same}`.", field="metric")
+    await _refuse_same(session, team_id, spec, None)
     name = await name_of(session, team_id, spec)
     kpi = await kpis.create(session, team_id, definition(await _free_key(session, team_id, spec), name, spec),
                             actor, now)
@@ -137,16 +131,28 @@ async def create(session: AsyncSession, team_id: str, spec: Spec, actor: str, zo
     return agreement, kpi
 
 
+async def _refuse_same(session: AsyncSession, team_id: str, spec: Spec, editing: int | None) -> None:
+    """Two agreements measuring the same thing the same way would be one KPI twice."""
+    same = await session.scalar(select(Kpi.key).join(Agreement, Agreement.kpi_id == Kpi.id).where(
+        Agreement.team_id == team_id, Agreement.metric == spec.metric, Agreement.within_days == spec.within,
+        Agreement.function.is_(None) if not spec.function else Agreement.function == spec.function,
+        Agreement.standup_id.is_(None) if spec.standup_id is None else Agreement.standup_id == spec.standup_id,
+        *([Agreement.id != editing] if editing is not None else [])))
+    if same is not None:
+        raise UserError(f"That agreement exists already: `{same}`. Change its target with "
+                        f"`/prodops agreements edit {same}`.", field="metric")
+
+
 async def change(session: AsyncSession, agreement: Agreement, kpi: Kpi, spec: Spec, now: datetime) -> None:
-    """A changed agreement measures anew: its stored days are dropped, and recomputed after."""
+    """A changed agreement measures anew: its stored days are dropped, and recomputed after. Its
+    key stays (digests, links and `/kpi show` name it), whatever it measures now."""
     validate(spec)
+    await _refuse_same(session, agreement.team_id, spec, agreement.id)
     name = await name_of(session, agreement.team_id, spec)
     measures = (spec.metric, spec.within, spec.function or None, spec.standup_id, spec.window)
     changed = measures != (agreement.metric, agreement.within_days, agreement.function, agreement.standup_id,
                            agreement.window_days)
-    key = kpi.key if spec.metric == agreement.metric and spec.function == agreement.function and \
-        spec.standup_id == agreement.standup_id else await _free_key(session, agreement.team_id, spec, keep=kpi.key)
-    await kpis.update_definition(session, kpi, definition(key, name, spec), now)
+    await kpis.update_definition(session, kpi, definition(kpi.key, name, spec), now)
     agreement.metric, agreement.within_days, agreement.function = spec.metric, spec.within, spec.function or None
     agreement.standup_id, agreement.window_days = spec.standup_id, spec.window
     if changed:

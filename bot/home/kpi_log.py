@@ -48,8 +48,9 @@ def log_modal(options: list[tuple[str, str]], total: int, key: str | None) -> di
     """The form, `key` chosen when the button named one; a note when there is nothing to log."""
     if not options:
         return {"type": "modal", "title": plain_text("Log a KPI value", 24), "close": plain_text("Close", 24),
-                "blocks": [section("You own no KPI, so there is nothing for you to log. Ops admins define KPIs "
-                                   "with `/kpi add`; `/kpi` lists them with their owners.")]}
+                "blocks": [section("You own no KPI that takes values by hand, so there is nothing for you to "
+                                   "log (a working agreement's values are computed by the bot). Ops admins "
+                                   "define KPIs with `/kpi add`; `/kpi` lists them with their owners.")]}
     blocks: list[Block] = [
         input_block(Field_.KPI, "KPI", static_select(options, key, placeholder="Choose a KPI")),
         input_block(Field_.VALUE, "Value", text_input(max_length=VALUE_MAX, placeholder="42, 42%, 1,200 or 3.5k")),

@@ -62,10 +62,9 @@ def mine_blocks(rows: list[Row]) -> list[Block]:
     head = f"*Your KPIs* · {len(rows)} {noun} · {_counts(rows)}"
     listed, more = _listed(rows, log_buttons=True)
     tail = f"…and {more} more: `/kpi` lists them all · " if more else ""
-    example = rows[0].key
-    return [section(head), *listed,
-            context(f"{tail}Or type it: `/kpi log <key> <value>` (e.g. `/kpi log {example} 42`) · "
-                    "`/kpi show <key>` for the history and a chart")]
+    loggable = [r.key for r in rows if not r.computed]  # a working agreement computes its own
+    typed = f"Or type it: `/kpi log <key> <value>` (e.g. `/kpi log {loggable[0]} 42`) · " if loggable else ""
+    return [section(head), *listed, context(f"{tail}{typed}`/kpi show <key>` for the history and a chart")]
 
 
 async def build_attention(session: AsyncSession, viewer: Viewer) -> list[Block] | None:

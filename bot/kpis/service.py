@@ -302,7 +302,7 @@ async def record(session: AsyncSession, kpi: Kpi, value: float, at: datetime, so
     await session.flush()
     if latest is not None and _aware(at) < _aware(latest.at):
         return Recorded(row, [])
-    kpi.stale_at = _aware(at) + timedelta(days=kpi.stale_days)
+    kpi.stale_at = _stale_from(kpi, at)
     notices: list[Notice] = []
     now_on = on_target(kpi, value)
     was_on = on_target(kpi, latest.value) if latest is not None else None
@@ -326,8 +326,14 @@ async def record_history(session: AsyncSession, kpi: Kpi, at: datetime, value: f
     session.add(row)
     await session.flush()
     if kpi.stale_at is None or _aware(kpi.stale_at) < _aware(at) + timedelta(days=kpi.stale_days):
-        kpi.stale_at = _aware(at) + timedelta(days=kpi.stale_days)
+        kpi.stale_at = _stale_from(kpi, at)
     return row
+
+
+def _stale_from(kpi: Kpi, at: datetime) -> datetime | None:
+    """When the KPI goes stale after a value at `at`. Never for a built-in one (a working
+    agreement): a day with nothing to measure stores no value, and nobody could log one."""
+    return None if kpi.source is KpiSource.BUILTIN else _aware(at) + timedelta(days=kpi.stale_days)
 
 
 def _notice(kpi: Kpi, kind: str, period: str, to: str, what: str, row: KpiValue, previous: KpiValue | None) -> Notice:
@@ -362,7 +368,8 @@ def stale_notice(kpi: Kpi) -> Notice:
 
 def is_stale(kpi: Kpi, latest: KpiValue | Point | None, now: datetime | None = None) -> bool:
     now = now or clock.now()
-    return latest is not None and now - _aware(latest.at) > timedelta(days=kpi.stale_days)
+    return (kpi.source is not KpiSource.BUILTIN and latest is not None
+            and now - _aware(latest.at) > timedelta(days=kpi.stale_days))
 
 
 def _aware(at: datetime) -> datetime:
