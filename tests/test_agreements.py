@@ -241,6 +241,7 @@ async def test_checklist_items_on_time_per_function_with_slips_and_decisions_in_
         legal = await metrics.launch_on_time(session, team, date(2026, 11, 20), Scope(function="legal"))
     assert (every.kept, every.broken, every.by_group) == (1, 2, {"engineering": (1, 0), "legal": (0, 2)})
     assert [(e.what, e.late) for e in legal.exceptions] == [("DPA — Atlas", 2), ("Terms — Atlas", 1)]
+    assert {e.channel_id for e in legal.exceptions} == {channel_of(team)}  # where its checklist is
     assert legal.value == 0.0
     body = await answered_later(bot, team, admin, "report 30d")
     shown = block_text(body["blocks"])

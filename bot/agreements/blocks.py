@@ -10,7 +10,7 @@ from bot.agreements.metrics import METRICS, Exception_, Reading
 from bot.blocks import Block, context, divider, header, input_block, modal, section
 from bot.forms import channel_select, static_select, text_input, users_select
 from bot.launches.parsing import FUNCTIONS
-from bot.text import escape, user_mention
+from bot.text import channel_mention, escape, user_mention
 from bot.usertext import mrkdwn
 
 FORM = "agreements.define"
@@ -62,7 +62,8 @@ def exception_line(e: Exception_) -> str:
     what = f"<{e.link}|{escape(e.what)}>" if e.link and e.link.startswith("https://") else mrkdwn(e.what, limit=120)
     who = f" {user_mention(e.user_id)}" if e.user_id else ""
     detail = f": {mrkdwn(e.detail, limit=120)}" if e.detail else ""
-    return f"• {what}{who}{detail} ({late})"
+    where = f" in {channel_mention(e.channel_id)}" if e.channel_id else ""
+    return f"• {what}{who}{where}{detail} ({late})"
 
 
 def list_blocks(rows: list[Listed]) -> list[Block]:

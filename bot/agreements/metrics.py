@@ -56,6 +56,7 @@ class Exception_:
     detail: str = ""  # user text as stored (bot/usertext), shown through usertext.mrkdwn
     link: str | None = None  # a permalink, when the bot has one
     user_id: str | None = None
+    channel_id: str | None = None  # where it lives (the launch's checklist, the standup's channel)
 
 
 @dataclass(frozen=True)
@@ -315,14 +316,15 @@ async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: 
     late_of = {key: late for late, key, _ in late_ones}
     found: list[Exception_] = []
     for keys, limit in _batches(late_ones, exceptions):
-        for function, title, launch, due_on, done, done_at in (await session.execute(
-                select(LaunchItem.function, LaunchItem.title, Launch.name, due, LaunchItem.done, LaunchItem.done_at)
+        for function, title, launch, channel, due_on, done, done_at in (await session.execute(
+                select(LaunchItem.function, LaunchItem.title, Launch.name, Launch.channel_id, due, LaunchItem.done,
+                       LaunchItem.done_at)
                 .join(Launch, Launch.id == LaunchItem.launch_id).where(*in_window, or_(*[in_group(k) for k in keys]))
                 .order_by(LaunchItem.title, Launch.name, LaunchItem.id).limit(limit))).all():
             finished_on = local_day(done_at, zone) if done else None
             key = (function, due_on, finished_on if finished_on is not None and finished_on <= day else None)
             if key in late_of:
-                found.append(Exception_(f"{title} — {launch}", late_of[key], function))
+                found.append(Exception_(f"{title} — {launch}", late_of[key], function, channel_id=channel))
     reading = _judge(spans, found, kept, broken)
     return Reading(reading.kept, reading.broken, reading.exceptions, reading.spans,
                    {k: (v[0], v[1]) for k, v in sorted(groups.items())}, {k: tuple(v) for k, v in lateness.items()})
@@ -418,7 +420,8 @@ async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope
     blocked person's calendar)."""
     first, last = window(day, scope.window)
     rows = (await session.execute(
-        select(StandupBlocker.user_id, StandupBlocker.text, StandupBlocker.since, StandupBlocker.cleared_on)
+        select(StandupBlocker.user_id, StandupBlocker.text, StandupBlocker.since, StandupBlocker.cleared_on,
+               Standup.channel_id)
         .join(Standup, Standup.id == StandupBlocker.standup_id)
         .where(StandupBlocker.team_id == team_id, StandupBlocker.since >= first, StandupBlocker.since <= last,
                *([StandupBlocker.standup_id == scope.standup_id] if scope.standup_id else [])))).all()
@@ -429,7 +432,7 @@ async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope
     kept = broken = 0
     spans: list[int] = []
     broke: list[Exception_] = []
-    for user, text, since, cleared in rows:
+    for user, text, since, cleared, channel in rows:
         days = spans_of[user]
         cleared = cleared if cleared is not None and cleared <= day else None
         taken = days.after(since, cleared) if cleared is not None else None
@@ -440,7 +443,7 @@ async def standup_blockers(session: AsyncSession, team_id: str, day: date, scope
             broken += 1
             open_for = taken if taken is not None else days.after(since, day)
             spans.append(open_for)
-            broke.append(Exception_("blocker", open_for - scope.within, text, user_id=user))
+            broke.append(Exception_("blocker", open_for - scope.within, text, user_id=user, channel_id=channel))
     return _judge(spans, broke, kept, broken)
 
 
