@@ -470,6 +470,15 @@ async def test_a_weekly_digest_can_include_the_report_as_a_section(bot: Bot, tea
     sections = next(b for b in view["blocks"] if b.get("block_id") == "sections")["element"]
     assert "report" in {o["value"] for o in sections["options"]}
     assert "report" not in {o["value"] for o in sections.get("initial_options", [])}
+    forged = json.loads(json.dumps(view))  # a submission with an option the form never offered
+    radio = next(b for b in forged["blocks"] if b.get("block_id") == "report.period")["element"]
+    radio["options"].append({"text": {"type": "plain_text", "text": "Seven years"}, "value": "7y"})
+    status, stale = await submit(bot, team, admin, forged, {"name": "Ops weekly", "sections": ["report"],
+                                                             "report.period": "7y"})
+    assert "pick the report's period again" in stale["errors"]["report.period"], stale
+    async with bot.rt.db.reading() as session:
+        from models.digest import Digest
+        assert await session.scalar(select(func.count()).select_from(Digest).where(Digest.team_id == team)) == 0
     saved = await set_up(bot, team, admin, "Ops weekly", cadence="weekly", days=["0"], time="09:00", timezone="UTC",
                          sections=["report"], **{"report.period": "30d"})
     assert saved.sections == {"report": {"period": "30d"}}
