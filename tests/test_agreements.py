@@ -527,3 +527,24 @@ async def test_an_edit_keeps_the_key_refuses_a_duplicate_and_re_saves_unchanged(
                                       .join(Kpi, Kpi.id == Agreement.kpi_id).where(Agreement.team_id == team))).all()
     assert sorted((f or "", k, t) for f, k, t, _ in rows) == sorted(
         [("marketing", keys["legal"], 75.0), ("", keys[None], 70.0)])  # the key kept, the twin refused
+
+
+async def test_every_broken_item_counted_is_one_its_exceptions_can_list(bot: Bot, team: str, clock: Clock) -> None:
+    """The probe's midnight rows: instants written at exactly midnight in another text form
+    (`2026-11-13 00:00:00`, no fraction; SQLite stores text) were counted as broken but never
+    fetched as exceptions. The exceptions are read by the same local-date expressions as the
+    counts, so every broken item is listed."""
+    from sqlalchemy import text
+
+    admin = uid(team, "ADM")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    clock.set(at("2026-11-12", 9))
+    for word in ("one", "two", "three"):
+        await file_by_command(bot, team, admin, f"Midnight {word}")
+    async with bot.rt.db.unit_of_work() as session:
+        if session.get_bind().dialect.name == "sqlite":  # text as another writer might have stored it
+            await session.execute(text("UPDATE feedback_items SET created_at = '2026-11-13 00:00:00' "
+                                       "WHERE team_id = :team"), {"team": team})
+    async with bot.rt.db.reading() as session:
+        reading = await metrics.feedback_triage(session, team, date(2026, 11, 25), Scope(within=3))
+    assert reading.broken == 3 and sorted(e.what for e in reading.exceptions) == ["#1", "#2", "#3"], reading

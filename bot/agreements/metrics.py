@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, cast, func, or_, select
@@ -169,8 +169,9 @@ async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope:
     first, last = window(day, scope.window)
     days, zone = await _workspace_days(session, team_id, first - timedelta(days=1), last)
     dialect = session.get_bind().dialect.name
-    filed = local_date(FeedbackItem.created_at, zone, dialect, first, day).label("filed")
-    done = local_date(FeedbackItem.triaged_at, zone, dialect, first, day).label("done")
+    filed_on_sql = local_date(FeedbackItem.created_at, zone, dialect, first, day)
+    done_on_sql = local_date(FeedbackItem.triaged_at, zone, dialect, first, day)
+    filed, done = filed_on_sql.label("filed"), done_on_sql.label("done")
     in_window = (FeedbackItem.team_id == team_id, FeedbackItem.created_at >= datetime.combine(first, time(0), zone),
                  FeedbackItem.created_at < end_of(last, zone), FeedbackItem.capture_state == CaptureState.READY,
                  FeedbackItem.status != FeedbackStatus.MERGED)
@@ -194,29 +195,24 @@ async def feedback_triage(session: AsyncSession, team_id: str, day: date, scope:
 
     def in_pair(pair: tuple[date, date | None]) -> ColumnElement[bool]:
         filed_on, done_on = pair
-        return and_(*_on_day(FeedbackItem.created_at, filed_on, zone), *(
-            _on_day(FeedbackItem.triaged_at, done_on, zone) if done_on is not None else
-            [or_(FeedbackItem.triaged_at.is_(None), FeedbackItem.triaged_at >= end_of(day, zone))]))
+        # The same expressions as the groups' (not instant ranges): the items read are exactly
+        # the ones counted, whatever text form an instant was stored in.
+        return and_(filed_on_sql == filed_on, done_on_sql == done_on if done_on is not None else
+                    or_(done_on_sql.is_(None), done_on_sql > day))
 
     # The exceptions kept only, the latest first and by number.
     late_of = {pair: late for late, pair, _ in late_pairs}
     shown: list[Exception_] = []
     for pairs_, limit in _batches(late_pairs, exceptions):
-        for number, text, link, created, triaged in (await session.execute(
-                select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.permalink, FeedbackItem.created_at,
-                       FeedbackItem.triaged_at).where(*in_window, or_(*[in_pair(p) for p in pairs_]))
+        for number, text, link, filed_on, triaged_on in (await session.execute(
+                select(FeedbackItem.number, FeedbackItem.text, FeedbackItem.permalink, filed_on_sql, done_on_sql)
+                .where(*in_window, or_(*[in_pair(p) for p in pairs_]))
                 .order_by(FeedbackItem.number).limit(limit))).all():
-            triaged_on = local_day(triaged, zone)
-            pair = (local_day(created, zone), triaged_on if triaged_on is not None and triaged_on <= day else None)
-            if pair in late_of:  # (an instant stored in another text form may match a neighbour's range)
+            pair = (filed_on, triaged_on if triaged_on is not None and triaged_on <= day else None)
+            if pair in late_of:
                 shown.append(Exception_(f"#{number}", late_of[pair], text or "", link))  # type: ignore[index]
     shown.sort(key=lambda e: (-e.late, int(e.what[1:])))
     return Reading(kept, broken, tuple(shown), tuple(spans))
-
-
-def _on_day(column: Any, day: date, zone: ZoneInfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """An instant column within local date `day`."""
-    return column >= datetime.combine(day, time(0), zone), column < end_of(day, zone)
 
 
 Key = TypeVar("Key")
@@ -309,19 +305,18 @@ async def launch_on_time(session: AsyncSession, team_id: str, day: date, scope: 
     def in_group(key: tuple[str, date, date | None]) -> ColumnElement[bool]:
         function, due_on, finished_on = key
         return and_(LaunchItem.function == function, due == due_on, *(
-            [LaunchItem.done.is_(True), *_on_day(LaunchItem.done_at, finished_on, zone)] if finished_on is not None
-            else [or_(LaunchItem.done.is_(False), LaunchItem.done_at.is_(None),
-                      LaunchItem.done_at >= end_of(day, zone))]))
+            [LaunchItem.done.is_(True), finished == finished_on] if finished_on is not None
+            else [or_(LaunchItem.done.is_(False), finished.is_(None), finished > day)]))
 
     late_of = {key: late for late, key, _ in late_ones}
     found: list[Exception_] = []
     for keys, limit in _batches(late_ones, exceptions):
-        for function, title, launch, channel, due_on, done, done_at in (await session.execute(
+        for function, title, launch, channel, due_on, done, finished_on in (await session.execute(
                 select(LaunchItem.function, LaunchItem.title, Launch.name, Launch.channel_id, due, LaunchItem.done,
-                       LaunchItem.done_at)
+                       finished)
                 .join(Launch, Launch.id == LaunchItem.launch_id).where(*in_window, or_(*[in_group(k) for k in keys]))
                 .order_by(LaunchItem.title, Launch.name, LaunchItem.id).limit(limit))).all():
-            finished_on = local_day(done_at, zone) if done else None
+            finished_on = finished_on if done else None
             key = (function, due_on, finished_on if finished_on is not None and finished_on <= day else None)
             if key in late_of:
                 found.append(Exception_(f"{title} — {launch}", late_of[key], function, channel_id=channel))
