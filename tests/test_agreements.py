@@ -147,6 +147,8 @@ async def test_an_agreement_from_the_form_measures_the_history_exactly(bot: Bot,
     assert "SSO for Okta" in text
     refused = await command(bot, team, admin, "/kpi", f"log {key} 50")
     assert "working agreement" in refused.get("text", "")
+    listed_kpis = block_text((await command(bot, team, admin, "/kpi", "")).get("blocks", []))
+    assert key in listed_kpis and "/kpi log" not in listed_kpis, listed_kpis  # nothing here takes a typed value
 
     report = await answered_later(bot, team, other, "report 30d")
     assert_valid_blocks(report["blocks"])
@@ -498,8 +500,8 @@ async def test_a_weekly_digest_can_include_the_report_as_a_section(bot: Bot, tea
 async def test_an_edit_keeps_the_key_refuses_a_duplicate_and_re_saves_unchanged(bot: Bot, team: str,
                                                                                  clock: Clock) -> None:
     """The probe's findings: the edit form of a metric without working days opened with "0"
-    that its own submit refused; an edit could turn one agreement into another's twin, and
-    re-keyed the KPI (digests and `/kpi show` name it)."""
+    that its own submit refused; an edit could turn one agreement into another's twin, or into
+    another metric, and re-keyed the KPI (digests and `/kpi show` name it)."""
     admin = uid(team, "ADM")
     await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
     clock.set(at("2026-11-03", 12))
@@ -518,15 +520,26 @@ async def test_an_edit_keeps_the_key_refuses_a_duplicate_and_re_saves_unchanged(
     assert not within.get("initial_value"), within
     status, unchanged = await submit(bot, team, admin, view, {**legal, "within": "0"})
     assert not (unchanged or {}).get("errors"), unchanged
-    status, twin = await submit(bot, team, admin, view, {**legal, "function": None})
-    assert f"`{keys[None]}`" in twin["errors"]["metric"], twin
-    status, moved = await submit(bot, team, admin, view, {**legal, "function": "marketing", "target": "75"})
+    status, other = await submit(bot, team, admin, view, {**legal, "function": None})
+    assert "keeps what it measures" in other["errors"]["metric"], other  # it would be the other's twin, too
+    status, moved = await submit(bot, team, admin, view, {**legal, "target": "75"})
     assert not (moved or {}).get("errors"), moved
+    # Two triage agreements, within 2 and 3 working days: the first edited to 3 would be a twin.
+    for within in ("2", "3"):
+        await command(bot, team, admin, "/prodops", "agree")
+        await submit(bot, team, admin, last_view(bot, FORM), {"metric": "feedback.triage", "within": within,
+                                                              "target": "90", "channel": channel_of(team)})
     async with bot.rt.db.reading() as session:
-        rows = (await session.execute(select(Agreement.function, Kpi.key, Kpi.target, Kpi.stale_at)
+        rows = (await session.execute(select(Agreement.function, Agreement.within_days, Kpi.key, Kpi.target)
                                       .join(Kpi, Kpi.id == Agreement.kpi_id).where(Agreement.team_id == team))).all()
-    assert sorted((f or "", k, t) for f, k, t, _ in rows) == sorted(
-        [("marketing", keys["legal"], 75.0), ("", keys[None], 70.0)])  # the key kept, the twin refused
+    two = next(k for f, w, k, _ in rows if w == 2)
+    three = next(k for f, w, k, _ in rows if w == 3)
+    await command(bot, team, admin, "/prodops", f"agreements edit {two}")
+    status, twin = await submit(bot, team, admin, last_view(bot, FORM), {"metric": "feedback.triage", "within": "3",
+                                                                         "target": "90", "channel": channel_of(team)})
+    assert f"`{three}`" in twin["errors"]["metric"], twin
+    assert sorted((f or "", w, k, t) for f, w, k, t in rows if w == 0) == sorted(
+        [("legal", 0, keys["legal"], 75.0), ("", 0, keys[None], 70.0)])  # the key kept, what it measures too
 
 
 async def test_every_broken_item_counted_is_one_its_exceptions_can_list(bot: Bot, team: str, clock: Clock) -> None:

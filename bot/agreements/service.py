@@ -144,9 +144,15 @@ async def _refuse_same(session: AsyncSession, team_id: str, spec: Spec, editing:
 
 
 async def change(session: AsyncSession, agreement: Agreement, kpi: Kpi, spec: Spec, now: datetime) -> None:
-    """A changed agreement measures anew: its stored days are dropped, and recomputed after. Its
-    key stays (digests, links and `/kpi show` name it), whatever it measures now."""
+    """A changed agreement (its working days or window) measures anew: its stored days are
+    dropped, and recomputed after. What it measures and its key stay (digests, links and `/kpi
+    show` name it); its target, owner and channel change freely."""
     validate(spec)
+    if (spec.metric, spec.function or None, spec.standup_id) != (agreement.metric, agreement.function,
+                                                                 agreement.standup_id):
+        raise UserError("An agreement keeps what it measures (its key says so): to measure something else, agree "
+                        f"a new one with `/prodops agree` and remove this one with "
+                        f"`/prodops agreements remove {kpi.key}`.", field="metric")
     await _refuse_same(session, agreement.team_id, spec, agreement.id)
     name = await name_of(session, agreement.team_id, spec)
     measures = (spec.metric, spec.within, spec.function or None, spec.standup_id, spec.window)

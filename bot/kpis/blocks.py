@@ -93,7 +93,8 @@ def list_blocks(rows: list[Row]) -> list[Block]:
     blocks = [section(row_line(r)) for r in rows[:LIST_MAX]]
     if len(rows) > LIST_MAX:
         blocks.append(context(f"…and {len(rows) - LIST_MAX} more."))
-    blocks.append(context("`/kpi show <key>` for the history and a chart · `/kpi log <key> <value>` to record one"))
+    logged = " · `/kpi log <key> <value>` to record one" if any(not r.computed for r in rows) else ""
+    blocks.append(context(f"`/kpi show <key>` for the history and a chart{logged}"))
     return blocks
 
 

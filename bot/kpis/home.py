@@ -81,9 +81,9 @@ def attention_blocks(rows: list[Row], total: int) -> list[Block]:
     head = f"*KPIs needing attention* · {len(rows)} of {total} · {_counts(rows)}"
     listed, more = _listed(rows)
     tail = f"…and {more} more: `/kpi` lists them all · " if more else ""
-    return [section(head), *listed,
-            context(f"{tail}Owners log values with `/kpi log <key> <value>`; ops admins fix a source with "
-                    "`/kpi edit <key>`")]
+    hint = ("Owners log values with `/kpi log <key> <value>`; ops admins fix a source with `/kpi edit <key>`"
+            if any(not r.computed for r in rows) else "Working agreements: `/prodops agreements` lists what broke them")
+    return [section(head), *listed, context(f"{tail}{hint}")]
 
 
 MINE = HomeCard("kpis", build_mine, shows_all="`/kpi`")
