@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,6 +72,18 @@ async def history(bot: Bot, team: str, clock: Clock, admin: str) -> None:
     for day, number in (("2026-11-09", 1), ("2026-11-13", 2)):
         clock.set(at(day, 15))
         await command(bot, team, admin, "/feedback", f"status {number} triaged")
+
+
+async def core_team(bot: Bot, team: str, clock: Clock) -> tuple[str, str, str, Any]:
+    """Ada (an admin) and the standup "Core team" of Maria and Otto, set up Mon 26 Oct (UTC)."""
+    from tests.standup_helpers import set_up
+
+    admin, maria, otto = uid(team, "ADM"), uid(team, "MAR"), uid(team, "OTT")
+    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
+    await meet(bot, team, maria, "UTC", "Maria")
+    await meet(bot, team, otto, "UTC", "Otto")
+    clock.set(at("2026-10-26", 9))
+    return admin, maria, otto, await set_up(bot, team, admin, "Core team", [maria, otto])
 
 
 async def agreed(bot: Bot, team: str, clock: Clock, target: str) -> str:
@@ -256,14 +269,7 @@ async def test_checklist_items_on_time_per_function_with_slips_and_decisions_in_
 async def test_blockers_count_the_blocked_person_s_away_day(bot: Bot, team: str, clock: Clock) -> None:
     """Maria's blocker since Mon 2 Nov, cleared Thu 5 Nov, with Maria away on Tue 3: 2 working
     days (Wed, Thu), kept within 2; Otto's, the same dates without an away day: 3, broken."""
-    from tests.standup_helpers import set_up
-
-    admin, maria, otto = uid(team, "ADM"), uid(team, "MAR"), uid(team, "OTT")
-    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
-    await meet(bot, team, maria, "UTC", "Maria")
-    await meet(bot, team, otto, "UTC", "Otto")
-    clock.set(at("2026-10-26", 9))
-    standup = await set_up(bot, team, admin, "Core team", [maria, otto])
+    admin, maria, otto, standup = await core_team(bot, team, clock)
     await command(bot, team, admin, "/prodops", f"away <@{maria}> 2026-11-03")
     clock.set(at("2026-11-09", 9))
     async with bot.rt.db.unit_of_work() as session:
@@ -392,14 +398,7 @@ async def test_nudges_acted_on_count_what_each_nudge_asked_for(bot: Bot, team: s
     done Wed 4 (2 working days: broken); a failed delivery is no nudge."""
     from models.delivery import Delivery, DeliveryStatus
     from models.standup import StandupAnswer
-    from tests.standup_helpers import set_up
-
-    admin, maria, otto = uid(team, "ADM"), uid(team, "MAR"), uid(team, "OTT")
-    await meet(bot, team, admin, "UTC", "Ada", is_admin=True)
-    await meet(bot, team, maria, "UTC", "Maria")
-    await meet(bot, team, otto, "UTC", "Otto")
-    clock.set(at("2026-10-26", 9))
-    standup = await set_up(bot, team, admin, "Core team", [maria, otto])
+    admin, maria, otto, standup = await core_team(bot, team, clock)
     async with bot.rt.db.unit_of_work() as session:
         launch = Launch(team_id=team, name="Atlas", name_key="atlas", launch_date=date(2026, 11, 20),
                         channel_id=channel_of(team), owner_id=admin, template_name="default", created_by=admin)
