@@ -155,16 +155,12 @@ async def change(session: AsyncSession, agreement: Agreement, kpi: Kpi, spec: Sp
                         f"`/prodops agreements remove {kpi.key}`.", field="metric")
     await _refuse_same(session, agreement.team_id, spec, agreement.id)
     name = await name_of(session, agreement.team_id, spec)
-    measures = (spec.metric, spec.within, spec.function or None, spec.standup_id, spec.window)
-    changed = measures != (agreement.metric, agreement.within_days, agreement.function, agreement.standup_id,
-                           agreement.window_days)
+    changed = (spec.within, spec.window) != (agreement.within_days, agreement.window_days)
     await kpis.update_definition(session, kpi, definition(kpi.key, name, spec), now)
-    agreement.metric, agreement.within_days, agreement.function = spec.metric, spec.within, spec.function or None
-    agreement.standup_id, agreement.window_days = spec.standup_id, spec.window
+    agreement.within_days, agreement.window_days = spec.within, spec.window
     if changed:
         await session.execute(delete(AgreementDay).where(AgreementDay.agreement_id == agreement.id))
         await session.execute(delete(KpiValue).where(KpiValue.kpi_id == kpi.id))
-        kpi.stale_at = None
     await session.flush()
 
 
