@@ -494,6 +494,8 @@ async def test_a_weekly_digest_can_include_the_report_as_a_section(bot: Bot, tea
     assert "*Feedback*: Triaged within 3 working days: *33.3%* (agreed: 90%)" in shown, shown
     assert "Waiting longest for triage: #3" in shown and "`/prodops report 30d`" in shown, shown
     assert "<@" not in json.dumps(blocks_of(post)) + post.args.get("text", "")
+    # Nothing was filed in the 30 days before (from Sep 22): no measure can have moved.
+    assert post.args["text"] == "Ops weekly: Where is the bottleneck? 0 measures better, 0 worse than the 30d before"
 
 
 async def test_an_edit_keeps_the_key_refuses_a_duplicate_and_re_saves_unchanged(bot: Bot, team: str,

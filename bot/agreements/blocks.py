@@ -104,11 +104,17 @@ class Compared:
         unit = self.unit[:-1] if value == 1 and self.unit.endswith("days") else self.unit  # "1 working day"
         return f"{value:g}{unit}"
 
-    def moved(self) -> str:
+    @property
+    def better(self) -> bool | None:
+        """Better than before (False: worse), None without two different figures."""
         if self.now is None or self.before is None or self.now == self.before:
+            return None
+        return (self.now < self.before) if self.lower_is_better else (self.now > self.before)
+
+    def moved(self) -> str:
+        if self.better is None:
             return "no change" if self.now is not None and self.now == self.before else "no earlier figure"
-        better = (self.now < self.before) if self.lower_is_better else (self.now > self.before)
-        return f"{'better ▲' if better else 'worse ▼'} from {self._of(self.before)}"
+        return f"{'better ▲' if self.better else 'worse ▼'} from {self._of(self.before or 0)}"
 
     def line(self) -> str:
         shown = "—" if self.now is None else self._of(self.now)

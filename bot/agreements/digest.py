@@ -60,8 +60,8 @@ def render(r: Report) -> Part | None:
             lines.append(_joined(f"*{area.title}*: ", [*shown, *area.notes], LINE_CHARS))
     if lines:
         blocks.append(section(whole_lines("\n".join(lines), PART_CHARS - LINE_CHARS * 2 - 200)))
-    worse = sum(1 for a in r.areas for m in a.measures if m.moved().startswith("worse"))
-    better = sum(1 for a in r.areas for m in a.measures if m.moved().startswith("better"))
+    worse = sum(1 for a in r.areas for m in a.measures if m.better is False)
+    better = sum(1 for a in r.areas for m in a.measures if m.better)
     return Part(blocks, f"Where is the bottleneck? {better} measures better, {worse} worse than the {r.name} before")
 
 

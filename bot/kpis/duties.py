@@ -51,7 +51,9 @@ async def _send_pull(rt: Runtime, item: WorkItem) -> None:
 
 async def _due_stale(rt: Runtime, at: datetime) -> Due:
     async with rt.db.unit_of_work() as session:
-        rows = list((await session.scalars(select(Kpi).where(Kpi.stale_at.is_not(None), Kpi.stale_at <= at, Kpi.source != KpiSource.BUILTIN))).all())
+        # A built-in KPI (a working agreement) never goes stale; rows written before that was so may still say it.
+        rows = list((await session.scalars(select(Kpi).where(Kpi.stale_at.is_not(None), Kpi.stale_at <= at,
+                                                             Kpi.source != KpiSource.BUILTIN))).all())
     notices = [(kpi.id, kpi.stale_at, service.stale_notice(kpi)) for kpi in rows]
     items = [WorkItem(n.team_id, n.kind, n.key, n.period, service._aware(stale_at), n.what, notice=n)
              for _, stale_at, n in notices]
