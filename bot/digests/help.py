@@ -5,7 +5,8 @@ from bot.help import CommandHelp
 
 DIGEST = CommandHelp(
     "/digest",
-    "Scheduled channel digests: feedback, launches, standups and KPIs in one post, once per period.",
+    "Scheduled channel digests: feedback, launches, standups and KPIs (and, when chosen, where the "
+    "process bottleneck is, from the working agreements) in one post, once per period.",
     (
         ("/digest setup", "a new digest for this channel (ops admins): cadence, time and zone, sections and filters"),
         ("/digest setup #product", "the same for another channel"),
